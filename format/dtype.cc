@@ -1,0 +1,22 @@
+// Names of element types.
+#include "format/dtype.h"
+
+#include <cstring>
+
+namespace aivm {
+namespace {
+constexpr const char* kNames[kDTypeCount] = {"undefined", "f32", "f16", "i8", "u8", "i32", "i64", "bool"};
+}
+
+const char* dtype_name(DType t) {
+  unsigned i = unsigned(t);
+  return i < kDTypeCount ? kNames[i] : "invalid";
+}
+
+DType dtype_from_name(const char* name) {
+  for (int i = 1; i < kDTypeCount; ++i)
+    if (std::strcmp(kNames[i], name) == 0) return DType(i);
+  return DType::Undefined;
+}
+
+}  // namespace aivm

@@ -1,0 +1,1 @@
+// Disassembler: placeholder until isa/disasm.h lands.

@@ -1,0 +1,71 @@
+// aivm ISA: version, instruction formats, limits and the tables expanded from opcodes.def.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace aivm::isa {
+
+// Bundles record the ISA version. Major must match the VM's; minor may be older.
+// Change this in the same commit as opcodes.def.
+inline constexpr uint16_t kVersionMajor = 1;
+inline constexpr uint16_t kVersionMinor = 0;
+
+enum class Format : uint8_t { ABCD, AJ };
+enum class OperandKind : uint8_t { Unused, Register, Attr, Immediate, Jump };
+
+// Field geometry of the 64-bit instruction word (see the drawing in opcodes.def).
+inline constexpr int kOpcodeBits = 8;
+inline constexpr int kFieldBits = 14;
+inline constexpr int kJumpBits = 64 - kOpcodeBits - kFieldBits;
+inline constexpr uint32_t kFieldMax = (1u << kFieldBits) - 1;     // largest register / attr index
+inline constexpr uint64_t kJumpMax = (uint64_t{1} << kJumpBits) - 1;
+
+enum class Opcode : uint8_t {
+#define AIVM_OP(NAME, CODE, FMT, KA, KB, KC, KD, SEM) NAME = CODE,
+#include "isa/opcodes.def"
+#undef AIVM_OP
+};
+
+// Static description of one opcode, one entry per table row.
+struct OpInfo {
+  Opcode opcode;
+  const char* mnemonic;  // lower case, as the disassembler prints it
+  Format format;
+  OperandKind kinds[4];  // fields A, B, C, D; for format AJ, kinds[1] is J
+  const char* semantics;
+};
+
+// Returns the row for |code|, or nullptr for a reserved (unassigned) opcode number.
+const OpInfo* op_info(uint8_t code);
+// Returns the row whose mnemonic is |name| (case-sensitive), or nullptr.
+const OpInfo* op_info_by_mnemonic(const char* name);
+// Every defined row, in table order.
+const OpInfo* op_table(size_t* out_count);
+
+// Decoded fields of one instruction. Unused fields are zero.
+struct Instr {
+  Opcode op;
+  uint32_t a, b, c, d;  // for format AJ only a is set, and j
+  uint64_t j;
+};
+
+inline constexpr uint64_t encode_abcd(Opcode op, uint32_t a, uint32_t b, uint32_t c, uint32_t d) {
+  return uint64_t(uint8_t(op)) | (uint64_t(a & kFieldMax) << 8) | (uint64_t(b & kFieldMax) << 22) |
+         (uint64_t(c & kFieldMax) << 36) | (uint64_t(d & kFieldMax) << 50);
+}
+inline constexpr uint64_t encode_aj(Opcode op, uint32_t a, uint64_t j) {
+  return uint64_t(uint8_t(op)) | (uint64_t(a & kFieldMax) << 8) | ((j & kJumpMax) << 22);
+}
+
+// Activations fused into superinstructions (attribute records carry one).
+enum class Activation : int32_t {
+  None = 0,
+  Relu = 1,
+  Clip = 2,     // min(max(x, p0), p1)
+  Sigmoid = 3,
+  Tanh = 4,
+  kCount
+};
+
+}  // namespace aivm::isa

@@ -1,0 +1,160 @@
+/* aivm: the embeddable runtime's C API.
+ *
+ * A model is a loaded, verified bundle (.aivm). It is immutable after loading and may be
+ * shared by any number of sessions on any threads. A session owns one arena and the inputs
+ * and outputs of one run at a time; a session is not thread-safe, use one per thread.
+ *
+ * Every fallible call returns aivm_status_t. NULL (AIVM_OK) means success; anything else is
+ * an error object the caller must release with aivm_status_free() after reading it.
+ */
+#ifndef AIVM_H_
+#define AIVM_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*===------------------------------------------------------------------------------------===*/
+/* Status                                                                                   */
+/*===------------------------------------------------------------------------------------===*/
+
+typedef enum aivm_status_code_e {
+  AIVM_STATUS_OK = 0,
+  AIVM_STATUS_INVALID_ARGUMENT = 1, /* a caller's argument is wrong (name, dtype, shape, NULL) */
+  AIVM_STATUS_NOT_FOUND = 2,        /* a file or a named input/output does not exist */
+  AIVM_STATUS_IO_ERROR = 3,         /* reading or mapping a file failed */
+  AIVM_STATUS_INVALID_BUNDLE = 4,   /* the bundle failed verification */
+  AIVM_STATUS_UNSUPPORTED = 5,      /* valid, but needs something this build lacks */
+  AIVM_STATUS_OUT_OF_MEMORY = 6,
+  AIVM_STATUS_FAILED_PRECONDITION = 7, /* e.g. reading an output before run */
+  AIVM_STATUS_INTERNAL = 8,
+} aivm_status_code_t;
+
+typedef struct aivm_status_s* aivm_status_t;
+#define AIVM_OK ((aivm_status_t)0)
+
+/* The code of |status|; AIVM_STATUS_OK for NULL. */
+aivm_status_code_t aivm_status_code(aivm_status_t status);
+/* A one-line message saying what failed and where; "OK" for NULL. Owned by |status|. */
+const char* aivm_status_message(aivm_status_t status);
+/* Releases |status|; NULL is allowed. */
+void aivm_status_free(aivm_status_t status);
+
+/*===------------------------------------------------------------------------------------===*/
+/* Allocator: supplied by the caller to every create function.                             */
+/*===------------------------------------------------------------------------------------===*/
+
+typedef struct aivm_allocator_s {
+  void* self;
+  /* Returns |size| bytes aligned to |alignment| (a power of two, <= 4096), or NULL. */
+  void* (*alloc)(void* self, size_t size, size_t alignment);
+  void (*free)(void* self, void* ptr);
+} aivm_allocator_t;
+
+/* The process heap (aligned_alloc/free). */
+aivm_allocator_t aivm_allocator_system(void);
+
+/*===------------------------------------------------------------------------------------===*/
+/* Tensors                                                                                  */
+/*===------------------------------------------------------------------------------------===*/
+
+/* Numbering shared with the bundle schema (format/aivm.fbs). */
+typedef enum aivm_dtype_e {
+  AIVM_DTYPE_UNDEFINED = 0,
+  AIVM_DTYPE_F32 = 1,
+  AIVM_DTYPE_F16 = 2,
+  AIVM_DTYPE_I8 = 3,
+  AIVM_DTYPE_U8 = 4,
+  AIVM_DTYPE_I32 = 5,
+  AIVM_DTYPE_I64 = 6,
+  AIVM_DTYPE_BOOL = 7,
+} aivm_dtype_t;
+
+#define AIVM_MAX_RANK 8
+
+/* "f32", "i64", ... */
+const char* aivm_dtype_name(aivm_dtype_t dtype);
+/* Bytes per element, 0 for UNDEFINED. */
+size_t aivm_dtype_size(aivm_dtype_t dtype);
+
+/* Describes a signature entry. |name| is owned by the model. A dim < 0 is symbolic. */
+typedef struct aivm_tensor_info_s {
+  const char* name;
+  aivm_dtype_t dtype;
+  size_t rank;
+  int64_t shape[AIVM_MAX_RANK];
+} aivm_tensor_info_t;
+
+/* A view of tensor data owned by someone else. */
+typedef struct aivm_tensor_view_s {
+  aivm_dtype_t dtype;
+  size_t rank;
+  int64_t shape[AIVM_MAX_RANK];
+  const void* data;
+  size_t size_bytes;
+} aivm_tensor_view_t;
+
+/*===------------------------------------------------------------------------------------===*/
+/* Model: a loaded, verified bundle. Thread-safe, immutable.                                */
+/*===------------------------------------------------------------------------------------===*/
+
+typedef struct aivm_model_s aivm_model_t;
+
+/* Maps the file at |path| read-only, verifies it and returns the model in |out_model|
+ * (release with aivm_model_release). The file must not be modified while the model lives. */
+aivm_status_t aivm_model_load_file(const char* path, aivm_allocator_t allocator,
+                                   aivm_model_t** out_model);
+
+/* Verifies |size| bytes at |data| and returns the model. The model keeps a copy; |data| may
+ * be freed after the call. */
+aivm_status_t aivm_model_load_buffer(const void* data, size_t size, aivm_allocator_t allocator,
+                                     aivm_model_t** out_model);
+
+void aivm_model_release(aivm_model_t* model);
+
+size_t aivm_model_input_count(const aivm_model_t* model);
+size_t aivm_model_output_count(const aivm_model_t* model);
+/* Fills |out_info| for input/output |index|; INVALID_ARGUMENT if out of range. */
+aivm_status_t aivm_model_input_info(const aivm_model_t* model, size_t index,
+                                    aivm_tensor_info_t* out_info);
+aivm_status_t aivm_model_output_info(const aivm_model_t* model, size_t index,
+                                     aivm_tensor_info_t* out_info);
+/* Planned arena bytes of one session of this model. */
+uint64_t aivm_model_arena_bytes(const aivm_model_t* model);
+
+/*===------------------------------------------------------------------------------------===*/
+/* Session: one arena, one run at a time. Not thread-safe.                                  */
+/*===------------------------------------------------------------------------------------===*/
+
+typedef struct aivm_session_s aivm_session_t;
+
+typedef struct aivm_session_options_s {
+  int32_t intra_op_threads; /* threads that split one op; <= 1 runs on the caller's thread */
+} aivm_session_options_t;
+
+/* |options| may be NULL for defaults. The session holds a reference to |model|. */
+aivm_status_t aivm_session_create(aivm_model_t* model, const aivm_session_options_t* options,
+                                  aivm_allocator_t allocator, aivm_session_t** out_session);
+void aivm_session_release(aivm_session_t* session);
+
+/* Copies |data| into input |name|. dtype and shape must match the model's signature; the
+ * error message lists the expected inputs otherwise. */
+aivm_status_t aivm_session_set_input(aivm_session_t* session, const char* name,
+                                     aivm_dtype_t dtype, const int64_t* shape, size_t rank,
+                                     const void* data, size_t size_bytes);
+
+/* Runs the entry function on the current inputs. */
+aivm_status_t aivm_session_run(aivm_session_t* session);
+
+/* Views output |index| of the last run. The data stays valid until the next run or release. */
+aivm_status_t aivm_session_get_output(aivm_session_t* session, size_t index,
+                                      aivm_tensor_view_t* out_view);
+
+#ifdef __cplusplus
+}  /* extern "C" */
+#endif
+
+#endif  /* AIVM_H_ */
