@@ -1,12 +1,15 @@
 // Bundle reader: file mapping and container verification.
 #include "format/reader.h"
 
+#include "format/checksum.h"
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 namespace aivm::format {
@@ -91,6 +94,16 @@ bool verify_bundle(const uint8_t* data, size_t size, BundleView* out, std::strin
                            " bytes but the file holds " + std::to_string(size - kPrefix));
   if (!flatbuffers::BufferHasIdentifier(data + kPrefix, fb::BundleIdentifier()))
     return fail(error, "not an aivm bundle: missing identifier \"AIVM\" at byte 8");
+  if (fb_size > size - kPrefix - kChecksumBytes)
+    return fail(error, "bundle truncated: no header checksum at byte " + std::to_string(kPrefix + fb_size));
+  uint32_t stored, computed = crc32(data, kPrefix + fb_size);
+  std::memcpy(&stored, data + kPrefix + fb_size, kChecksumBytes);
+  if (stored != computed) {
+    char hex[64];
+    std::snprintf(hex, sizeof(hex), "stored 0x%08x, computed 0x%08x", stored, computed);
+    return fail(error, "bundle header checksum mismatch at byte " + std::to_string(kPrefix + fb_size) + " (" + hex +
+                           "): the file is corrupt");
+  }
   // The FlatBuffers verifier checks every offset, vector length and string in the header.
   // Verify the size-prefixed buffer as a whole: alignment of vectors is relative to its start.
   flatbuffers::Verifier verifier(data, kPrefix + fb_size, /*max_depth=*/64, /*max_tables=*/1u << 22);
@@ -135,6 +148,15 @@ bool open_bundle(const std::string& path, MappedFile* file, BundleView* out, std
     return false;
   }
   return true;
+}
+
+void restamp_checksum(uint8_t* bytes, size_t size) {
+  uint32_t fb_size;
+  if (size < sizeof(fb_size)) return;
+  std::memcpy(&fb_size, bytes, sizeof(fb_size));
+  if (fb_size > size - sizeof(fb_size) || size - sizeof(fb_size) - fb_size < kChecksumBytes) return;
+  uint32_t crc = crc32(bytes, sizeof(fb_size) + fb_size);
+  std::memcpy(bytes + sizeof(fb_size) + fb_size, &crc, kChecksumBytes);
 }
 
 const uint8_t* constant_data(const BundleView& view, uint32_t index, uint64_t* out_size) {

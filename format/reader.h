@@ -14,6 +14,7 @@ namespace aivm::format {
 inline constexpr uint16_t kFormatMajor = 1;
 inline constexpr uint16_t kFormatMinor = 0;
 inline constexpr size_t kConstantAlignment = 64;
+inline constexpr size_t kChecksumBytes = 4;  // CRC-32 right after the FlatBuffer
 
 // A read-only mapping of a whole file. Movable, not copyable; unmaps on destruction.
 class MappedFile {
@@ -49,6 +50,10 @@ bool verify_bundle(const uint8_t* data, size_t size, BundleView* out, std::strin
 
 // Maps |path| into |file| and verifies it.
 bool open_bundle(const std::string& path, MappedFile* file, BundleView* out, std::string* error);
+
+// Recomputes and stores the header checksum of a serialized bundle (for tools and tests that
+// edit a bundle on purpose). No-op if |bytes| is too short to hold one.
+void restamp_checksum(uint8_t* bytes, size_t size);
 
 // Bytes and pointer of constant |index|; nullptr if out of range (cannot happen once verified).
 const uint8_t* constant_data(const BundleView& view, uint32_t index, uint64_t* out_size);

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "format/aivm_generated.h"
+#include "format/checksum.h"
 #include "format/reader.h"
 #include "isa/isa.h"
 
@@ -95,14 +96,16 @@ std::vector<uint8_t> serialize_bundle(const BundleDesc& desc) {
     return std::vector<uint8_t>(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
   };
   std::vector<uint8_t> header = build(0);
-  uint64_t data_offset = align_up(header.size(), kConstantAlignment);
+  uint64_t data_offset = align_up(header.size() + kChecksumBytes, kConstantAlignment);
   header = build(data_offset);
   // Paranoia: if the rebuild changed length the offsets would be wrong; it cannot, but a
   // silently broken bundle is the worst outcome, so check.
-  if (align_up(header.size(), kConstantAlignment) != data_offset) std::abort();
+  if (align_up(header.size() + kChecksumBytes, kConstantAlignment) != data_offset) std::abort();
 
   std::vector<uint8_t> out(data_offset + seg_size, 0);
   std::memcpy(out.data(), header.data(), header.size());
+  uint32_t crc = crc32(header.data(), header.size());
+  std::memcpy(out.data() + header.size(), &crc, kChecksumBytes);
   for (size_t i = 0; i < desc.constants.size(); ++i)
     if (!desc.constants[i].data.empty())
       std::memcpy(out.data() + data_offset + const_offsets[i], desc.constants[i].data.data(), desc.constants[i].data.size());
