@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what aivm needs on a fresh Debian 12 machine: the C++ toolchain and libraries from
+# Debian's archive, and a Python venv (.venv) with the test tooling from PyPI. Idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential cmake ninja-build git
+  flatbuffers-compiler libflatbuffers-dev          # bundle schema
+  libprotobuf-dev protobuf-compiler libonnx-dev    # compiler side only: ONNX import
+  libgtest-dev libgmock-dev libbenchmark-dev       # tests and benchmarks
+  clang libclang-rt-14-dev                         # libFuzzer and sanitizers
+  python3 python3-venv                             # test tooling venv
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# Debian's python3 (not whatever python3 is first on PATH) so python3-venv matches.
+PY=/usr/bin/python3
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+if ! .venv/bin/python -c "import onnx, onnxruntime, numpy" 2>/dev/null; then
+  .venv/bin/pip install -q --disable-pip-version-check -r tools/requirements-test.txt
+fi
+echo "setup: ok"
