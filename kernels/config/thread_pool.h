@@ -1,0 +1,53 @@
+// Fixed-size worker pool that splits an index range into contiguous chunks (kernels/config).
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "kernels/common.h"
+
+namespace aivm::kernels {
+
+// A pool of num_threads - 1 workers plus the calling thread.
+// Thread safety: parallel_for may be called from several threads; calls are serialized. A
+// parallel_for issued from inside a running chunk (nested) runs inline on that thread.
+class ThreadPool {
+ public:
+  explicit ThreadPool(int num_threads /* total incl. caller; < 1 counts as 1 */);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  int num_threads() const { return num_threads_; }
+
+  // Calls fn(begin, end) over [0, n) in at most num_threads() contiguous, non-empty chunks; the
+  // caller's thread takes a chunk too; returns when all are done. Idle workers block on a
+  // condition variable (never spin). n <= 0 returns immediately.
+  void parallel_for(int64_t n, const std::function<void(int64_t, int64_t)>& fn);
+
+ private:
+  void worker_loop(int index);
+
+  int num_threads_;
+  std::vector<std::thread> workers_;
+  std::mutex call_mutex_;  // one parallel_for at a time
+
+  std::mutex mutex_;  // guards the job fields below
+  std::condition_variable work_cv_, done_cv_;
+  uint64_t generation_ = 0;  // bumped per job; workers wake on a change
+  bool stop_ = false;
+  const std::function<void(int64_t, int64_t)>* fn_ = nullptr;
+  int64_t n_ = 0;
+  int chunks_ = 0;
+  int pending_ = 0;  // worker chunks not yet finished
+};
+
+// Runs fn over [0, n) on |pool|, or inline on the caller's thread when pool is null or has
+// a single thread.
+void parallel_for(ThreadPool* pool, int64_t n, const std::function<void(int64_t, int64_t)>& fn);
+
+}  // namespace aivm::kernels

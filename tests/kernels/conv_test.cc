@@ -1,0 +1,123 @@
+// Conv2d: reference against hand-computed values, fast path against the reference.
+#include "kernels/conv/conv.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/config/thread_pool.h"
+
+namespace aivm::kernels {
+namespace {
+
+// Relative tolerance 1e-5, with the scale floored at 1 so values near zero compare absolutely.
+void expect_close(const std::vector<float>& got, const std::vector<float>& want) {
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    float tol = 1e-5f * std::fmax(1.f, std::fabs(want[i]));
+    ASSERT_NEAR(got[i], want[i], tol) << "at " << i;
+  }
+}
+
+std::vector<float> random_vec(int64_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> d(-1.f, 1.f);
+  std::vector<float> v(static_cast<size_t>(n));
+  for (float& x : v) x = d(rng);
+  return v;
+}
+
+// Builds params with OH/OW derived the ONNX way (floor).
+Conv2dParams params(int64_t n, int64_t c, int64_t h, int64_t w, int64_t k, int64_t group, isa::Window2d win) {
+  int64_t eh = (win.kernel_h - 1) * win.dilation_h + 1, ew = (win.kernel_w - 1) * win.dilation_w + 1;
+  int64_t oh = (h + win.pad_top + win.pad_bottom - eh) / win.stride_h + 1;
+  int64_t ow = (w + win.pad_left + win.pad_right - ew) / win.stride_w + 1;
+  return {n, c, h, w, k, oh, ow, group, win};
+}
+
+// kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left, pad_bottom, pad_right, dilation_h, dilation_w
+isa::Window2d window(int32_t kh, int32_t kw, int32_t sh = 1, int32_t sw = 1, int32_t pt = 0, int32_t pl = 0,
+                     int32_t pb = 0, int32_t pr = 0, int32_t dh = 1, int32_t dw = 1) {
+  return {kh, kw, sh, sw, pt, pl, pb, pr, dh, dw};
+}
+
+std::vector<float> run_ref(const Conv2dParams& p, const std::vector<float>& x, const std::vector<float>& w,
+                           const float* bias, Activation act = {}) {
+  std::vector<float> y(size_t(p.N * p.K * p.OH * p.OW));
+  conv2d_f32_reference(p, x.data(), w.data(), bias, act, y.data());
+  return y;
+}
+
+TEST(ConvReference, HandComputed) {
+  const std::vector<float> x = {1, 2, 3, 4, 5, 6, 7, 8, 9};  // 1x1x3x3
+  // 2x2 diagonal kernel, stride 1, no padding, bias 1.
+  const float one = 1.f;
+  Conv2dParams p = params(1, 1, 3, 3, 1, 1, window(2, 2));
+  ASSERT_EQ(p.OH, 2);
+  expect_close(run_ref(p, x, {1, 0, 0, 1}, &one), {7, 9, 13, 15});
+  // 3x3 ones, stride 2, pad 1: each output sums the 2x2 valid corner block.
+  p = params(1, 1, 3, 3, 1, 1, window(3, 3, 2, 2, 1, 1, 1, 1));
+  expect_close(run_ref(p, x, std::vector<float>(9, 1.f), nullptr), {12, 16, 24, 28});
+  // 2x2 ones dilated by 2: the four corners.
+  p = params(1, 1, 3, 3, 1, 1, window(2, 2, 1, 1, 0, 0, 0, 0, 2, 2));
+  ASSERT_EQ(p.OH, 1);
+  expect_close(run_ref(p, x, {1, 1, 1, 1}, nullptr), {20});
+  // Asymmetric padding: top/left only, 2x2 ones, stride 1 -> 3x3 output.
+  p = params(1, 1, 3, 3, 1, 1, window(2, 2, 1, 1, 1, 1, 0, 0));
+  expect_close(run_ref(p, x, {1, 1, 1, 1}, nullptr), {1, 3, 5, 5, 12, 16, 11, 24, 28});
+  // Depthwise (group 2): each output channel sees only its own input channel.
+  p = params(1, 2, 1, 1, 2, 2, window(1, 1));
+  expect_close(run_ref(p, {2, 3}, {10, 100}, nullptr), {20, 300});
+  // Group 1 over two channels with relu.
+  p = params(1, 2, 1, 1, 2, 1, window(1, 1));
+  expect_close(run_ref(p, {2, 3}, {1, -1, 1, 1}, nullptr, {isa::Activation::Relu}), {0, 5});
+}
+
+class ConvFast : public ::testing::TestWithParam<int> {
+ protected:
+  ConvFast() : pool_(GetParam() > 1 ? new ThreadPool(GetParam()) : nullptr) {}
+  ~ConvFast() override { delete pool_; }
+  ThreadPool* pool_;
+};
+
+TEST_P(ConvFast, MatchesReference) {
+  const Activation acts[] = {{isa::Activation::None}, {isa::Activation::Relu}, {isa::Activation::Clip, -0.5f, 0.75f},
+                             {isa::Activation::Sigmoid}, {isa::Activation::Tanh}};
+  const Conv2dParams cases[] = {
+      params(1, 1, 1, 1, 1, 1, window(1, 1)),
+      params(2, 3, 7, 15, 5, 1, window(3, 3, 1, 1, 1, 1, 1, 1)),
+      params(1, 4, 17, 17, 6, 2, window(3, 3, 2, 2, 0, 1, 2, 1)),                 // groups, stride, asym pads
+      params(1, 6, 15, 33, 6, 6, window(5, 3, 1, 2, 2, 1, 2, 0, 2, 1)),           // depthwise, dilation
+      params(2, 8, 33, 7, 16, 4, window(1, 1)),                                   // grouped pointwise
+      params(1, 3, 100, 17, 7, 1, window(7, 7, 3, 3, 3, 3, 3, 3)),                // big, threaded
+      params(1, 2, 10, 10, 3, 1, window(3, 3, 1, 1, 4, 0, 0, 4)),                 // windows wholly in padding
+      params(1, 4, 9, 16, 8, 2, window(3, 2, 3, 1, 0, 2, 1, 0, 3, 2)),            // all at once
+      params(1, 16, 33, 33, 16, 1, window(3, 3, 1, 1, 1, 1, 1, 1, 1, 1)),         // threaded, stride 1
+  };
+  unsigned seed = 0;
+  for (const Conv2dParams& p : cases) {
+    ASSERT_GT(p.OH, 0);
+    ASSERT_GT(p.OW, 0);
+    std::vector<float> x = random_vec(p.N * p.C * p.H * p.W, ++seed);
+    std::vector<float> w = random_vec(p.K * (p.C / p.group) * p.window.kernel_h * p.window.kernel_w, ++seed);
+    std::vector<float> bias = random_vec(p.K, ++seed);
+    for (const float* b : {static_cast<const float*>(nullptr), static_cast<const float*>(bias.data())}) {
+      for (const Activation& act : acts) {
+        std::vector<float> want = run_ref(p, x, w, b, act), got(want.size(), -42.f);
+        conv2d_f32(p, x.data(), w.data(), b, act, got.data(), pool_);
+        SCOPED_TRACE(testing::Message() << "case " << seed / 3 << " bias " << (b != nullptr) << " act "
+                                        << int(act.kind));
+        expect_close(got, want);
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Threads, ConvFast, ::testing::Values(1, 2),
+                         [](const auto& info) { return "threads" + std::to_string(info.param); });
+
+}  // namespace
+}  // namespace aivm::kernels

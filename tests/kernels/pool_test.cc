@@ -1,0 +1,97 @@
+// Max pooling: reference against hand-computed values, fast path against the reference.
+#include "kernels/pool/pool.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/config/thread_pool.h"
+
+namespace aivm::kernels {
+namespace {
+
+// Max pooling only selects inputs, so results must match exactly.
+void expect_equal(const std::vector<float>& got, const std::vector<float>& want) {
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], want[i]) << "at " << i;
+}
+
+std::vector<float> random_vec(int64_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> d(-1.f, 1.f);
+  std::vector<float> v(static_cast<size_t>(n));
+  for (float& x : v) x = d(rng);
+  return v;
+}
+
+isa::Window2d window(int32_t kh, int32_t kw, int32_t sh = 1, int32_t sw = 1, int32_t pt = 0, int32_t pl = 0,
+                     int32_t pb = 0, int32_t pr = 0, int32_t dh = 1, int32_t dw = 1) {
+  return {kh, kw, sh, sw, pt, pl, pb, pr, dh, dw};
+}
+
+Pool2dParams params(int64_t n, int64_t c, int64_t h, int64_t w, isa::Window2d win) {
+  int64_t eh = (win.kernel_h - 1) * win.dilation_h + 1, ew = (win.kernel_w - 1) * win.dilation_w + 1;
+  return {n, c, h, w, (h + win.pad_top + win.pad_bottom - eh) / win.stride_h + 1,
+          (w + win.pad_left + win.pad_right - ew) / win.stride_w + 1, win};
+}
+
+std::vector<float> run_ref(const Pool2dParams& p, const std::vector<float>& x) {
+  std::vector<float> y(size_t(p.N * p.C * p.OH * p.OW));
+  maxpool2d_f32_reference(p, x.data(), y.data());
+  return y;
+}
+
+TEST(PoolReference, HandComputed) {
+  std::vector<float> x16(16);
+  for (int i = 0; i < 16; ++i) x16[size_t(i)] = float(i + 1);
+  expect_equal(run_ref(params(1, 1, 4, 4, window(2, 2, 2, 2)), x16), {6, 8, 14, 16});
+  const std::vector<float> x9 = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+  expect_equal(run_ref(params(1, 1, 3, 3, window(3, 3, 1, 1, 1, 1, 1, 1)), x9), {5, 6, 6, 8, 9, 9, 8, 9, 9});
+  // Padding is ignored, not treated as 0: all-negative input keeps negative maxima.
+  const std::vector<float> neg = {-1, -2, -3, -4, -5, -6, -7, -8, -9};
+  expect_equal(run_ref(params(1, 1, 3, 3, window(3, 3, 1, 1, 1, 1, 1, 1)), neg),
+               {-1, -1, -2, -1, -1, -2, -4, -4, -5});
+  // Dilation 2 over 3x3: the four corners; two channels pooled independently.
+  std::vector<float> two = x9;
+  for (float v : neg) two.push_back(v);
+  expect_equal(run_ref(params(1, 2, 3, 3, window(2, 2, 1, 1, 0, 0, 0, 0, 2, 2)), two), {9, -1});
+  // Asymmetric padding (bottom/right only) with stride 2.
+  expect_equal(run_ref(params(1, 1, 3, 3, window(2, 2, 2, 2, 0, 0, 1, 1)), x9), {5, 6, 8, 9});
+}
+
+class PoolFast : public ::testing::TestWithParam<int> {
+ protected:
+  PoolFast() : pool_(GetParam() > 1 ? new ThreadPool(GetParam()) : nullptr) {}
+  ~PoolFast() override { delete pool_; }
+  ThreadPool* pool_;
+};
+
+TEST_P(PoolFast, MatchesReference) {
+  const Pool2dParams cases[] = {
+      params(1, 1, 1, 1, window(1, 1)),
+      params(2, 3, 7, 15, window(2, 2, 2, 2)),
+      params(1, 5, 17, 33, window(3, 3, 2, 2, 1, 1, 1, 1)),
+      params(1, 7, 15, 17, window(3, 2, 1, 3, 0, 1, 2, 1, 2, 3)),     // asym pads, dilation
+      params(2, 16, 100, 33, window(3, 3, 1, 1, 1, 1, 1, 1)),         // threaded
+      params(1, 3, 33, 100, window(5, 7, 3, 2, 2, 3, 2, 3)),
+      params(1, 2, 8, 8, window(2, 2, 1, 1, 3, 0, 0, 3)),             // windows wholly in padding
+  };
+  unsigned seed = 0;
+  for (const Pool2dParams& p : cases) {
+    std::vector<float> x = random_vec(p.N * p.C * p.H * p.W, ++seed);
+    std::vector<float> want = run_ref(p, x), got(want.size(), 42.f);
+    maxpool2d_f32(p, x.data(), got.data(), pool_);
+    SCOPED_TRACE(testing::Message() << "case " << seed);
+    expect_equal(got, want);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Threads, PoolFast, ::testing::Values(1, 2),
+                         [](const auto& info) { return "threads" + std::to_string(info.param); });
+
+}  // namespace
+}  // namespace aivm::kernels

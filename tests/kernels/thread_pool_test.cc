@@ -1,0 +1,98 @@
+// ThreadPool: exact-once coverage, contiguous chunks, every thread used, nesting, the inline helper.
+#include "kernels/config/thread_pool.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+namespace aivm::kernels {
+namespace {
+
+// Runs one parallel_for over [0, n) and checks each index was visited exactly once.
+void expect_exact_cover(ThreadPool* pool, int64_t n) {
+  std::vector<std::atomic<int>> hits(size_t(n > 0 ? n : 0));
+  std::atomic<int> calls{0};
+  parallel_for(pool, n, [&](int64_t b, int64_t e) {
+    ++calls;
+    EXPECT_LT(b, e);  // chunks are never empty
+    for (int64_t i = b; i < e; ++i) hits[size_t(i)]++;
+  });
+  for (int64_t i = 0; i < n; ++i) ASSERT_EQ(hits[size_t(i)].load(), 1) << "n=" << n << " i=" << i;
+  EXPECT_TRUE(n > 0 || calls.load() == 0);
+}
+
+TEST(ThreadPool, CoversEveryIndexOnce) {
+  for (int threads : {1, 2, 3, 4, 7}) {
+    ThreadPool pool(threads);
+    EXPECT_EQ(pool.num_threads(), threads);
+    for (int64_t n : {-3, 0, 1, 2, 3, 5, 6, 7, 8, 100, 10007}) expect_exact_cover(&pool, n);
+  }
+}
+
+TEST(ThreadPool, RepeatedCalls) {
+  ThreadPool pool(3);
+  for (int rep = 0; rep < 2000; ++rep) expect_exact_cover(&pool, 1 + rep % 9);
+}
+
+TEST(ThreadPool, NullPoolRunsInlineAsOneChunk) {
+  std::vector<std::pair<int64_t, int64_t>> chunks;
+  parallel_for(nullptr, 17, [&](int64_t b, int64_t e) { chunks.push_back({b, e}); });
+  ASSERT_EQ(chunks.size(), 1u);
+  EXPECT_EQ(chunks[0], std::make_pair(int64_t{0}, int64_t{17}));
+  parallel_for(nullptr, 0, [&](int64_t, int64_t) { FAIL() << "n = 0 must not call fn"; });
+}
+
+TEST(ThreadPool, ChunksAreContiguousAndUseEveryThread) {
+  ThreadPool pool(4);
+  for (int64_t n : {2, 4, 1000}) {
+    std::mutex mu;
+    std::set<std::thread::id> ids;
+    std::vector<std::pair<int64_t, int64_t>> chunks;
+    pool.parallel_for(n, [&](int64_t b, int64_t e) {
+      std::lock_guard<std::mutex> lock(mu);
+      ids.insert(std::this_thread::get_id());
+      chunks.push_back({b, e});
+    });
+    const size_t expected = size_t(n < 4 ? n : 4);
+    EXPECT_EQ(chunks.size(), expected);
+    EXPECT_EQ(ids.size(), expected);  // chunk i goes to thread i, the caller included
+    EXPECT_TRUE(ids.count(std::this_thread::get_id()));
+    std::sort(chunks.begin(), chunks.end());
+    EXPECT_EQ(chunks.front().first, 0);
+    EXPECT_EQ(chunks.back().second, n);
+    for (size_t i = 1; i < chunks.size(); ++i) EXPECT_EQ(chunks[i - 1].second, chunks[i].first);
+  }
+}
+
+TEST(ThreadPool, NestedCallRunsInline) {
+  ThreadPool pool(2);
+  std::atomic<int64_t> total{0};
+  pool.parallel_for(8, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i)
+      pool.parallel_for(10, [&](int64_t b2, int64_t e2) { total += e2 - b2; });
+  });
+  EXPECT_EQ(total.load(), 80);
+}
+
+TEST(ThreadPool, ConcurrentCallersAreSerialized) {
+  ThreadPool pool(3);
+  auto hammer = [&] {
+    for (int rep = 0; rep < 300; ++rep) expect_exact_cover(&pool, 37);
+  };
+  std::thread a(hammer), b(hammer);
+  a.join();
+  b.join();
+}
+
+TEST(ThreadPool, DestroyIdlePool) {
+  for (int i = 0; i < 20; ++i) std::make_unique<ThreadPool>(4).reset();
+}
+
+}  // namespace
+}  // namespace aivm::kernels
