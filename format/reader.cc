@@ -90,8 +90,8 @@ bool verify_bundle(const uint8_t* data, size_t size, BundleView* out, std::strin
   uint32_t fb_size;
   std::memcpy(&fb_size, data, kPrefix);
   if (fb_size > size - kPrefix)
-    return fail(error, "bundle header at byte 0 declares " + std::to_string(fb_size) +
-                           " bytes but the file holds " + std::to_string(size - kPrefix));
+    return fail(error, "bundle size prefix at byte 0 declares a " + std::to_string(fb_size) +
+                           "-byte header but only " + std::to_string(size - kPrefix) + " bytes follow it");
   if (!flatbuffers::BufferHasIdentifier(data + kPrefix, fb::BundleIdentifier()))
     return fail(error, "not an aivm bundle: missing identifier \"AIVM\" at byte 8");
   if (fb_size > size - kPrefix - kChecksumBytes)
