@@ -1,0 +1,58 @@
+// The loaded form of a bundle: what the verifier proved and the interpreter reads. Built once
+// per model at load time; immutable afterwards, so sessions on many threads share it.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "aivm.h"
+#include "format/dtype.h"
+#include "format/reader.h"
+#include "kernels/common.h"
+
+namespace aivm::vm {
+
+struct RegisterInfo {
+  DType dtype = DType::Undefined;
+  kernels::Shape shape;
+  uint64_t bytes = 0;
+  bool is_constant = false;
+  uint64_t arena_offset = 0;              // when !is_constant
+  const uint8_t* constant_data = nullptr;  // when is_constant: inside the mapped bundle
+};
+
+struct Function {
+  std::string name;
+  const uint64_t* code = nullptr;  // borrowed from the bundle
+  size_t code_size = 0;
+  std::vector<RegisterInfo> registers;
+  const int32_t* attrs = nullptr;  // borrowed from the bundle
+  size_t attrs_size = 0;
+  std::vector<uint32_t> attr_begin;  // record i = attrs[attr_begin[i], attr_begin[i+1]); one extra end entry
+  uint64_t arena_bytes = 0;
+  std::vector<std::string> debug_names;  // per instruction; may be empty
+
+  const int32_t* record(uint32_t i) const { return attrs + attr_begin[i]; }
+  uint32_t record_size(uint32_t i) const { return attr_begin[i + 1] - attr_begin[i]; }
+};
+
+struct SignatureEntry {
+  std::string name;
+  DType dtype = DType::Undefined;
+  kernels::Shape shape;
+  uint32_t reg = 0;
+};
+
+}  // namespace aivm::vm
+
+struct aivm_model_s {
+  std::atomic<int> refs{1};
+  aivm_allocator_t allocator{};
+  aivm::format::MappedFile file;   // when loaded from a path
+  void* owned_buffer = nullptr;    // when loaded from memory: our aligned copy
+  aivm::format::BundleView view;
+  std::vector<aivm::vm::Function> functions;  // [0] is the entry
+  std::vector<aivm::vm::SignatureEntry> inputs, outputs;
+};
