@@ -1,0 +1,50 @@
+// The compiler pipeline: front-end, lowering, passes, emission.
+#include "compiler/compile.h"
+
+#include "compiler/asm/stack_asm.h"
+#include "compiler/emit/emit_bundle.h"
+#include "compiler/ir/register_ir.h"
+#include "compiler/onnx/onnx_import.h"
+#include "compiler/passes/passes.h"
+
+namespace aivm::compiler {
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string base_name(const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+}  // namespace
+
+format::BundleDesc compile_program(const StackProgram& program, const CompileOptions& options, CompileReport* report) {
+  Function f = lower_stack_program(program);
+  infer_shapes(f);
+  CompileReport r;
+  if (options.fuse) r.fused_activations = fuse_activations(f);
+  r.dead_instructions = eliminate_dead_code(f);
+
+  format::BundleDesc desc;
+  desc.producer = "aivmc 0.1.0";
+  desc.source = base_name(program.source);
+  desc.functions.push_back(emit_function(f, &desc.constants, &desc.inputs, &desc.outputs));
+  const format::FunctionDesc& fn = desc.functions[0];
+  r.instructions = fn.code.size();
+  r.registers = fn.registers.size();
+  r.arena_bytes = fn.arena_bytes;
+  r.arena_lower_bound = fn.arena_lower_bound;
+  if (report) *report = r;
+  return desc;
+}
+
+format::BundleDesc compile_file(const std::string& path, const CompileOptions& options, CompileReport* report) {
+  if (ends_with(path, ".onnx")) return compile_program(import_onnx_file(path), options, report);
+  if (ends_with(path, ".aivs")) return compile_program(parse_stack_asm_file(path), options, report);
+  throw CompileError(path + ": unknown model format (expected .onnx or .aivs)");
+}
+
+}  // namespace aivm::compiler

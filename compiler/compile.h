@@ -1,0 +1,32 @@
+// The compiler's entry points: model file or stack program in, bundle description out.
+#pragma once
+
+#include <string>
+
+#include "compiler/ir/stack_program.h"
+#include "format/writer.h"
+
+namespace aivm::compiler {
+
+struct CompileOptions {
+  bool fuse = true;  // fold activations into Conv/Gemm superinstructions
+};
+
+struct CompileReport {
+  int fused_activations = 0;
+  int dead_instructions = 0;
+  size_t instructions = 0;
+  size_t registers = 0;
+  uint64_t arena_bytes = 0;
+  uint64_t arena_lower_bound = 0;
+};
+
+// Lowers, optimises and emits |program|. Throws CompileError.
+format::BundleDesc compile_program(const StackProgram& program, const CompileOptions& options,
+                                   CompileReport* report = nullptr);
+
+// Reads |path| (.onnx or .aivs, by extension) and compiles it. Throws CompileError.
+format::BundleDesc compile_file(const std::string& path, const CompileOptions& options,
+                                CompileReport* report = nullptr);
+
+}  // namespace aivm::compiler

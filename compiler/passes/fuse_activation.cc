@@ -1,0 +1,113 @@
+// Activation fusion: Conv/Gemm followed by an activation becomes one superinstruction whose
+// epilogue applies the activation in the kernel's store, saving a pass over memory.
+#include <algorithm>
+
+#include "compiler/passes/passes.h"
+#include "isa/isa.h"
+
+namespace aivm::compiler {
+namespace {
+
+// Number of uses of each value, counting terminators and function outputs.
+std::vector<int> use_counts(const Function& f) {
+  std::vector<int> uses(f.values.size(), 0);
+  for (const Block& b : f.blocks) {
+    for (const Instr& in : b.instrs)
+      for (int v : in.inputs)
+        if (v != kNoValue) ++uses[size_t(v)];
+    if (b.term.kind == Terminator::Branch) ++uses[size_t(b.term.cond)];
+  }
+  for (int v : f.outputs) ++uses[size_t(v)];
+  return uses;
+}
+
+// The fused form of |act|, or false if it cannot be folded (e.g. Clip bounds not constant).
+bool activation_of(const Function& f, const Instr& act, int64_t* kind, float* p0, float* p1) {
+  *p0 = *p1 = 0.f;
+  if (act.op == "Relu") *kind = int64_t(isa::Activation::Relu);
+  else if (act.op == "Sigmoid") *kind = int64_t(isa::Activation::Sigmoid);
+  else if (act.op == "Tanh") *kind = int64_t(isa::Activation::Tanh);
+  else if (act.op == "Clip") {
+    *kind = int64_t(isa::Activation::Clip);
+    *p0 = -3.4028235e38f;
+    *p1 = 3.4028235e38f;
+    // Opset >= 11 takes min/max as inputs, earlier opsets as attributes.
+    for (size_t i = 1; i < act.inputs.size(); ++i) {
+      if (act.inputs[i] == kNoValue) continue;
+      const Tensor* t = f.constant_of(act.inputs[i]);
+      if (!t || t->num_elements() != 1) return false;
+      (i == 1 ? *p0 : *p1) = float(t->float_at(0));
+    }
+    auto get = [&](const char* name, float* out) {
+      auto it = act.attrs.find(name);
+      if (it != act.attrs.end())
+        if (auto* v = std::get_if<float>(&it->second)) *out = *v;
+    };
+    get("min", p0);
+    get("max", p1);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int fuse_activations(Function& f) {
+  std::vector<int> uses = use_counts(f);
+  int fused = 0;
+  for (Block& b : f.blocks) {
+    // Producer of each value within this block.
+    std::vector<int> producer(f.values.size(), -1);
+    for (size_t i = 0; i < b.instrs.size(); ++i) {
+      Instr& act = b.instrs[i];
+      for (int v : act.outputs) producer[size_t(v)] = int(i);
+      if (act.inputs.empty() || act.inputs[0] == kNoValue) continue;
+      int src = act.inputs[0];
+      int p = producer[size_t(src)];
+      if (p < 0 || uses[size_t(src)] != 1) continue;
+      Instr& prod = b.instrs[size_t(p)];
+      if ((prod.op != "Conv" && prod.op != "Gemm") || prod.attrs.count("__act")) continue;
+      int64_t kind;
+      float p0, p1;
+      if (!activation_of(f, act, &kind, &p0, &p1)) continue;
+      prod.attrs["__act"] = kind;
+      prod.attrs["__act_p0"] = p0;
+      prod.attrs["__act_p1"] = p1;
+      prod.loc.node += "+" + (act.loc.node.empty() ? act.op : act.loc.node);
+      // The producer now writes the activation's result; the activation disappears.
+      f.values[size_t(act.outputs[0])].shape_known = true;
+      prod.outputs[0] = act.outputs[0];
+      producer[size_t(act.outputs[0])] = p;
+      act.op.clear();  // tombstone, swept below
+      ++fused;
+    }
+    b.instrs.erase(std::remove_if(b.instrs.begin(), b.instrs.end(), [](const Instr& in) { return in.op.empty(); }),
+                   b.instrs.end());
+  }
+  return fused;
+}
+
+int eliminate_dead_code(Function& f) {
+  int removed = 0;
+  for (bool changed = true; changed;) {
+    changed = false;
+    std::vector<int> uses = use_counts(f);
+    for (Block& b : f.blocks) {
+      auto dead = [&](const Instr& in) {
+        for (int v : in.outputs)
+          if (uses[size_t(v)] > 0) return false;
+        return true;
+      };
+      size_t before = b.instrs.size();
+      b.instrs.erase(std::remove_if(b.instrs.begin(), b.instrs.end(), dead), b.instrs.end());
+      if (b.instrs.size() != before) {
+        removed += int(before - b.instrs.size());
+        changed = true;
+      }
+    }
+  }
+  return removed;
+}
+
+}  // namespace aivm::compiler
