@@ -20,7 +20,7 @@ class Emitter {
     first_.assign(f_.values.size(), -1);
     last_.assign(f_.values.size(), -1);
     // Inputs are live from before the first instruction.
-    for (int v : f_.inputs) touch(v, 0, true);
+    for (int v : f_.inputs) touch(v, 0);
     int pos = 0;
     std::vector<size_t> block_start(f_.blocks.size());
     std::vector<std::pair<size_t, int>> jump_fixups;  // (word index, target block)
@@ -40,7 +40,7 @@ class Emitter {
           }
           break;
         case Terminator::Branch: {
-          touch(t.cond, ++pos, false);
+          touch(t.cond, ++pos);
           jump_fixups.push_back({out_.code.size(), t.target});
           push_word(isa::encode_aj(isa::Opcode::JMPZ, uint32_t(reg(t.cond)), 0), t.loc.node);
           break;
@@ -52,7 +52,7 @@ class Emitter {
       out_.code[word] = isa::encode_aj(isa::Opcode(w & 0xff), uint32_t((w >> 8) & isa::kFieldMax), block_start[size_t(block)]);
     }
     // Outputs stay live to the end.
-    for (int v : f_.outputs) touch(v, pos + 1, false);
+    for (int v : f_.outputs) touch(v, pos + 1);
     plan(pos + 1);
     signature(inputs, outputs);
     return std::move(out_);
@@ -79,12 +79,12 @@ class Emitter {
     return reg_of_[size_t(v)];
   }
 
-  void touch(int v, int pos, bool def) {
+  // Extends |v|'s live range to |pos|, creating its register on first sight.
+  void touch(int v, int pos) {
     if (v == kNoValue) return;
     reg(v);
     if (first_[size_t(v)] < 0 || pos < first_[size_t(v)]) first_[size_t(v)] = pos;
     last_[size_t(v)] = std::max(last_[size_t(v)], pos);
-    (void)def;
   }
 
   void push_word(uint64_t w, const std::string& debug) {
@@ -100,8 +100,9 @@ class Emitter {
     Function& fn = const_cast<Function&>(f_);
     OpContext ctx(fn, copy);
     rule->select(ctx, &s);
-    for (int v : in.inputs) touch(v, pos, false);
-    for (int v : in.outputs) touch(v, pos, true);
+    // Only operands the instruction names get registers: a Reshape's target shape, say, was
+    // consumed at compile time and never reaches the bundle.
+    for (int v : s.values) touch(v, pos);
     uint32_t fields[4] = {0, 0, 0, 0};
     const isa::OpInfo* info = isa::op_info(uint8_t(s.opcode));
     size_t next_value = 0;
@@ -118,7 +119,7 @@ class Emitter {
 
   uint32_t record(Selection& s, int pos) {
     for (auto [word, v] : s.record_regs) {
-      touch(v, pos, false);
+      touch(v, pos);
       s.record[size_t(word)] = int32_t(reg(v));
     }
     if (out_.attr_offsets.size() > isa::kFieldMax)

@@ -1,0 +1,265 @@
+// Each operator end to end: ONNX-style op in a stack program -> aivmc's lowering, selection and
+// memory plan -> verifier -> interpreter -> kernel, compared with the kernel's scalar reference
+// called directly. Catches plumbing errors (attribute records, strides, transposes, axes).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "kernels/conv/conv.h"
+#include "kernels/elementwise/elementwise.h"
+#include "kernels/gemm/gemm.h"
+#include "kernels/pool/pool.h"
+#include "isa/shape_rules.h"
+#include "kernels/softmax/softmax.h"
+#include "tests/common/vm_harness.h"
+
+namespace aivm {
+namespace {
+
+using compiler::AttrMap;
+using compiler::StackOp;
+using compiler::StackOpKind;
+using compiler::StackProgram;
+using Dims = std::vector<int64_t>;
+
+struct Operand {
+  Dims shape;
+  std::vector<float> data;
+  bool constant = false;
+};
+
+Operand random_operand(Dims shape, uint32_t seed, bool constant = false) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(-1.f, 1.f);
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  Operand o{shape, std::vector<float>(size_t(n)), constant};
+  for (float& v : o.data) v = dist(rng);
+  return o;
+}
+
+kernels::Shape kshape(const Dims& d) {
+  kernels::Shape s;
+  s.rank = int(d.size());
+  for (size_t i = 0; i < d.size(); ++i) s.dims[i] = d[i];
+  return s;
+}
+
+// Runs one op over |operands| (inputs or constants, in order; nullptr-shaped = absent) and
+// returns output 0.
+std::vector<float> run_op(const std::string& op, const std::vector<Operand>& operands, const AttrMap& attrs,
+                          int threads = 1) {
+  StackProgram p;
+  p.source = op + ".test";
+  p.outputs = {{"y", DType::F32, {}, {}}};
+  for (size_t i = 0; i < operands.size(); ++i) {
+    const Operand& o = operands[i];
+    StackOp push;
+    if (o.shape.empty() && o.data.empty()) {
+      push.kind = StackOpKind::PushNone;
+    } else if (o.constant) {
+      compiler::Tensor t;
+      t.dtype = DType::F32;
+      t.shape = o.shape;
+      t.data.assign(reinterpret_cast<const uint8_t*>(o.data.data()),
+                    reinterpret_cast<const uint8_t*>(o.data.data() + o.data.size()));
+      push.kind = StackOpKind::PushConst;
+      push.index = int64_t(p.constants.size());
+      p.constants.push_back(t);
+      p.constant_names.push_back("c" + std::to_string(i));
+    } else {
+      push.kind = StackOpKind::LocalGet;
+      push.index = int64_t(p.inputs.size());
+      p.inputs.push_back({"in" + std::to_string(i), DType::F32, o.shape, {}});
+      p.local_names.push_back("in" + std::to_string(i));
+    }
+    p.code.push_back(push);
+  }
+  StackOp call;
+  call.name = op;
+  call.num_inputs = int(operands.size());
+  call.attrs = attrs;
+  p.code.push_back(call);
+
+  testing::LoadedModel m;
+  EXPECT_EQ(testing::load(testing::compile_to_bytes(p), &m, threads), "OK");
+  if (!m.session) return {};
+  size_t input = 0;
+  for (const Operand& o : operands) {
+    if (o.constant || o.data.empty()) continue;
+    std::string name = p.inputs[input++].name;
+    EXPECT_EQ(aivm_session_set_input(m.session, name.c_str(), AIVM_DTYPE_F32, o.shape.data(), o.shape.size(),
+                                     o.data.data(), o.data.size() * 4),
+              AIVM_OK);
+  }
+  EXPECT_EQ(aivm_session_run(m.session), AIVM_OK);
+  return testing::output_f32(m.session, 0);
+}
+
+void expect_near(const std::vector<float>& got, const std::vector<float>& want) {
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i)
+    ASSERT_NEAR(got[i], want[i], 1e-5f * std::max(1.f, std::fabs(want[i]))) << "element " << i;
+}
+
+TEST(Ops, UnaryMatchReference) {
+  const std::pair<const char*, kernels::UnaryOp> ops[] = {{"Relu", kernels::UnaryOp::Relu},
+                                                          {"Sigmoid", kernels::UnaryOp::Sigmoid},
+                                                          {"Tanh", kernels::UnaryOp::Tanh},
+                                                          {"Exp", kernels::UnaryOp::Exp},
+                                                          {"Neg", kernels::UnaryOp::Neg}};
+  for (auto [name, op] : ops) {
+    Operand x = random_operand({3, 7, 5}, 1);
+    std::vector<float> want(x.data.size());
+    kernels::unary_f32_reference(op, int64_t(want.size()), x.data.data(), want.data());
+    SCOPED_TRACE(name);
+    expect_near(run_op(name, {x}, {}), want);
+  }
+}
+
+TEST(Ops, BinaryBroadcastMatchReference) {
+  const std::pair<const char*, kernels::BinaryOp> ops[] = {{"Add", kernels::BinaryOp::Add},
+                                                           {"Sub", kernels::BinaryOp::Sub},
+                                                           {"Mul", kernels::BinaryOp::Mul},
+                                                           {"Div", kernels::BinaryOp::Div}};
+  const std::pair<Dims, Dims> shapes[] = {{{2, 3, 4}, {2, 3, 4}}, {{2, 3, 4}, {4}}, {{2, 1, 4}, {3, 1}}, {{1}, {5, 7}}};
+  for (auto [name, op] : ops) {
+    for (const auto& [sa, sb] : shapes) {
+      Operand a = random_operand(sa, 2), b = random_operand(sb, 3, /*constant=*/true);
+      if (op == kernels::BinaryOp::Div)
+        for (float& v : b.data) v = v < 0 ? v - 0.5f : v + 0.5f;  // keep away from zero
+      Dims ys;
+      ASSERT_TRUE(isa::broadcast_shapes(sa, sb, &ys));
+      int64_t n = 1;
+      for (int64_t d : ys) n *= d;
+      std::vector<float> want(static_cast<size_t>(n));
+      kernels::binary_f32_reference(op, kshape(ys), kshape(sa), a.data.data(), kshape(sb), b.data.data(), want.data());
+      SCOPED_TRACE(std::string(name) + " " + std::to_string(sa.size()) + "x" + std::to_string(sb.size()));
+      expect_near(run_op(name, {a, b}, {}), want);
+    }
+  }
+}
+
+TEST(Ops, SoftmaxOverEachAxis) {
+  Operand x = random_operand({2, 3, 5}, 4);
+  for (int64_t axis : {0, 1, 2, -1}) {
+    int64_t a = axis < 0 ? axis + 3 : axis, outer = 1, inner = 1;
+    for (int64_t i = 0; i < a; ++i) outer *= x.shape[size_t(i)];
+    for (int64_t i = a + 1; i < 3; ++i) inner *= x.shape[size_t(i)];
+    std::vector<float> want(x.data.size());
+    kernels::softmax_f32_reference(outer, x.shape[size_t(a)], inner, x.data.data(), want.data());
+    SCOPED_TRACE(axis);
+    expect_near(run_op("Softmax", {x}, {{"axis", axis}, {"__opset", int64_t(13)}}), want);
+  }
+}
+
+TEST(Ops, MatMulBatchedBroadcast) {
+  Operand a = random_operand({2, 1, 7, 5}, 5), b = random_operand({3, 5, 9}, 6, true);
+  Dims ys;
+  ASSERT_TRUE(isa::matmul_shape(a.shape, b.shape, &ys));
+  std::vector<float> want(size_t(2 * 3 * 7 * 9));
+  kernels::matmul_f32_reference(kshape(a.shape), a.data.data(), kshape(b.shape), b.data.data(), kshape(ys), want.data());
+  expect_near(run_op("MatMul", {a, b}, {}), want);
+}
+
+TEST(Ops, GemmTransposesBiasAndScales) {
+  for (int ta = 0; ta < 2; ++ta) {
+    for (int tb = 0; tb < 2; ++tb) {
+      for (const Dims& bias_shape : {Dims{}, Dims{9}, Dims{7, 1}, Dims{7, 9}}) {
+        int64_t m = 7, n = 9, k = 33;
+        Operand a = random_operand(ta ? Dims{k, m} : Dims{m, k}, 7);
+        Operand b = random_operand(tb ? Dims{n, k} : Dims{k, n}, 8, true);
+        Operand c = random_operand(bias_shape, 9, true);
+        kernels::GemmEpilogue ep;
+        ep.alpha = 0.5f;
+        ep.beta = 2.f;
+        std::vector<Operand> ops = {a, b};
+        if (!bias_shape.empty()) {
+          ops.push_back(c);
+          ep.bias = c.data.data();
+          ep.bias_row_stride = bias_shape.size() == 2 && bias_shape[0] > 1 ? bias_shape.back() : 0;
+          ep.bias_col_stride = bias_shape.back() > 1 ? 1 : 0;
+        }
+        std::vector<float> want(size_t(m * n));
+        kernels::gemm_f32_reference(ta, tb, m, n, k, a.data.data(), a.shape[1], b.data.data(), b.shape[1], want.data(), n, ep);
+        SCOPED_TRACE(std::to_string(ta) + std::to_string(tb) + " bias rank " + std::to_string(bias_shape.size()));
+        expect_near(run_op("Gemm", ops, {{"transA", int64_t(ta)}, {"transB", int64_t(tb)}, {"alpha", 0.5f}, {"beta", 2.f}}),
+                    want);
+      }
+    }
+  }
+}
+
+TEST(Ops, ConvGeometries) {
+  struct Geo {
+    Dims x, w;
+    Dims strides, pads, dilations;
+    int64_t group;
+  };
+  const Geo geos[] = {{{1, 3, 7, 7}, {5, 3, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1},
+                      {{2, 4, 9, 8}, {6, 2, 3, 2}, {2, 1}, {0, 1, 2, 0}, {1, 2}, 2},
+                      {{1, 6, 5, 5}, {6, 1, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 6},
+                      {{1, 1, 1, 1}, {1, 1, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1}};
+  for (const Geo& g : geos) {
+    for (bool bias : {false, true}) {
+      Operand x = random_operand(g.x, 10), w = random_operand(g.w, 11, true), b = random_operand({g.w[0]}, 12, true);
+      isa::Window2d win{int32_t(g.w[2]), int32_t(g.w[3]), int32_t(g.strides[0]), int32_t(g.strides[1]),
+                        int32_t(g.pads[0]), int32_t(g.pads[1]), int32_t(g.pads[2]), int32_t(g.pads[3]),
+                        int32_t(g.dilations[0]), int32_t(g.dilations[1])};
+      int64_t oh = isa::window_out_extent(g.x[2], g.w[2], g.strides[0], g.pads[0], g.pads[2], g.dilations[0]);
+      int64_t ow = isa::window_out_extent(g.x[3], g.w[3], g.strides[1], g.pads[1], g.pads[3], g.dilations[1]);
+      kernels::Conv2dParams p{g.x[0], g.x[1], g.x[2], g.x[3], g.w[0], oh, ow, g.group, win};
+      std::vector<float> want(size_t(g.x[0] * g.w[0] * oh * ow));
+      kernels::conv2d_f32_reference(p, x.data.data(), w.data.data(), bias ? b.data.data() : nullptr, {}, want.data());
+      std::vector<Operand> ops = {x, w};
+      if (bias) ops.push_back(b);
+      AttrMap attrs = {{"strides", g.strides}, {"pads", g.pads}, {"dilations", g.dilations}, {"group", g.group}};
+      for (int threads : {1, 2}) expect_near(run_op("Conv", ops, attrs, threads), want);
+    }
+  }
+}
+
+TEST(Ops, MaxPoolIncludingCeilMode) {
+  Operand x = random_operand({1, 3, 7, 6}, 13);
+  for (int64_t ceil : {0, 1}) {
+    isa::Window2d win{3, 2, 2, 2, 1, 0, 1, 0, 1, 1};
+    int64_t oh = isa::window_out_extent(7, 3, 2, 1, 1, 1, ceil), ow = isa::window_out_extent(6, 2, 2, 0, 0, 1, ceil);
+    kernels::Pool2dParams p{1, 3, 7, 6, oh, ow, win};
+    std::vector<float> want(size_t(3 * oh * ow));
+    kernels::maxpool2d_f32_reference(p, x.data.data(), want.data());
+    AttrMap attrs = {{"kernel_shape", Dims{3, 2}}, {"strides", Dims{2, 2}}, {"pads", Dims{1, 0, 1, 0}}, {"ceil_mode", ceil}};
+    expect_near(run_op("MaxPool", {x}, attrs), want);
+  }
+}
+
+TEST(Ops, MovesKeepBytes) {
+  Operand x = random_operand({2, 3, 4}, 14);
+  expect_near(run_op("Flatten", {x}, {{"axis", int64_t(2)}}), x.data);
+  expect_near(run_op("Identity", {x}, {}), x.data);
+  std::vector<int64_t> target = {4, -1};
+  // Reshape's target shape is an i64 constant: build it by hand.
+  StackProgram p;
+  p.source = "reshape.test";
+  p.inputs = {{"x", DType::F32, x.shape, {}}};
+  p.local_names = {"x"};
+  p.outputs = {{"y", DType::F32, {}, {}}};
+  compiler::Tensor t;
+  t.dtype = DType::I64;
+  t.shape = {2};
+  t.data.assign(reinterpret_cast<const uint8_t*>(target.data()), reinterpret_cast<const uint8_t*>(target.data() + 2));
+  p.constants = {t};
+  StackOp get, push, reshape;
+  get.kind = StackOpKind::LocalGet;
+  push.kind = StackOpKind::PushConst;
+  reshape.name = "Reshape";
+  reshape.num_inputs = 2;
+  p.code = {get, push, reshape};
+  compiler::CompileReport report;
+  format::BundleDesc d = compiler::compile_program(p, {}, &report);
+  EXPECT_EQ(d.outputs[0].shape, (Dims{4, 6}));
+  EXPECT_TRUE(d.constants.empty()) << "the shape constant is consumed at compile time";
+}
+
+}  // namespace
+}  // namespace aivm
