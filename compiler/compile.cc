@@ -1,6 +1,8 @@
 // The compiler pipeline: front-end, lowering, passes, emission.
 #include "compiler/compile.h"
 
+#include <algorithm>
+
 #include "compiler/asm/stack_asm.h"
 #include "compiler/emit/emit_bundle.h"
 #include "compiler/ir/register_ir.h"
@@ -19,9 +21,37 @@ std::string base_name(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+// Applies --shape overrides and rejects what is still symbolic: shapes are static in this
+// version of the compiler.
+StackProgram with_concrete_inputs(const StackProgram& program, const CompileOptions& options) {
+  StackProgram p = program;
+  for (const auto& [name, shape] : options.input_shapes) {
+    auto it = std::find_if(p.inputs.begin(), p.inputs.end(), [&](const ValueSpec& v) { return v.name == name; });
+    if (it == p.inputs.end()) throw CompileError(p.source + ": --shape names '" + name + "', which is not an input");
+    if (it->shape.size() != shape.size())
+      throw CompileError(p.source + ": --shape gives input '" + name + "' rank " + std::to_string(shape.size()) +
+                         ", the model says " + std::to_string(it->shape.size()));
+    for (size_t i = 0; i < shape.size(); ++i)
+      if (it->shape[i] >= 0 && it->shape[i] != shape[i])
+        throw CompileError(p.source + ": --shape changes static dimension " + std::to_string(i) + " of input '" + name + "'");
+    it->shape = shape;
+    it->dim_names.clear();
+  }
+  for (const ValueSpec& in : p.inputs) {
+    for (size_t i = 0; i < in.shape.size(); ++i) {
+      if (in.shape[i] >= 0) continue;
+      std::string dim = i < in.dim_names.size() && !in.dim_names[i].empty() ? "'" + in.dim_names[i] + "'" : "?";
+      throw CompileError(p.source + ": input '" + in.name + "' has symbolic dimension " + dim + " (axis " + std::to_string(i) +
+                         "); give a concrete shape with --shape " + in.name + "=D0,D1,...");
+    }
+  }
+  return p;
+}
+
 }  // namespace
 
-format::BundleDesc compile_program(const StackProgram& program, const CompileOptions& options, CompileReport* report) {
+format::BundleDesc compile_program(const StackProgram& source, const CompileOptions& options, CompileReport* report) {
+  StackProgram program = with_concrete_inputs(source, options);
   Function f = lower_stack_program(program);
   infer_shapes(f);
   CompileReport r;

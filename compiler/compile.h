@@ -1,7 +1,10 @@
 // The compiler's entry points: model file or stack program in, bundle description out.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "compiler/ir/stack_program.h"
 #include "format/writer.h"
@@ -10,6 +13,8 @@ namespace aivm::compiler {
 
 struct CompileOptions {
   bool fuse = true;  // fold activations into Conv/Gemm superinstructions
+  // Concrete shapes for inputs with symbolic dimensions (aivmc --shape NAME=D0,D1,...).
+  std::map<std::string, std::vector<int64_t>> input_shapes;
 };
 
 struct CompileReport {

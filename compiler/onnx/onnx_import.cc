@@ -1,0 +1,399 @@
+// ONNX importer: graph -> stack program. See onnx_import.h for what is emitted.
+//
+// Structure: a GraphImporter walks one graph in topological order, keeping a Scope that maps
+// every ONNX value name to where it lives (a local or a constant). Scopes chain to a parent so
+// that control-flow subgraphs (If/Loop/Scan), when they are implemented, can emit their body
+// into a structured block while still reading the outer graph's values; the topological sort
+// already accounts for the outer values a subgraph reads.
+#include "compiler/onnx/onnx_import.h"
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <queue>
+#include <set>
+#include <sstream>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "compiler/onnx/onnx_convert.h"
+
+namespace aivm::compiler {
+namespace {
+
+using onnx_import::ImportContext;
+using A = onnx::AttributeProto;
+
+//===----------------------------------------------------------------------===//
+// Topological order
+//===----------------------------------------------------------------------===//
+
+bool is_graph_attr(const A& a) {
+  auto k = onnx_import::attr_kind(a);
+  return k == A::GRAPH || k == A::GRAPHS;
+}
+
+void collect_outer_refs(const onnx::GraphProto& g, std::set<std::string>& out);
+
+// Every value name |node| reads: its inputs, plus the outer-scope values its subgraphs use.
+std::vector<std::string> node_reads(const onnx::NodeProto& node) {
+  std::vector<std::string> reads(node.input().begin(), node.input().end());
+  std::set<std::string> outer;
+  for (const auto& a : node.attribute()) {
+    if (!is_graph_attr(a)) continue;
+    if (a.has_g()) collect_outer_refs(a.g(), outer);
+    for (const auto& g : a.graphs()) collect_outer_refs(g, outer);
+  }
+  reads.insert(reads.end(), outer.begin(), outer.end());
+  return reads;
+}
+
+// Names used inside |g| (and its nested subgraphs) that |g| does not define itself.
+void collect_outer_refs(const onnx::GraphProto& g, std::set<std::string>& out) {
+  std::unordered_set<std::string> defined;
+  for (const auto& v : g.input()) defined.insert(v.name());
+  for (const auto& t : g.initializer()) defined.insert(t.name());
+  for (const auto& n : g.node()) defined.insert(n.output().begin(), n.output().end());
+  auto use = [&](const std::string& name) {
+    if (!name.empty() && !defined.count(name)) out.insert(name);
+  };
+  for (const auto& n : g.node())
+    for (const auto& name : node_reads(n)) use(name);
+  for (const auto& v : g.output()) use(v.name());
+}
+
+SourceLoc node_loc(const std::string& file, const onnx::NodeProto& node, int index) {
+  SourceLoc loc;
+  loc.file = file;
+  loc.node = node.name();
+  if (loc.node.empty()) loc.node.append("#").append(std::to_string(index));
+  loc.op_type = node.op_type();
+  return loc;
+}
+
+// Kahn's algorithm, always taking the lowest-numbered ready node, so a graph that is already
+// sorted keeps its order exactly. Inputs no node produces are left for the emitter to resolve
+// (graph inputs, initializers, outer scope, or an error there).
+std::vector<int> topological_order(const onnx::GraphProto& g, const std::string& file) {
+  const int n = g.node_size();
+  std::unordered_map<std::string, int> producer;
+  for (int i = 0; i < n; ++i)
+    for (const auto& out : g.node(i).output()) {
+      if (out.empty()) continue;
+      auto [it, fresh] = producer.emplace(out, i);
+      if (!fresh)
+        throw CompileError(node_loc(file, g.node(i), i),
+                           "value '" + out + "' is also produced by node '" +
+                               node_loc(file, g.node(it->second), it->second).node + "'");
+    }
+  std::vector<int> indegree(size_t(n), 0);
+  std::vector<std::vector<int>> users(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i)
+    for (const auto& name : node_reads(g.node(i))) {
+      auto it = producer.find(name);
+      if (it == producer.end()) continue;
+      users[size_t(it->second)].push_back(i);
+      ++indegree[size_t(i)];
+    }
+  std::priority_queue<int, std::vector<int>, std::greater<int>> ready;
+  for (int i = 0; i < n; ++i)
+    if (indegree[size_t(i)] == 0) ready.push(i);
+  std::vector<int> order;
+  order.reserve(size_t(n));
+  while (!ready.empty()) {
+    int i = ready.top();
+    ready.pop();
+    order.push_back(i);
+    for (int u : users[size_t(i)])
+      if (--indegree[size_t(u)] == 0) ready.push(u);
+  }
+  if (int(order.size()) != n) {
+    for (int i = 0; i < n; ++i)
+      if (indegree[size_t(i)] > 0)
+        throw CompileError(node_loc(file, g.node(i), i), "graph has a cycle through this node");
+  }
+  return order;
+}
+
+//===----------------------------------------------------------------------===//
+// Scopes
+//===----------------------------------------------------------------------===//
+
+// Where an ONNX value lives in the stack program.
+struct Binding {
+  enum Kind : uint8_t { Local, Const } kind;
+  int64_t index;
+};
+
+struct Scope {
+  const Scope* parent = nullptr;
+  std::unordered_map<std::string, Binding> values;
+
+  const Binding* find(const std::string& name) const {
+    for (const Scope* s = this; s; s = s->parent) {
+      auto it = s->values.find(name);
+      if (it != s->values.end()) return &it->second;
+    }
+    return nullptr;
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Graph importer
+//===----------------------------------------------------------------------===//
+
+class GraphImporter {
+ public:
+  GraphImporter(const onnx::ModelProto& model, ImportContext ctx) : model_(model), ctx_(std::move(ctx)) {}
+
+  StackProgram run() {
+    prog_.source = ctx_.file;
+    if (!model_.has_graph()) throw CompileError(file_loc(), "not an ONNX model (no graph)");
+    find_opset();
+    const onnx::GraphProto& g = model_.graph();
+    Scope scope;
+    import_initializers(g, scope);
+    import_inputs(g, scope);
+    emit_body(g, scope);
+    emit_outputs(g, scope);
+    return std::move(prog_);
+  }
+
+ private:
+  SourceLoc file_loc() const {
+    SourceLoc loc;
+    loc.file = ctx_.file;
+    return loc;
+  }
+
+  void find_opset() {
+    for (const auto& op : model_.opset_import())
+      if (op.domain().empty() || op.domain() == "ai.onnx") {
+        opset_ = op.version();
+        return;
+      }
+  }
+
+  void bind(Scope& scope, const std::string& name, Binding b, const SourceLoc& loc) {
+    if (name.empty()) throw CompileError(loc, "a value has an empty name");
+    if (!scope.values.emplace(name, b).second) throw CompileError(loc, "value '" + name + "' is defined twice");
+  }
+
+  int64_t add_constant(Tensor t, const std::string& name) {
+    prog_.constants.push_back(std::move(t));
+    prog_.constant_names.push_back(name);
+    return int64_t(prog_.constants.size()) - 1;
+  }
+
+  int64_t new_local(const std::string& name) {
+    prog_.local_names.push_back(name);
+    return int64_t(prog_.local_names.size()) - 1;
+  }
+
+  void emit(StackOpKind kind, int64_t index, const SourceLoc& loc) {
+    StackOp op;
+    op.kind = kind;
+    op.index = index;
+    op.loc = loc;
+    prog_.code.push_back(std::move(op));
+  }
+
+  // ---- signature and constants ----
+
+  void import_initializers(const onnx::GraphProto& g, Scope& scope) {
+    SourceLoc loc = file_loc();
+    if (g.sparse_initializer_size() > 0)
+      throw CompileError(loc, "sparse initializer '" + g.sparse_initializer(0).values().name() +
+                                  "' is not supported");
+    for (const auto& init : g.initializer()) {
+      int64_t c = add_constant(onnx_import::tensor_from_onnx(init, ctx_, loc), init.name());
+      bind(scope, init.name(), {Binding::Const, c}, loc);
+    }
+  }
+
+  // Inputs that are also initializers (IR < 4 style, or overridable defaults) stay constants.
+  void import_inputs(const onnx::GraphProto& g, Scope& scope) {
+    SourceLoc loc = file_loc();
+    for (const auto& in : g.input()) {
+      if (scope.values.count(in.name())) continue;
+      prog_.inputs.push_back(onnx_import::spec_from_value_info(in, loc, /*require_shape=*/true));
+      bind(scope, in.name(), {Binding::Local, new_local(in.name())}, loc);
+    }
+  }
+
+  // ---- nodes ----
+
+  void emit_body(const onnx::GraphProto& g, Scope& scope) {
+    for (int i : topological_order(g, ctx_.file)) emit_node(g.node(i), i, scope);
+  }
+
+  void emit_node(const onnx::NodeProto& node, int index, Scope& scope) {
+    SourceLoc loc = node_loc(ctx_.file, node, index);
+    if (!node.domain().empty() && node.domain() != "ai.onnx")
+      throw CompileError(loc, "operator domain '" + node.domain() + "' is not supported (only the default ONNX domain is)");
+    if (opset_ <= 0) throw CompileError(loc, "the model imports no opset for the default ONNX domain");
+    for (const auto& a : node.attribute())
+      if (is_graph_attr(a)) return emit_control_flow(node, a, loc, scope);
+    if (node.op_type() == "Constant") return emit_constant_node(node, loc, scope);
+    for (const auto& name : node.input()) push_value(name, scope, loc);
+    emit_op(node, loc);
+    store_outputs(node, loc, scope);
+  }
+
+  // Subgraph-carrying ops (If, Loop, Scan). To implement: emit the node's inputs, then a
+  // structured block per subgraph with a child Scope whose parent is |scope|.
+  [[noreturn]] void emit_control_flow(const onnx::NodeProto& node, const A& attr, const SourceLoc& loc, Scope&) {
+    throw CompileError(loc, "control-flow subgraphs are not supported yet (attribute '" + attr.name() + "')");
+  }
+
+  void push_value(const std::string& name, const Scope& scope, const SourceLoc& loc) {
+    if (name.empty()) return emit(StackOpKind::PushNone, 0, loc);
+    const Binding* b = scope.find(name);
+    if (!b) throw CompileError(loc, "input '" + name + "' is not defined by any node, initializer or graph input");
+    emit(b->kind == Binding::Local ? StackOpKind::LocalGet : StackOpKind::PushConst, b->index, loc);
+  }
+
+  // Outputs pushed by the op: up to the last named one (omitted trailing outputs are dropped).
+  static int num_outputs(const onnx::NodeProto& node) {
+    int n = node.output_size();
+    while (n > 0 && node.output(n - 1).empty()) --n;
+    return n;
+  }
+
+  void emit_op(const onnx::NodeProto& node, const SourceLoc& loc) {
+    StackOp op;
+    op.kind = StackOpKind::Op;
+    op.name = node.op_type();
+    op.num_inputs = node.input_size();
+    op.num_outputs = num_outputs(node);
+    op.loc = loc;
+    for (const auto& a : node.attribute()) op.attrs[a.name()] = onnx_import::attr_from_onnx(a, ctx_, loc);
+    op.attrs[kOpsetAttr] = opset_;
+    prog_.code.push_back(std::move(op));
+  }
+
+  void store_outputs(const onnx::NodeProto& node, const SourceLoc& loc, Scope& scope) {
+    int n = num_outputs(node);
+    std::vector<int64_t> locals(static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) {
+      const std::string& name = node.output(i);
+      if (name.empty()) {
+        locals[size_t(i)] = discard_local();
+        continue;
+      }
+      locals[size_t(i)] = new_local(name);
+      bind(scope, name, {Binding::Local, locals[size_t(i)]}, loc);
+    }
+    for (int i = n - 1; i >= 0; --i) emit(StackOpKind::LocalSet, locals[size_t(i)], loc);
+  }
+
+  int64_t discard_local() {
+    if (discard_ < 0) discard_ = new_local("__discard");
+    return discard_;
+  }
+
+  // Constant nodes emit no code: their value becomes a program constant.
+  void emit_constant_node(const onnx::NodeProto& node, const SourceLoc& loc, Scope& scope) {
+    if (node.output_size() != 1 || node.attribute_size() != 1)
+      throw CompileError(loc, "a Constant node needs exactly one output and one attribute");
+    const A& a = node.attribute(0);
+    Tensor t = constant_value(a, loc);
+    bind(scope, node.output(0), {Binding::Const, add_constant(std::move(t), node.output(0))}, loc);
+  }
+
+  Tensor constant_value(const A& a, const SourceLoc& loc) {
+    if (!a.ref_attr_name().empty())
+      throw CompileError(loc, "Constant attribute '" + a.name() + "' refers to a function attribute, which is not supported");
+    const std::string& k = a.name();
+    if (k == "value") {
+      if (!a.has_t()) throw CompileError(loc, "Constant attribute 'value' holds no tensor");
+      return onnx_import::tensor_from_onnx(a.t(), ctx_, loc);
+    }
+    if (k == "value_float") return scalar_or_list<float>(DType::F32, {a.f()}, false);
+    if (k == "value_floats") return scalar_or_list<float>(DType::F32, {a.floats().begin(), a.floats().end()}, true);
+    if (k == "value_int") return scalar_or_list<int64_t>(DType::I64, {a.i()}, false);
+    if (k == "value_ints") return scalar_or_list<int64_t>(DType::I64, {a.ints().begin(), a.ints().end()}, true);
+    if (k == "value_string" || k == "value_strings")
+      throw CompileError(loc, "string constants ('" + k + "') are not supported");
+    if (k == "sparse_value") throw CompileError(loc, "sparse constants ('sparse_value') are not supported");
+    throw CompileError(loc, "Constant has unknown attribute '" + k + "'");
+  }
+
+  template <typename T>
+  static Tensor scalar_or_list(DType dtype, const std::vector<T>& values, bool list) {
+    Tensor t;
+    t.dtype = dtype;
+    if (list) t.shape = {int64_t(values.size())};
+    t.data.resize(values.size() * sizeof(T));
+    if (!values.empty()) std::memcpy(t.data.data(), values.data(), t.data.size());
+    return t;
+  }
+
+  // ---- outputs ----
+
+  void emit_outputs(const onnx::GraphProto& g, const Scope& scope) {
+    for (const auto& out : g.output()) {
+      SourceLoc loc = file_loc();
+      if (out.name().empty()) throw CompileError(loc, "a graph output has an empty name");
+      if (!scope.find(out.name()))
+        throw CompileError(loc, "graph output '" + out.name() + "' is not produced by any node, initializer or input");
+      push_value(out.name(), scope, loc);
+      prog_.outputs.push_back(output_spec(g, out, loc));
+    }
+  }
+
+  // The output's type from the graph output itself, else from value_info, else from an input.
+  ValueSpec output_spec(const onnx::GraphProto& g, const onnx::ValueInfoProto& out, const SourceLoc& loc) {
+    const onnx::ValueInfoProto* info = &out;
+    if (!out.has_type()) {
+      for (const auto& vi : g.value_info())
+        if (vi.name() == out.name()) info = &vi;
+      for (const auto& in : g.input())
+        if (in.name() == out.name() && info == &out) info = &in;
+    }
+    ValueSpec spec = onnx_import::spec_from_value_info(*info, loc, /*require_shape=*/false);
+    spec.name = out.name();
+    return spec;
+  }
+
+  const onnx::ModelProto& model_;
+  ImportContext ctx_;
+  StackProgram prog_;
+  int64_t opset_ = 0;
+  int64_t discard_ = -1;
+};
+
+}  // namespace
+
+//===----------------------------------------------------------------------===//
+// Entry points
+//===----------------------------------------------------------------------===//
+
+StackProgram import_onnx_model(const onnx::ModelProto& model, const std::string& source_name) {
+  ImportContext ctx;
+  ctx.file = source_name;
+  ctx.base_dir = std::filesystem::path(source_name).parent_path().string();
+  return GraphImporter(model, ctx).run();
+}
+
+StackProgram import_onnx_file(const std::string& path) {
+  SourceLoc loc;
+  loc.file = path;
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw CompileError(loc, "is a directory, not an ONNX model");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw CompileError(loc, "cannot open file");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  if (in.bad()) throw CompileError(loc, "reading the file failed");
+  std::string bytes = std::move(buf).str();
+  if (bytes.size() > size_t(INT32_MAX))
+    throw CompileError(loc, "file is larger than 2 GiB; store the weights as ONNX external data");
+  onnx::ModelProto model;
+  if (bytes.empty() || !model.ParseFromString(bytes))
+    throw CompileError(loc, "not an ONNX model (the file does not parse as an ONNX ModelProto)");
+  return import_onnx_model(model, path);
+}
+
+}  // namespace aivm::compiler

@@ -1,0 +1,46 @@
+// ONNX front-end: turns an ONNX model into a stack program (DESIGN.md, pipeline step 1).
+//
+// What the importer emits, for a graph in topological order (the graph is sorted here; a file
+// whose nodes are out of order is fine, a cycle is an error):
+//   - graph inputs that are not initializers -> program inputs, locals 0..n-1, with dtype and
+//     shape (a dim_param or missing dim becomes -1, named by the dim_param);
+//   - initializers and Constant nodes -> program constants (named by their ONNX value);
+//   - each node -> its inputs pushed (LocalGet / PushConst / PushNone for an empty name), one Op
+//     (name = op_type, attributes converted, "__opset" = the default-domain opset version), then
+//     a LocalSet per output in reverse order; each output gets a new local named after the
+//     ONNX value. Trailing omitted outputs are dropped; an omitted output in the middle is
+//     stored to a shared scratch local named "__discard";
+//   - at the end, each graph output pushed in order; program.outputs names them, with dtype and
+//     shape when the graph output or value_info declares them (dtype Undefined otherwise).
+//
+// Errors are CompileError with a SourceLoc naming the file and, where one is involved, the node
+// (its name, or "#<index>" when unnamed) and op type. A file that is not an ONNX model, a node
+// in a domain other than "" / "ai.onnx", an unsupported element type (e.g. DOUBLE) and a
+// control-flow subgraph (If/Loop/Scan, not supported yet) are all reported this way; no input
+// file makes the importer crash.
+//
+// Thread-safety: the functions are reentrant; they share no state.
+#pragma once
+
+#include <string>
+
+#include "compiler/ir/stack_program.h"
+
+namespace onnx {
+class ModelProto;
+}
+
+namespace aivm::compiler {
+
+// The name the importer uses for the reserved attribute that carries the opset version.
+inline constexpr const char* kOpsetAttr = "__opset";
+
+// Reads and imports the model at |path|. Tensors with data_location EXTERNAL are read from
+// files relative to the model's directory.
+StackProgram import_onnx_file(const std::string& path);
+
+// Imports an already parsed model. |source_name| is used in messages and as program.source;
+// external tensor data, if any, is resolved relative to the directory part of |source_name|.
+StackProgram import_onnx_model(const onnx::ModelProto& model, const std::string& source_name);
+
+}  // namespace aivm::compiler
