@@ -1,5 +1,6 @@
 // aivmc: compiles a model (.onnx, or .aivs stack assembly) into a .aivm bundle.
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -9,7 +10,8 @@ namespace {
 
 int usage(FILE* out) {
   std::fprintf(out,
-               "usage: aivmc MODEL.onnx|MODEL.aivs -o OUT.aivm [--no-fuse] [--verbose]\n"
+               "usage: aivmc MODEL.onnx|MODEL.aivs -o OUT.aivm [--shape NAME=D0,D1,...]... [--no-fuse] [--verbose]\n"
+               "  --shape gives a concrete shape to an input with symbolic dimensions.\n"
                "  Compiles MODEL into a bundle for the aivm runtime. OUT is written atomically:\n"
                "  on any error an existing OUT is left untouched.\n");
   return out == stderr ? 2 : 0;
@@ -26,6 +28,26 @@ int main(int argc, char** argv) {
     if (a == "-h" || a == "--help") return usage(stdout);
     if (a == "-o" && i + 1 < argc) {
       output = argv[++i];
+    } else if (a == "--shape" && i + 1 < argc) {
+      std::string spec = argv[++i];
+      size_t eq = spec.find('=');
+      std::vector<int64_t> dims;
+      bool ok = eq != std::string::npos && eq > 0;
+      for (size_t p = eq + 1; ok && p <= spec.size();) {
+        size_t comma = spec.find(',', p);
+        std::string tok = spec.substr(p, comma == std::string::npos ? std::string::npos : comma - p);
+        char* end = nullptr;
+        long long d = std::strtoll(tok.c_str(), &end, 10);
+        ok = !tok.empty() && *end == 0 && d >= 0;
+        dims.push_back(d);
+        if (comma == std::string::npos) break;
+        p = comma + 1;
+      }
+      if (!ok) {
+        std::fprintf(stderr, "aivmc: error: --shape wants NAME=D0,D1,... with non-negative integers, got '%s'\n", spec.c_str());
+        return 2;
+      }
+      options.input_shapes[spec.substr(0, eq)] = dims;
     } else if (a == "--no-fuse") {
       options.fuse = false;
     } else if (a == "--verbose" || a == "-v") {
