@@ -13,9 +13,16 @@ namespace fb = aivm::fb;
 
 aivm_status_t bundle_error(const std::string& what) { return make_status(AIVM_STATUS_INVALID_BUNDLE, what); }
 
+// The FlatBuffers verifier only proves 4-byte alignment of a vector; 64-bit elements need 8.
+// A bundle from aivmc always has it (its buffer is mapped or copied 64-byte aligned).
+template <typename T>
+bool aligned_vector(const flatbuffers::Vector<T>* v) {
+  return reinterpret_cast<uintptr_t>(v->data()) % alignof(T) == 0;
+}
+
 // Element count and byte size of a shape with overflow and sign checks.
 bool shape_bytes(const flatbuffers::Vector<int64_t>* shape, DType dtype, kernels::Shape* out, uint64_t* bytes) {
-  if (shape->size() > uint32_t(kernels::kMaxRank)) return false;
+  if (shape->size() > uint32_t(kernels::kMaxRank) || !aligned_vector(shape)) return false;
   out->rank = int(shape->size());
   uint64_t n = dtype_size(dtype);
   if (n == 0) return false;
@@ -34,7 +41,7 @@ aivm_status_t load_register(const aivm_model_s& m, const fb::Register* r, uint64
   std::string where = "functions[" + std::to_string(fi) + "].registers[" + std::to_string(ri) + "]";
   out->dtype = DType(r->dtype());
   if (!shape_bytes(r->shape(), out->dtype, &out->shape, &out->bytes))
-    return bundle_error(where + ": invalid dtype, rank > 8, negative or oversized dims");
+    return bundle_error(where + ": invalid dtype, rank > 8, misaligned, negative or oversized dims");
   if (r->storage() == fb::Storage::Arena) {
     // Arena tensors are 64-byte aligned so vector kernels may use aligned loads.
     if (r->offset() % 64 != 0 || r->offset() > arena_bytes || out->bytes > arena_bytes - r->offset())
@@ -60,6 +67,7 @@ aivm_status_t load_register(const aivm_model_s& m, const fb::Register* r, uint64
 aivm_status_t load_function(const aivm_model_s& m, const fb::Function* f, size_t fi, Function* out) {
   std::string where = "functions[" + std::to_string(fi) + "]";
   out->name = f->name()->str();
+  if (!aligned_vector(f->code())) return bundle_error(where + ": code is not 8-byte aligned");
   out->code = f->code()->data();
   out->code_size = f->code()->size();
   out->arena_bytes = f->arena_bytes();
