@@ -184,7 +184,8 @@ aivm_status_t aivm_session_create(aivm_model_t* model, const aivm_session_option
       return make_status(AIVM_STATUS_OUT_OF_MEMORY, "cannot allocate the %llu-byte arena",
                          (unsigned long long)f.arena_bytes);
     }
-    std::memset(s->arena, 0, f.arena_bytes);
+    // Not cleared: every tensor is written before it is read, and untouched pages of a large
+    // arena then cost no physical memory.
   }
   s->register_data.resize(f.registers.size());
   for (size_t i = 0; i < f.registers.size(); ++i) {
