@@ -124,3 +124,27 @@ TEST(Api, SessionsShareOneModel) {
 
 }  // namespace
 }  // namespace aivm
+
+namespace aivm {
+namespace {
+
+// Scalars have an empty shape vector, which FlatBuffers may place at any 4-byte offset; that
+// must not be mistaken for a misaligned vector (a CI failure that depended on name lengths).
+TEST(Api, ScalarInputsLoadWhateverTheirNames) {
+  for (const std::string& name : {"c", "cc", "ccc", "cccc", "ccccc", "cccccccc"}) {
+    compiler::StackProgram p;
+    p.inputs = {{name, DType::F32, {}, {}}};
+    p.local_names = {name};
+    p.outputs = {{"y", DType::F32, {}, {}}};
+    compiler::StackOp get, relu;
+    get.kind = compiler::StackOpKind::LocalGet;
+    relu.name = "Relu";
+    relu.num_inputs = 1;
+    p.code = {get, relu};
+    testing::LoadedModel m;
+    EXPECT_EQ(testing::load(testing::compile_to_bytes(p), &m), "OK") << name;
+  }
+}
+
+}  // namespace
+}  // namespace aivm

@@ -17,7 +17,7 @@ aivm_status_t bundle_error(const std::string& what) { return make_status(AIVM_ST
 // A bundle from aivmc always has it (its buffer is mapped or copied 64-byte aligned).
 template <typename T>
 bool aligned_vector(const flatbuffers::Vector<T>* v) {
-  return reinterpret_cast<uintptr_t>(v->data()) % alignof(T) == 0;
+  return v->size() == 0 || reinterpret_cast<uintptr_t>(v->data()) % alignof(T) == 0;  // empty: nothing is read
 }
 
 // Element count and byte size of a shape with overflow and sign checks.
