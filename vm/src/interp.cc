@@ -1,6 +1,7 @@
-// The interpreter's dispatch loop. One function, one case per opcode; every case is a short
-// call into vm/src/ops.cc. With AIVM_USE_COMPUTED_GOTO the cases are labels reached through a
-// 256-entry table (threaded code); otherwise the same body compiles as a switch.
+// The interpreter's dispatch loop. One case per opcode, expanded from isa/opcodes.def; each
+// calls its handler (vm/src/ops/*.cc), which returns the next instruction pointer or nullptr
+// to leave. With AIVM_USE_COMPUTED_GOTO the cases are labels reached through a table
+// (threaded code); otherwise the same body compiles as a switch.
 #include "vm/src/interp.h"
 
 #include <array>
@@ -14,8 +15,7 @@ namespace aivm::vm {
 #endif
 
 void execute(const Frame& fr) {
-  const uint64_t* code = fr.f->code;
-  const uint64_t* ip = code;
+  const uint64_t* ip = fr.f->code;
   uint64_t w;
 
 #ifdef AIVM_COMPUTED_GOTO_ACTIVE
@@ -37,78 +37,30 @@ void execute(const Frame& fr) {
   }();
 #define vmdispatch(x) goto* kLabels[kSlot[x]];
 #define vmcase(NAME) op_##NAME:
-#define vmbreak      \
-  w = *ip++;         \
+#define vmbreak \
+  w = *ip++;    \
   goto* kLabels[kSlot[AIVM_OPCODE(w)]]
+#define vmdefault op_unhandled:
 #else
 #define vmdispatch(x) switch (x)
 #define vmcase(NAME) case uint8_t(isa::Opcode::NAME):
 #define vmbreak goto next
-#endif
-
-#define A AIVM_FIELD_A(w)
-#define B AIVM_FIELD_B(w)
-#define C AIVM_FIELD_C(w)
-#define D AIVM_FIELD_D(w)
-
-#ifndef AIVM_COMPUTED_GOTO_ACTIVE
+#define vmdefault default:
 next:
 #endif
+
   w = *ip++;
   vmdispatch(AIVM_OPCODE(w)) {
-    vmcase(NOP) { vmbreak; }
-    vmcase(HALT) { return; }
-    vmcase(JMP) {
-      ip = code + AIVM_FIELD_J(w);  // ok because verified: target < code size
-      vmbreak;
-    }
-    vmcase(JMPZ) {
-      if (op_is_zero(fr, A)) ip = code + AIVM_FIELD_J(w);
-      vmbreak;
-    }
-    vmcase(MOV) {
-      op_mov(fr, A, B);
-      vmbreak;
-    }
-    vmcase(RELU) vmcase(SIGMOID) vmcase(TANH) vmcase(EXP) vmcase(NEG) {
-      op_unary(fr, isa::Opcode(AIVM_OPCODE(w)), A, B);
-      vmbreak;
-    }
-    vmcase(ADD) vmcase(SUB) vmcase(MUL) vmcase(DIV) {
-      op_binary(fr, isa::Opcode(AIVM_OPCODE(w)), A, B, C);
-      vmbreak;
-    }
-    vmcase(SOFTMAX) {
-      op_softmax(fr, A, B, D);
-      vmbreak;
-    }
-    vmcase(MATMUL) {
-      op_matmul(fr, A, B, C);
-      vmbreak;
-    }
-    vmcase(GEMM) {
-      op_gemm(fr, A, B, C, D);
-      vmbreak;
-    }
-    vmcase(CONV) {
-      op_conv(fr, A, B, C, D);
-      vmbreak;
-    }
-    vmcase(MAXPOOL) {
-      op_maxpool(fr, A, B, D);
-      vmbreak;
-    }
-#ifdef AIVM_COMPUTED_GOTO_ACTIVE
-  op_unhandled:
-#else
-    default:
-#endif
-      return;  // unreachable once verified; leaving is the safe answer
+#define AIVM_OP(NAME, CODE, FMT, KA, KB, KC, KD, SEM) \
+  vmcase(NAME) {                                     \
+    ip = exec_##NAME(fr, w, ip);                     \
+    if (!ip) return;                                 \
+    vmbreak;                                         \
   }
-#undef A
-#undef B
-#undef C
-#undef D
+#include "isa/opcodes.def"
+#undef AIVM_OP
+    vmdefault return;  // unreachable once verified; leaving is the safe answer
+  }
 }
 
 }  // namespace aivm::vm

@@ -1,7 +1,7 @@
 // The interpreter: runs one verified function over a session's register data.
 #pragma once
 
-#include "vm/src/ops.h"
+#include "vm/src/op_handlers.h"
 
 namespace aivm::vm {
 

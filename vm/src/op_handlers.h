@@ -1,0 +1,53 @@
+// Every opcode's two halves, declared from the one table (isa/opcodes.def):
+//
+//   verify_NAME  proves at load time what exec_NAME relies on (dtypes, shapes, records, ...);
+//   exec_NAME    runs one verified instruction and returns the next instruction pointer
+//                (nullptr to leave the function). It never re-checks what verify_NAME proved.
+//
+// Handlers live with their family in vm/src/ops/*.cc. Adding an opcode means a row in
+// opcodes.def and these two functions; the interpreter and verifier pick them up.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#include "aivm.h"
+#include "isa/attrs.h"
+#include "isa/decode.h"
+#include "kernels/common.h"
+#include "vm/src/program.h"
+
+namespace aivm::vm {
+
+struct Site;
+
+// What a handler sees: the function (register table, attributes), the per-register data
+// pointers of the running session, and the intra-op thread pool (may be null).
+struct Frame {
+  const Function* f;
+  uint8_t* const* data;
+  kernels::ThreadPool* pool;
+
+  float* f32(uint32_t r) const { return reinterpret_cast<float*>(data[r]); }
+  const kernels::Shape& shape(uint32_t r) const { return f->registers[r].shape; }
+};
+
+// Attribute record |index| as layout T (ok because verified: the length matches T).
+template <typename T>
+inline T exec_record(const Frame& fr, uint32_t index) {
+  T out;
+  std::memcpy(&out, fr.f->record(index), sizeof(T));
+  return out;
+}
+
+inline kernels::Activation kernel_activation(const isa::ActivationAttrs& a) {
+  return {isa::Activation(a.kind), isa::bits_float(a.p0_bits), isa::bits_float(a.p1_bits)};
+}
+
+#define AIVM_OP(NAME, CODE, FMT, KA, KB, KC, KD, SEM)                   \
+  aivm_status_t verify_##NAME(const Site& site, const isa::Instr& in); \
+  const uint64_t* exec_##NAME(const Frame& fr, uint64_t w, const uint64_t* next);
+#include "isa/opcodes.def"
+#undef AIVM_OP
+
+}  // namespace aivm::vm
