@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -58,6 +59,12 @@ struct OpRule {
   void (*infer)(OpContext& ctx);
   void (*select)(OpContext& ctx, Selection* out);
 };
+
+// Each family's rows (compiler/ops/<family>.cc).
+std::span<const OpRule> elementwise_op_rules();
+std::span<const OpRule> shape_op_rules();
+std::span<const OpRule> linear_op_rules();
+std::span<const OpRule> window_op_rules();
 
 // The rule for |op| (an ONNX op type or an aivm.* internal op), or nullptr.
 const OpRule* find_op_rule(const std::string& op);

@@ -1,0 +1,83 @@
+// Softmax and linear algebra: Softmax, MatMul, Gemm.
+#include "compiler/ops/op_util.h"
+
+namespace aivm::compiler {
+namespace {
+
+using isa::Opcode;
+
+void infer_softmax(OpContext& ctx) {
+  infer_unary(ctx);
+  int64_t rank = int64_t(ctx.input(0).shape.size());
+  int64_t axis = normalize_axis(ctx, ctx.attr_int("axis", ctx.opset() >= 13 ? -1 : 1), rank);
+  // Before opset 13 Softmax flattens to 2-D at |axis|; that equals the per-axis form only when
+  // axis is the last one.
+  if (ctx.opset() < 13 && axis != rank - 1) ctx.fail("opset < 13 Softmax over a non-last axis is not supported yet");
+}
+
+void select_softmax(OpContext& ctx, Selection* s) {
+  int64_t rank = int64_t(ctx.input(0).shape.size());
+  s->opcode = Opcode::SOFTMAX;
+  s->values = {ctx.instr().outputs[0], ctx.instr().inputs[0]};
+  s->immediate = int32_t(normalize_axis(ctx, ctx.attr_int("axis", ctx.opset() >= 13 ? -1 : 1), rank));
+}
+
+void infer_matmul(OpContext& ctx) {
+  ctx.require_inputs(2, 2);
+  ctx.require_dtype(0, DType::F32);
+  ctx.require_dtype(1, DType::F32);
+  std::vector<int64_t> out;
+  if (!isa::matmul_shape(ctx.input(0).shape, ctx.input(1).shape, &out))
+    ctx.fail("shapes " + dims_str(ctx.input(0).shape) + " and " + dims_str(ctx.input(1).shape) + " cannot be multiplied");
+  ctx.set_output(0, DType::F32, out);
+}
+
+template <Opcode kOp>
+void select_binary(OpContext& ctx, Selection* s) {
+  s->opcode = kOp;
+  s->values = {ctx.instr().outputs[0], ctx.instr().inputs[0], ctx.instr().inputs[1]};
+}
+
+void infer_gemm(OpContext& ctx) {
+  ctx.require_inputs(2, 3);
+  for (size_t i = 0; i < ctx.num_inputs(); ++i)
+    if (ctx.has_input(i)) ctx.require_dtype(i, DType::F32);
+  const auto &a = ctx.input(0).shape, &b = ctx.input(1).shape;
+  if (a.size() != 2 || b.size() != 2) ctx.fail("Gemm operands must be 2-D");
+  bool ta = ctx.attr_int("transA", 0) != 0, tb = ctx.attr_int("transB", 0) != 0;
+  int64_t m = ta ? a[1] : a[0], k = ta ? a[0] : a[1], kb = tb ? b[1] : b[0], n = tb ? b[0] : b[1];
+  if (k != kb) ctx.fail("inner dimensions differ: " + dims_str(a) + " and " + dims_str(b));
+  if (ctx.has_input(2)) {
+    std::vector<int64_t> out;
+    const auto& c = ctx.input(2).shape;
+    if (c.size() > 2 || !isa::broadcast_shapes(c, {m, n}, &out) || out != std::vector<int64_t>{m, n})
+      ctx.fail("C of shape " + dims_str(c) + " does not broadcast to [" + std::to_string(m) + "," + std::to_string(n) + "]");
+  }
+  ctx.set_output(0, DType::F32, {m, n});
+}
+
+void select_gemm(OpContext& ctx, Selection* s) {
+  isa::GemmAttrs g{};
+  g.bias = isa::kNoRegister;
+  g.trans_a = int32_t(ctx.attr_int("transA", 0));
+  g.trans_b = int32_t(ctx.attr_int("transB", 0));
+  g.alpha_bits = isa::float_bits(ctx.attr_float("alpha", 1.f));
+  g.beta_bits = isa::float_bits(ctx.attr_float("beta", 1.f));
+  g.act = fused_activation(ctx);
+  s->opcode = Opcode::GEMM;
+  s->values = {ctx.instr().outputs[0], ctx.instr().inputs[0], ctx.instr().inputs[1]};
+  s->record = words_of(g);
+  if (ctx.has_input(2)) s->record_regs.push_back({0, ctx.instr().inputs[2]});
+}
+
+}  // namespace
+
+std::span<const OpRule> linear_op_rules() {
+  static constexpr OpRule kRules[] = {
+      {"Softmax", infer_softmax, select_softmax},
+      {"MatMul", infer_matmul, select_binary<Opcode::MATMUL>},
+      {"Gemm", infer_gemm, select_gemm},
+  };
+  return kRules;
+}
+}  // namespace aivm::compiler
