@@ -53,6 +53,8 @@ struct PoolAttrs {
   Window2d window;
 };
 
+// (New record layouts go above this line, one struct per opcode family.)
+
 template <typename T>
 inline constexpr uint32_t kAttrWords = sizeof(T) / sizeof(int32_t);
 

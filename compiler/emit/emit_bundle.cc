@@ -93,6 +93,9 @@ class Emitter {
   }
 
   void emit_instr(const Instr& in, int pos) {
+    // Folded at compile time: consumers read the constants directly.
+    if (std::all_of(in.outputs.begin(), in.outputs.end(), [&](int v) { return f_.values[size_t(v)].constant >= 0; }))
+      return;
     const OpRule* rule = find_op_rule(in.op);
     if (!rule) throw CompileError(in.loc, "operator '" + in.op + "' is not supported");
     Selection s;

@@ -68,8 +68,24 @@ void OpContext::set_output(size_t i, DType dtype, std::vector<int64_t> shape) {
   v.shape_known = true;
 }
 
+void OpContext::set_constant_output(size_t i, Tensor value) {
+  if (i >= in_.outputs.size()) return;
+  Value& v = output(i);
+  v.dtype = value.dtype;
+  v.shape = value.shape;
+  v.shape_known = true;
+  v.constant = int(f_.constants.size());
+  f_.constants.push_back(std::move(value));
+  f_.constant_names.push_back(v.name);
+}
+
+//===----------------------------------------------------------------------===//
+// Lookup
+//===----------------------------------------------------------------------===//
+
 const OpRule* find_op_rule(const std::string& op) {
-  for (auto family : {elementwise_op_rules(), shape_op_rules(), linear_op_rules(), window_op_rules()})
+  for (auto family : {elementwise_op_rules(), shape_op_rules(), linear_op_rules(), window_op_rules(), data_op_rules(),
+                      reduce_op_rules()})
     for (const OpRule& r : family)
       if (op == r.name) return &r;
   return nullptr;

@@ -38,6 +38,9 @@ class OpContext {
   void require_inputs(size_t min, size_t max) const;
   void require_dtype(size_t input, DType dtype) const;
   void set_output(size_t i, DType dtype, std::vector<int64_t> shape);
+  // Makes output |i| a compile-time constant (e.g. Shape of a static tensor); an instruction
+  // whose outputs are all constants emits nothing.
+  void set_constant_output(size_t i, Tensor value);
 
  private:
   Function& f_;
@@ -65,6 +68,8 @@ std::span<const OpRule> elementwise_op_rules();
 std::span<const OpRule> shape_op_rules();
 std::span<const OpRule> linear_op_rules();
 std::span<const OpRule> window_op_rules();
+std::span<const OpRule> data_op_rules();    // compiler/ops/data.cc: layout and indexing
+std::span<const OpRule> reduce_op_rules();  // compiler/ops/reduce.cc: reductions
 
 // The rule for |op| (an ONNX op type or an aivm.* internal op), or nullptr.
 const OpRule* find_op_rule(const std::string& op);
