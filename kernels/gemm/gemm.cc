@@ -1,5 +1,8 @@
-// gemm_f32: i-k-j accumulation into the C row (dot products when B is transposed), epilogue
-// per tile, tiles of one row x kTileN columns split across the pool.
+// gemm_f32 fast path: small-M kernels on unpacked operands, or Goto/BLIS blocking around the
+// selected packed micro-kernel; the output is cut into a grid of per-thread blocks.
+#include <cstdlib>
+
+#include "kernels/config/gemm_config.h"
 #include "kernels/config/thread_pool.h"
 #include "kernels/elementwise/elementwise.h"
 #include "kernels/gemm/gemm.h"
@@ -7,75 +10,268 @@
 namespace aivm::kernels {
 namespace {
 
-constexpr int64_t kTileN = 256;          // columns per tile: the C row segment stays in L1
-constexpr int64_t kMinParallelMacs = 32768;  // below this, waking workers costs more than it saves
+constexpr int64_t kSmallM = 4;                // M up to this goes to the stream / dot kernels
+constexpr int64_t kSmallTileN = 64;           // their unit of work when splitting N
+constexpr int64_t kMinParallelMacs = 1 << 21;  // ~20 us of work: below, waking a worker costs more
 
-struct Args {
-  bool trans_a, trans_b;
-  int64_t N, K;
-  const float* A;
-  int64_t lda;
-  const float* B;
-  int64_t ldb;
-  float* C;
-  int64_t ldc;
-  const GemmEpilogue* ep;
+//===----------------------------------------------------------------------===//
+// Per-thread packing buffers, 64-byte aligned, grown on demand and kept for reuse.
+//===----------------------------------------------------------------------===//
+
+struct Buffer {
+  float* p = nullptr;
+  size_t cap = 0;
+  ~Buffer() { std::free(p); }
+  float* get(size_t n) {
+    if (n > cap) {
+      std::free(p);
+      cap = n;
+      p = static_cast<float*>(std::aligned_alloc(64, (n * sizeof(float) + 63) / 64 * 64));
+    }
+    return p;
+  }
 };
 
-// c[0, n1-n0) = sum_k opA[m,k] * opB[k, n0 + j], k ascending for every j (as the reference).
-void accumulate(const Args& g, int64_t m, int64_t n0, int64_t n1, float* c) {
-  const int64_t w = n1 - n0;
-  if (g.trans_b) {
-    for (int64_t j = 0; j < w; ++j) {
-      const float* b = g.B + (n0 + j) * g.ldb;
-      float acc = 0.f;
-      for (int64_t k = 0; k < g.K; ++k) acc += (g.trans_a ? g.A[k * g.lda + m] : g.A[m * g.lda + k]) * b[k];
-      c[j] = acc;
-    }
-    return;
-  }
-  for (int64_t j = 0; j < w; ++j) c[j] = 0.f;
-  for (int64_t k = 0; k < g.K; ++k) {
-    const float a = g.trans_a ? g.A[k * g.lda + m] : g.A[m * g.lda + k];
-    const float* b = g.B + k * g.ldb + n0;
-    for (int64_t j = 0; j < w; ++j) c[j] += a * b[j];
+struct Scratch {
+  Buffer a, b, c;
+};
+
+Scratch& scratch() {
+  thread_local Scratch s;
+  return s;
+}
+
+//===----------------------------------------------------------------------===//
+// The problem, as C[m*c_rs + n*c_cs] = epilogue(op(A) op(B)).
+//===----------------------------------------------------------------------===//
+
+struct Problem {
+  bool ta, tb;
+  int64_t M, N, K;
+  const float* A;
+  int64_t lda;
+  const float* B;         // unpacked op(B) source, or nullptr
+  int64_t ldb;
+  const float* packed_b;  // gemm_pack_b panels, or nullptr
+  float* C;
+  int64_t c_rs, c_cs;
+  GemmEpilogue ep;
+};
+
+// C^T = op(B)^T op(A)^T: the same product with the roles of M and N exchanged.
+Problem transposed(const Problem& g) {
+  Problem t = g;
+  t.M = g.N;
+  t.N = g.M;
+  t.A = g.B;
+  t.lda = g.ldb;
+  t.ta = !g.tb;
+  t.B = g.A;
+  t.ldb = g.lda;
+  t.tb = !g.ta;
+  t.c_rs = g.c_cs;
+  t.c_cs = g.c_rs;
+  t.ep.bias_row_stride = g.ep.bias_col_stride;
+  t.ep.bias_col_stride = g.ep.bias_row_stride;
+  return t;
+}
+
+//===----------------------------------------------------------------------===//
+// Goto/BLIS loops over one block [m0, m1) x [n0, n1) of C (c_cs == 1):
+//   jc (nc columns; B block kc x nc packed, stays in L3)
+//     pc (kc of K; the last one applies the epilogue)
+//       ic (mc rows; A block mc x kc packed, stays in L2)
+//         jr (NR columns; B micro-panel stays in L1)
+//           ir (rows of one A micro-panel) -> micro-kernel
+//===----------------------------------------------------------------------===//
+
+void run_packed(const GemmConfig& cfg, const Problem& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+  const int64_t NR = int64_t(cfg.nr), KC = int64_t(cfg.kc), MC = int64_t(cfg.mc), NC = int64_t(cfg.nc);
+  Scratch& s = scratch();
+  float* abuf = s.a.get(size_t(MC * KC));
+  float* bbuf = g.packed_b ? nullptr : s.b.get(size_t(KC * NC));
+  GemmUkernelParams p;
+  p.alpha = g.ep.alpha;
+  p.beta = g.ep.beta;
+  p.bias_rs = g.ep.bias_row_stride;
+  p.bias_cs = g.ep.bias_col_stride;
+  p.act = g.ep.act;
+  for (int64_t jc = n0; jc < n1; jc += NC) {
+    const int64_t nc = n1 - jc < NC ? n1 - jc : NC;
+    int64_t pc = 0;
+    do {
+      const int64_t kc = g.K - pc < KC ? g.K - pc : KC;
+      const float* bp;
+      int64_t pstride;
+      if (g.packed_b) {
+        bp = g.packed_b + (jc / NR) * g.K * NR + pc * NR;
+        pstride = g.K * NR;
+      } else {
+        const float* b = g.tb ? g.B + jc * g.ldb + pc : g.B + pc * g.ldb + jc;
+        cfg.pack_b(g.tb, size_t(kc), size_t(nc), b, size_t(g.ldb), bbuf, size_t(kc * NR));
+        bp = bbuf;
+        pstride = kc * NR;
+      }
+      p.flags = (pc > 0 ? kGemmLoadC : 0u) | (pc + kc >= g.K ? kGemmEpilogue : 0u);
+      for (int64_t ic = m0; ic < m1; ic += MC) {
+        const int64_t mc = m1 - ic < MC ? m1 - ic : MC;
+        // Rows per A micro-panel: MR, or fewer and balanced when mc is not a multiple of it.
+        const int64_t panels = (mc + int64_t(cfg.mr) - 1) / int64_t(cfg.mr), mr = (mc + panels - 1) / panels;
+        const float* a = g.ta ? g.A + pc * g.lda + ic : g.A + ic * g.lda + pc;
+        aivm_x32_packa_gemm(g.ta, size_t(mr), size_t(mc), size_t(kc), a, size_t(g.lda), abuf);
+        for (int64_t jr = 0; jr < nc; jr += NR) {
+          const int64_t nr = nc - jr < NR ? nc - jr : NR;
+          for (int64_t ir = 0; ir < mc; ir += mr) {
+            const int64_t m = ic + ir, n = jc + jr;
+            p.bias = g.ep.bias ? g.ep.bias + m * p.bias_rs + n * p.bias_cs : nullptr;
+            cfg.ukernel(size_t(mc - ir < mr ? mc - ir : mr), size_t(nr), size_t(kc), abuf + ir * kc,
+                        bp + (jr / NR) * pstride, g.C + m * g.c_rs + n, size_t(g.c_rs), &p);
+          }
+        }
+      }
+      pc += kc;
+    } while (pc < g.K);
   }
 }
 
-void tile(const Args& g, int64_t m, int64_t n0, int64_t n1) {
-  float* c = g.C + m * g.ldc + n0;
-  accumulate(g, m, n0, n1, c);
-  const GemmEpilogue& ep = *g.ep;
-  const int64_t w = n1 - n0;
-  if (ep.bias) {
-    const float* bias = ep.bias + m * ep.bias_row_stride + n0 * ep.bias_col_stride;
-    const int64_t bs = ep.bias_col_stride;
-    for (int64_t j = 0; j < w; ++j) c[j] = ep.alpha * c[j] + ep.beta * bias[j * bs];
-  } else if (ep.alpha != 1.f) {
-    for (int64_t j = 0; j < w; ++j) c[j] = ep.alpha * c[j];
+//===----------------------------------------------------------------------===//
+// Small M: columns [n0, n1) of all M (<= 4) rows by the stream or dot kernel, then the
+// epilogue on each row while it is in L1.
+//===----------------------------------------------------------------------===//
+
+void finish_rows(const Problem& g, int64_t n0, int64_t nn, float* out, int64_t ldo) {
+  const GemmEpilogue& ep = g.ep;
+  for (int64_t r = 0; r < g.M; ++r) {
+    float* row = out + r * ldo;
+    if (ep.bias) {
+      const float* bias = ep.bias + r * ep.bias_row_stride + n0 * ep.bias_col_stride;
+      const int64_t cs = ep.bias_col_stride;
+      for (int64_t j = 0; j < nn; ++j) row[j] = ep.alpha * row[j] + ep.beta * bias[j * cs];
+    } else if (ep.alpha != 1.f) {
+      for (int64_t j = 0; j < nn; ++j) row[j] = ep.alpha * row[j];
+    }
+    apply_activation_f32(ep.act, nn, row);
+    if (g.c_cs != 1) {
+      float* c = g.C + r * g.c_rs + n0 * g.c_cs;
+      for (int64_t j = 0; j < nn; ++j) c[j * g.c_cs] = row[j];
+    }
   }
-  apply_activation_f32(ep.act, w, c);
+}
+
+void run_small(const GemmConfig& cfg, const Problem& g, int64_t n0, int64_t n1) {
+  const int64_t nn = n1 - n0;
+  Scratch& s = scratch();
+  const float* a = g.A;
+  int64_t lda = g.lda;
+  if (g.ta) {  // the kernels want k contiguous: gather op(A) (a few rows)
+    float* t = s.a.get(size_t(g.M * g.K + 1));
+    for (int64_t m = 0; m < g.M; ++m)
+      for (int64_t k = 0; k < g.K; ++k) t[m * g.K + k] = g.A[k * g.lda + m];
+    a = t;
+    lda = g.K;
+  }
+  float* out = g.C + n0;
+  int64_t ldo = g.c_rs;
+  if (g.c_cs != 1) {
+    out = s.c.get(size_t(g.M * nn));
+    ldo = nn;
+  }
+  if (g.tb) {
+    cfg.dot(size_t(g.M), size_t(nn), size_t(g.K), a, size_t(lda), g.B + n0 * g.ldb, size_t(g.ldb), out, size_t(ldo));
+  } else {
+    cfg.stream(size_t(g.M), size_t(nn), size_t(g.K), a, size_t(lda), g.B + n0, size_t(g.ldb), out, size_t(ldo));
+  }
+  finish_rows(g, n0, nn, out, ldo);
+}
+
+//===----------------------------------------------------------------------===//
+// Threads: a tm x tn grid of blocks on tile boundaries, one per thread, chosen to minimize
+// the padded work of a block plus its packing.
+//===----------------------------------------------------------------------===//
+
+struct Grid {
+  int64_t tm = 1, tn = 1;
+};
+
+Grid choose_grid(int64_t threads, int64_t tiles_m, int64_t tile_m, int64_t tiles_n, int64_t tile_n, int64_t K) {
+  Grid best;
+  double best_cost = -1;
+  for (int64_t tm = 1; tm <= threads; ++tm) {
+    if (threads % tm) continue;
+    const int64_t tn = threads / tm;
+    if (tm > tiles_m || tn > tiles_n) continue;
+    const double rows = double((tiles_m + tm - 1) / tm * tile_m), cols = double((tiles_n + tn - 1) / tn * tile_n);
+    const double cost = rows * cols * double(K) + 4.0 * (rows + cols) * double(K);
+    if (best_cost < 0 || cost < best_cost) {
+      best_cost = cost;
+      best = Grid{tm, tn};
+    }
+  }
+  return best;
+}
+
+void run(const GemmConfig& cfg, const Problem& g, ThreadPool* pool) {
+  const bool small = !g.packed_b && g.M <= kSmallM;
+  const int64_t tile_m = small ? g.M : int64_t(cfg.mr), tile_n = small ? kSmallTileN : int64_t(cfg.nr);
+  const int64_t tiles_m = (g.M + tile_m - 1) / tile_m, tiles_n = (g.N + tile_n - 1) / tile_n;
+  int64_t threads = pool ? pool->num_threads() : 1;
+  if (g.M * g.N * (g.K > 0 ? g.K : 1) < kMinParallelMacs) threads = 1;
+  Grid grid = choose_grid(threads, tiles_m, tile_m, tiles_n, tile_n, g.K);
+  if (grid.tm * grid.tn == 1 && threads > 1) {  // thread count does not factor well: use fewer
+    grid = choose_grid(threads > 1 ? 2 : 1, tiles_m, tile_m, tiles_n, tile_n, g.K);
+  }
+  auto block = [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) {
+      const int64_t bi = b / grid.tn, bj = b % grid.tn;
+      const int64_t m0 = tiles_m * bi / grid.tm * tile_m, m1 = tiles_m * (bi + 1) / grid.tm * tile_m;
+      const int64_t n0 = tiles_n * bj / grid.tn * tile_n, n1 = tiles_n * (bj + 1) / grid.tn * tile_n;
+      if (small) {
+        run_small(cfg, g, n0, n1 < g.N ? n1 : g.N);
+      } else {
+        run_packed(cfg, g, m0, m1 < g.M ? m1 : g.M, n0, n1 < g.N ? n1 : g.N);
+      }
+    }
+  };
+  parallel_for(grid.tm * grid.tn > 1 ? pool : nullptr, grid.tm * grid.tn, block);
 }
 
 }  // namespace
 
+//===----------------------------------------------------------------------===//
+// Entry points
+//===----------------------------------------------------------------------===//
+
+void gemm_f32(const GemmConfig& cfg, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const float* A,
+              int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc, const GemmEpilogue& ep,
+              ThreadPool* pool) {
+  if (M <= 0 || N <= 0) return;
+  if (K < 0) K = 0;
+  const Problem g{trans_a, trans_b, M, N, K, A, lda, B, ldb, nullptr, C, ldc, 1, ep};
+  run(cfg, M > kSmallM && N <= kSmallM ? transposed(g) : g, pool);
+}
+
 void gemm_f32(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda,
               const float* B, int64_t ldb, float* C, int64_t ldc, const GemmEpilogue& ep, ThreadPool* pool) {
+  gemm_f32(gemm_config(), trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, ep, pool);
+}
+
+size_t gemm_packed_b_bytes(const GemmConfig& cfg, int64_t N, int64_t K) {
+  const int64_t NR = int64_t(cfg.nr);
+  return size_t((N + NR - 1) / NR * NR * (K > 0 ? K : 0)) * sizeof(float);
+}
+
+void gemm_pack_b(const GemmConfig& cfg, bool trans_b, int64_t N, int64_t K, const float* B, int64_t ldb, void* out) {
+  if (N <= 0 || K <= 0) return;
+  cfg.pack_b(trans_b, size_t(K), size_t(N), B, size_t(ldb), static_cast<float*>(out), size_t(K) * cfg.nr);
+}
+
+void gemm_f32_prepacked_b(const GemmConfig& cfg, bool trans_a, int64_t M, int64_t N, int64_t K, const float* A,
+                          int64_t lda, const void* packed_b, float* C, int64_t ldc, const GemmEpilogue& ep,
+                          ThreadPool* pool) {
   if (M <= 0 || N <= 0) return;
-  const Args g{trans_a, trans_b, N, K, A, lda, B, ldb, C, ldc, &ep};
-  const int64_t col_tiles = (N + kTileN - 1) / kTileN;
-  const int64_t tiles = M * col_tiles;
-  auto run = [&](int64_t t0, int64_t t1) {
-    for (int64_t t = t0; t < t1; ++t) {
-      int64_t m = t / col_tiles, n0 = (t % col_tiles) * kTileN;
-      tile(g, m, n0, n0 + kTileN < N ? n0 + kTileN : N);
-    }
-  };
-  if (M * N * (K > 0 ? K : 1) < kMinParallelMacs) {
-    run(0, tiles);
-  } else {
-    parallel_for(pool, tiles, run);
-  }
+  if (K < 0) K = 0;
+  const Problem g{trans_a, false, M, N, K, A, lda, nullptr, 0, static_cast<const float*>(packed_b), C, ldc, 1, ep};
+  run(cfg, g, pool);
 }
 
 }  // namespace aivm::kernels

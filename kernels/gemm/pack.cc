@@ -1,0 +1,74 @@
+// GEMM packing kernels (portable): A into MR-row micro-panels, B into NR-column micro-panels.
+// Layouts are drawn in gemm.inc.
+#include <cassert>
+#include <cstring>
+
+#include "kernels/gemm/ukernel.h"
+
+namespace aivm::kernels {
+namespace {
+
+template <size_t NR>
+void pack_b(bool trans, size_t kc, size_t nc, const float* b, size_t ldb, float* out, size_t panel_stride) {
+  for (size_t j0 = 0; j0 < nc; j0 += NR, out += panel_stride) {
+    const size_t nj = nc - j0 < NR ? nc - j0 : NR;
+    if (!trans) {
+      const float* src = b + j0;
+      for (size_t k = 0; k < kc; ++k, src += ldb) {
+        if (nj == NR) {
+          std::memcpy(out + k * NR, src, NR * sizeof(float));
+        } else {
+          for (size_t j = 0; j < NR; ++j) out[k * NR + j] = j < nj ? src[j] : 0.f;
+        }
+      }
+      continue;
+    }
+    for (size_t j = 0; j < NR; ++j) {
+      if (j >= nj) {
+        for (size_t k = 0; k < kc; ++k) out[k * NR + j] = 0.f;
+        continue;
+      }
+      const float* src = b + (j0 + j) * ldb;
+      for (size_t k = 0; k < kc; ++k) out[k * NR + j] = src[k];
+    }
+  }
+}
+
+}  // namespace
+
+void aivm_x32_packa_gemm(bool trans, size_t mr, size_t mc, size_t kc, const float* a, size_t lda, float* out) {
+  assert(mr <= 32);
+  for (size_t i0 = 0; i0 < mc; i0 += mr) {
+    const size_t rows = mc - i0 < mr ? mc - i0 : mr;
+    float* o = out + i0 * kc;
+    if (trans) {  // op(A)(r, k) = a[k*lda + r]: each k is a contiguous run of rows
+      for (size_t k = 0; k < kc; ++k) std::memcpy(o + k * rows, a + k * lda + i0, rows * sizeof(float));
+      continue;
+    }
+    // op(A)(r, k) = a[r*lda + k]: a transpose; read the rows as parallel streams, write
+    // the panel front to back.
+    const float* src[32];
+    for (size_t r = 0; r < rows; ++r) src[r] = a + (i0 + r) * lda;
+    for (size_t k = 0; k < kc; ++k, o += rows)
+      for (size_t r = 0; r < rows; ++r) o[r] = src[r][k];
+  }
+}
+
+void aivm_x32_packb_gemm_nr8(bool trans, size_t kc, size_t nc, const float* b, size_t ldb, float* out,
+                             size_t panel_stride) {
+  pack_b<8>(trans, kc, nc, b, ldb, out, panel_stride);
+}
+void aivm_x32_packb_gemm_nr12(bool trans, size_t kc, size_t nc, const float* b, size_t ldb, float* out,
+                              size_t panel_stride) {
+  pack_b<12>(trans, kc, nc, b, ldb, out, panel_stride);
+}
+void aivm_x32_packb_gemm_nr16(bool trans, size_t kc, size_t nc, const float* b, size_t ldb, float* out,
+                              size_t panel_stride) {
+  pack_b<16>(trans, kc, nc, b, ldb, out, panel_stride);
+}
+void aivm_x32_packb_gemm_nr32(bool trans, size_t kc, size_t nc, const float* b, size_t ldb, float* out,
+                              size_t panel_stride) {
+  pack_b<32>(trans, kc, nc, b, ldb, out, panel_stride);
+}
+
+}  // namespace aivm::kernels

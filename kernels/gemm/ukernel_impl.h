@@ -1,0 +1,372 @@
+// Templates behind the per-ISA GEMM micro-kernel files: a vector-traits struct per ISA and the
+// packed-tile, row-streaming and dot kernels written once over it. Everything here has internal
+// linkage: each *__avx512.cc / *__avx2.cc / *__scalar.cc file instantiates it under its own
+// target flags, so no AVX-512 copy of an inline function can leak into another ISA's code.
+#pragma once
+
+// GCC 12's AVX-512 headers trip these on their own "undefined" vectors (masked loads, reduces).
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+#include <cstddef>
+#include <cstring>
+#include <utility>
+
+#if defined(__AVX2__) || defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+#if defined(__aarch64__)
+#include <arm_neon.h>
+#endif
+
+#include "kernels/elementwise/elementwise.h"
+#include "kernels/gemm/ukernel.h"
+
+#define AIVM_INLINE inline __attribute__((always_inline))
+
+namespace aivm::kernels {
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Vector traits: W floats per register; loadn/storen touch only the first n < W lanes.
+//===----------------------------------------------------------------------===//
+
+struct VScalar {
+  using T = float;
+  static constexpr size_t W = 1;
+  static AIVM_INLINE T zero() { return 0.f; }
+  static AIVM_INLINE T load(const float* p) { return *p; }
+  static AIVM_INLINE T loadn(const float* p, size_t) { return *p; }
+  static AIVM_INLINE void store(float* p, T v) { *p = v; }
+  static AIVM_INLINE void storen(float* p, T v, size_t) { *p = v; }
+  static AIVM_INLINE T set1(float x) { return x; }
+  static AIVM_INLINE T fma(T a, T b, T c) { return a * b + c; }
+  static AIVM_INLINE T add(T a, T b) { return a + b; }
+  static AIVM_INLINE T mul(T a, T b) { return a * b; }
+  static AIVM_INLINE T max(T a, T b) { return a > b ? a : b; }  // NaN in b -> b, like maxps
+  static AIVM_INLINE T min(T a, T b) { return a < b ? a : b; }
+  static AIVM_INLINE float hsum(T v) { return v; }
+};
+
+#if defined(__AVX512F__)
+struct V512 {
+  using T = __m512;
+  static constexpr size_t W = 16;
+  static AIVM_INLINE __mmask16 mask(size_t n) { return __mmask16((1u << n) - 1u); }
+  static AIVM_INLINE T zero() { return _mm512_setzero_ps(); }
+  static AIVM_INLINE T load(const float* p) { return _mm512_loadu_ps(p); }
+  static AIVM_INLINE T loadn(const float* p, size_t n) { return _mm512_maskz_loadu_ps(mask(n), p); }
+  static AIVM_INLINE void store(float* p, T v) { _mm512_storeu_ps(p, v); }
+  static AIVM_INLINE void storen(float* p, T v, size_t n) { _mm512_mask_storeu_ps(p, mask(n), v); }
+  static AIVM_INLINE T set1(float x) { return _mm512_set1_ps(x); }
+  static AIVM_INLINE T fma(T a, T b, T c) { return _mm512_fmadd_ps(a, b, c); }
+  static AIVM_INLINE T add(T a, T b) { return _mm512_add_ps(a, b); }
+  static AIVM_INLINE T mul(T a, T b) { return _mm512_mul_ps(a, b); }
+  static AIVM_INLINE T max(T a, T b) { return _mm512_max_ps(a, b); }
+  static AIVM_INLINE T min(T a, T b) { return _mm512_min_ps(a, b); }
+  static AIVM_INLINE float hsum(T v) { return _mm512_reduce_add_ps(v); }
+};
+#endif
+
+#if defined(__AVX2__) && defined(__FMA__)
+struct V256 {
+  using T = __m256;
+  static constexpr size_t W = 8;
+  static AIVM_INLINE __m256i mask(size_t n) {
+    static const int32_t bits[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bits + 8 - n));
+  }
+  static AIVM_INLINE T zero() { return _mm256_setzero_ps(); }
+  static AIVM_INLINE T load(const float* p) { return _mm256_loadu_ps(p); }
+  static AIVM_INLINE T loadn(const float* p, size_t n) { return _mm256_maskload_ps(p, mask(n)); }
+  static AIVM_INLINE void store(float* p, T v) { _mm256_storeu_ps(p, v); }
+  static AIVM_INLINE void storen(float* p, T v, size_t n) { _mm256_maskstore_ps(p, mask(n), v); }
+  static AIVM_INLINE T set1(float x) { return _mm256_set1_ps(x); }
+  static AIVM_INLINE T fma(T a, T b, T c) { return _mm256_fmadd_ps(a, b, c); }
+  static AIVM_INLINE T add(T a, T b) { return _mm256_add_ps(a, b); }
+  static AIVM_INLINE T mul(T a, T b) { return _mm256_mul_ps(a, b); }
+  static AIVM_INLINE T max(T a, T b) { return _mm256_max_ps(a, b); }
+  static AIVM_INLINE T min(T a, T b) { return _mm256_min_ps(a, b); }
+  static AIVM_INLINE float hsum(T v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+  }
+};
+#endif
+
+#if defined(__aarch64__)
+struct VNeon {
+  using T = float32x4_t;
+  static constexpr size_t W = 4;
+  static AIVM_INLINE T zero() { return vdupq_n_f32(0.f); }
+  static AIVM_INLINE T load(const float* p) { return vld1q_f32(p); }
+  static AIVM_INLINE T loadn(const float* p, size_t n) {
+    float t[4] = {0.f, 0.f, 0.f, 0.f};
+    for (size_t i = 0; i < n; ++i) t[i] = p[i];
+    return vld1q_f32(t);
+  }
+  static AIVM_INLINE void store(float* p, T v) { vst1q_f32(p, v); }
+  static AIVM_INLINE void storen(float* p, T v, size_t n) {
+    float t[4];
+    vst1q_f32(t, v);
+    for (size_t i = 0; i < n; ++i) p[i] = t[i];
+  }
+  static AIVM_INLINE T set1(float x) { return vdupq_n_f32(x); }
+  static AIVM_INLINE T fma(T a, T b, T c) { return vfmaq_f32(c, a, b); }
+  static AIVM_INLINE T add(T a, T b) { return vaddq_f32(a, b); }
+  static AIVM_INLINE T mul(T a, T b) { return vmulq_f32(a, b); }
+  // Keep maxps semantics (NaN in either operand -> b) so Relu/Clip match the reference.
+  static AIVM_INLINE T max(T a, T b) { return vbslq_f32(vcgtq_f32(a, b), a, b); }
+  static AIVM_INLINE T min(T a, T b) { return vbslq_f32(vcltq_f32(a, b), a, b); }
+  static AIVM_INLINE float hsum(T v) { return vaddvq_f32(v); }
+};
+#endif
+
+//===----------------------------------------------------------------------===//
+// Epilogue on a register: alpha, beta * bias, Relu / Clip (Sigmoid / Tanh run on the stored
+// row, still in L1, through the scalar forms the reference uses).
+//===----------------------------------------------------------------------===//
+
+template <class V>
+AIVM_INLINE typename V::T epilogue(typename V::T v, const float* bias_row, size_t col, size_t cnt,
+                                   const GemmUkernelParams& p) {
+  v = V::mul(V::set1(p.alpha), v);
+  if (bias_row) {
+    typename V::T b;
+    if (p.bias_cs == 1) {
+      b = V::loadn(bias_row + col, cnt);
+    } else if (p.bias_cs == 0) {
+      b = V::set1(bias_row[0]);
+    } else {
+      float t[V::W] = {};
+      for (size_t i = 0; i < cnt; ++i) t[i] = bias_row[int64_t(col + i) * p.bias_cs];
+      b = V::loadn(t, cnt);
+    }
+    v = V::add(v, V::mul(V::set1(p.beta), b));
+  }
+  if (p.act.kind == isa::Activation::Relu) v = V::max(v, V::zero());
+  if (p.act.kind == isa::Activation::Clip) v = V::min(V::set1(p.act.p1), V::max(V::set1(p.act.p0), v));
+  return v;
+}
+
+AIVM_INLINE bool row_activation(const GemmUkernelParams& p) {
+  return (p.flags & kGemmEpilogue) &&
+         (p.act.kind == isa::Activation::Sigmoid || p.act.kind == isa::Activation::Tanh);
+}
+
+// Stores an R x (NV*W) accumulator tile, first n columns, with the K-block flags of |p|.
+template <class V, size_t R, size_t NV>
+AIVM_INLINE void store_tile(typename V::T (&acc)[R][NV], size_t n, float* c, size_t ldc,
+                            const GemmUkernelParams& p) {
+  constexpr size_t W = V::W;
+#pragma GCC unroll 16
+  for (size_t r = 0; r < R; ++r) {
+    float* cr = c + r * ldc;
+    const float* br = p.bias ? p.bias + int64_t(r) * p.bias_rs : nullptr;
+#pragma GCC unroll 16
+    for (size_t j = 0; j < NV; ++j) {
+      const size_t col = j * W;
+      if (col >= n) break;
+      const size_t cnt = n - col < W ? n - col : W;
+      typename V::T v = acc[r][j];
+      if (p.flags & kGemmLoadC) v = V::add(v, cnt == W ? V::load(cr + col) : V::loadn(cr + col, cnt));
+      if (p.flags & kGemmEpilogue) v = epilogue<V>(v, br, col, cnt, p);
+      if (cnt == W) {
+        V::store(cr + col, v);
+      } else {
+        V::storen(cr + col, v, cnt);
+      }
+    }
+    if (row_activation(p)) apply_activation_f32(p.act, int64_t(n), cr);
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Packed micro-kernel: R (<= MR) rows x NV vectors, instantiated for every R so edge rows
+// cost only their own FMAs.
+//===----------------------------------------------------------------------===//
+
+template <class V, size_t R, size_t NV>
+void packed_tile(size_t n, size_t kc, const float* a, const float* b, float* c, size_t ldc,
+                 const GemmUkernelParams& p) {
+  using T = typename V::T;
+  constexpr size_t W = V::W, NR = NV * W;
+  T acc[R][NV];
+#pragma GCC unroll 16
+  for (size_t r = 0; r < R; ++r)
+#pragma GCC unroll 16
+    for (size_t j = 0; j < NV; ++j) acc[r][j] = V::zero();
+  for (size_t k = 0; k < kc; ++k) {
+    T bv[NV];
+#pragma GCC unroll 16
+    for (size_t j = 0; j < NV; ++j) bv[j] = V::load(b + j * W);
+#pragma GCC unroll 16
+    for (size_t r = 0; r < R; ++r) {
+      const T av = V::set1(a[r]);
+#pragma GCC unroll 16
+      for (size_t j = 0; j < NV; ++j) acc[r][j] = V::fma(av, bv[j], acc[r][j]);
+    }
+    a += R;
+    b += NR;
+  }
+  store_tile<V, R, NV>(acc, n, c, ldc, p);
+}
+
+template <class V, size_t NV, size_t... Rs>
+AIVM_INLINE void packed_dispatch(std::index_sequence<Rs...>, size_t m, size_t n, size_t kc, const float* a,
+                                 const float* b, float* c, size_t ldc, const GemmUkernelParams& p) {
+  using Fn = void (*)(size_t, size_t, const float*, const float*, float*, size_t, const GemmUkernelParams&);
+  static constexpr Fn table[] = {&packed_tile<V, Rs + 1, NV>...};
+  table[m - 1](n, kc, a, b, c, ldc, p);
+}
+
+template <class V, size_t MR, size_t NV>
+AIVM_INLINE void packed_ukernel(size_t m, size_t n, size_t kc, const float* a, const float* b, float* c,
+                                size_t ldc, const GemmUkernelParams* p) {
+  if (m == 0 || n == 0) return;
+  packed_dispatch<V, NV>(std::make_index_sequence<MR>(), m, n, kc, a, b, c, ldc, *p);
+}
+
+//===----------------------------------------------------------------------===//
+// Small M, B = K x N: KB rows of B at a time are streamed front to back into R C rows; the
+// C rows are re-read once per KB rows of B, in column chunks that stay in L1.
+//===----------------------------------------------------------------------===//
+
+template <class V, size_t R, size_t KB>
+AIVM_INLINE void stream_step(size_t nc, const float* a, size_t lda, const float* b, size_t ldb, float* c,
+                             size_t ldc, bool first) {
+  using T = typename V::T;
+  constexpr size_t W = V::W;
+  T av[R][KB];
+#pragma GCC unroll 16
+  for (size_t r = 0; r < R; ++r)
+#pragma GCC unroll 16
+    for (size_t kk = 0; kk < KB; ++kk) av[r][kk] = V::set1(a[r * lda + kk]);
+  for (size_t j = 0; j < nc; j += W) {
+    const size_t cnt = nc - j < W ? nc - j : W;
+    T acc[R];
+#pragma GCC unroll 16
+    for (size_t r = 0; r < R; ++r) acc[r] = first ? V::zero() : V::loadn(c + r * ldc + j, cnt);
+#pragma GCC unroll 16
+    for (size_t kk = 0; kk < KB; ++kk) {
+      const T bv = cnt == W ? V::load(b + kk * ldb + j) : V::loadn(b + kk * ldb + j, cnt);
+#pragma GCC unroll 16
+      for (size_t r = 0; r < R; ++r) acc[r] = V::fma(av[r][kk], bv, acc[r]);
+    }
+#pragma GCC unroll 16
+    for (size_t r = 0; r < R; ++r) {
+      if (cnt == W) {
+        V::store(c + r * ldc + j, acc[r]);
+      } else {
+        V::storen(c + r * ldc + j, acc[r], cnt);
+      }
+    }
+  }
+}
+
+template <class V, size_t R, size_t KB>
+void stream_rows(size_t n, size_t k, const float* a, size_t lda, const float* b, size_t ldb, float* c,
+                 size_t ldc) {
+  constexpr size_t kChunk = 1024;  // C columns per pass: R rows x 4 KiB stay in L1
+  for (size_t n0 = 0; n0 < n; n0 += kChunk) {
+    const size_t nc = n - n0 < kChunk ? n - n0 : kChunk;
+    if (k == 0) {
+      for (size_t r = 0; r < R; ++r) std::memset(c + r * ldc + n0, 0, nc * sizeof(float));
+      continue;
+    }
+    size_t k0 = 0;
+    for (; k0 + KB <= k; k0 += KB) stream_step<V, R, KB>(nc, a + k0, lda, b + k0 * ldb + n0, ldb, c + n0, ldc, k0 == 0);
+    for (; k0 < k; ++k0) stream_step<V, R, 1>(nc, a + k0, lda, b + k0 * ldb + n0, ldb, c + n0, ldc, k0 == 0);
+  }
+}
+
+template <class V, size_t KB>
+AIVM_INLINE void stream_ukernel(size_t m, size_t n, size_t k, const float* a, size_t lda, const float* b,
+                                size_t ldb, float* c, size_t ldc) {
+  for (; m >= 4; m -= 4, a += 4 * lda, c += 4 * ldc) stream_rows<V, 4, KB>(n, k, a, lda, b, ldb, c, ldc);
+  switch (m) {
+    case 3: stream_rows<V, 3, KB>(n, k, a, lda, b, ldb, c, ldc); break;
+    case 2: stream_rows<V, 2, KB>(n, k, a, lda, b, ldb, c, ldc); break;
+    case 1: stream_rows<V, 1, KB>(n, k, a, lda, b, ldb, c, ldc); break;
+    default: break;
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Small M, B = N x K: R rows of A against NJ rows of B, vectorized along k, U vectors of k
+// per step for independent accumulators; a horizontal sum per output.
+//===----------------------------------------------------------------------===//
+
+template <class V, size_t R, size_t NJ, size_t U>
+void dot_tile(size_t nj, size_t k, const float* a, size_t lda, const float* b, size_t ldb, float* c, size_t ldc) {
+  using T = typename V::T;
+  constexpr size_t W = V::W;
+  const float* brow[NJ];
+  for (size_t j = 0; j < NJ; ++j) brow[j] = b + (j < nj ? j : 0) * ldb;
+  T acc[U][R][NJ];
+#pragma GCC unroll 16
+  for (size_t u = 0; u < U; ++u)
+#pragma GCC unroll 16
+    for (size_t r = 0; r < R; ++r)
+#pragma GCC unroll 16
+      for (size_t j = 0; j < NJ; ++j) acc[u][r][j] = V::zero();
+  size_t kk = 0;
+  for (; kk + U * W <= k; kk += U * W) {
+#pragma GCC unroll 16
+    for (size_t u = 0; u < U; ++u) {
+      T bv[NJ];
+#pragma GCC unroll 16
+      for (size_t j = 0; j < NJ; ++j) bv[j] = V::load(brow[j] + kk + u * W);
+#pragma GCC unroll 16
+      for (size_t r = 0; r < R; ++r) {
+        const T av = V::load(a + r * lda + kk + u * W);
+#pragma GCC unroll 16
+        for (size_t j = 0; j < NJ; ++j) acc[u][r][j] = V::fma(av, bv[j], acc[u][r][j]);
+      }
+    }
+  }
+  for (; kk < k; kk += W) {
+    const size_t cnt = k - kk < W ? k - kk : W;
+    T bv[NJ];
+#pragma GCC unroll 16
+    for (size_t j = 0; j < NJ; ++j) bv[j] = V::loadn(brow[j] + kk, cnt);
+#pragma GCC unroll 16
+    for (size_t r = 0; r < R; ++r) {
+      const T av = V::loadn(a + r * lda + kk, cnt);
+#pragma GCC unroll 16
+      for (size_t j = 0; j < NJ; ++j) acc[0][r][j] = V::fma(av, bv[j], acc[0][r][j]);
+    }
+  }
+  for (size_t r = 0; r < R; ++r) {
+    for (size_t j = 0; j < nj; ++j) {
+      T s = acc[0][r][j];
+      for (size_t u = 1; u < U; ++u) s = V::add(s, acc[u][r][j]);
+      c[r * ldc + j] = V::hsum(s);
+    }
+  }
+}
+
+template <class V, size_t R, size_t U>
+void dot_rows(size_t n, size_t k, const float* a, size_t lda, const float* b, size_t ldb, float* c, size_t ldc) {
+  constexpr size_t NJ = 4;
+  for (size_t j0 = 0; j0 < n; j0 += NJ) {
+    dot_tile<V, R, NJ, U>(n - j0 < NJ ? n - j0 : NJ, k, a, lda, b + j0 * ldb, ldb, c + j0, ldc);
+  }
+}
+
+template <class V, size_t U>
+AIVM_INLINE void dot_ukernel(size_t m, size_t n, size_t k, const float* a, size_t lda, const float* b, size_t ldb,
+                             float* c, size_t ldc) {
+  for (; m >= 4; m -= 4, a += 4 * lda, c += 4 * ldc) dot_rows<V, 4, 1>(n, k, a, lda, b, ldb, c, ldc);
+  switch (m) {
+    case 3: dot_rows<V, 3, 1>(n, k, a, lda, b, ldb, c, ldc); break;
+    case 2: dot_rows<V, 2, U>(n, k, a, lda, b, ldb, c, ldc); break;
+    case 1: dot_rows<V, 1, U>(n, k, a, lda, b, ldb, c, ldc); break;
+    default: break;
+  }
+}
+
+}  // namespace
+}  // namespace aivm::kernels

@@ -1,0 +1,204 @@
+// Every GEMM variant of gemm.inc (skipped when the CPU lacks it) against gemm_f32_reference:
+// awkward shapes, padded strides, all transposes, every epilogue form, pre-packed B, 1-2 threads.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/config/gemm_config.h"
+#include "kernels/config/thread_pool.h"
+#include "kernels/gemm/gemm.h"
+
+namespace aivm::kernels {
+namespace {
+
+std::vector<float> random_vec(int64_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> d(-1.f, 1.f);
+  std::vector<float> v(size_t(n > 0 ? n : 1));
+  for (float& x : v) x = d(rng);
+  return v;
+}
+
+// Blocked FMA sums round differently from the reference's sequential ones: the tolerance
+// grows with sqrt(K) (random-walk rounding), relative with the scale floored at 1.
+void expect_close(const std::vector<float>& got, const std::vector<float>& want, int64_t K) {
+  const float rel = 1e-5f * std::fmax(1.f, std::sqrt(float(K) / 16.f));
+  for (size_t i = 0; i < got.size(); ++i) {
+    ASSERT_NEAR(got[i], want[i], rel * std::fmax(1.f, std::fabs(want[i]))) << "at " << i;
+  }
+}
+
+struct Case {
+  int64_t m, n, k;
+  int trans;  // bit 0: A, bit 1: B
+  int bias_form, act;
+};
+
+const Activation kActs[] = {{isa::Activation::None},
+                            {isa::Activation::Relu},
+                            {isa::Activation::Clip, -0.5f, 0.75f},
+                            {isa::Activation::Sigmoid},
+                            {isa::Activation::Tanh}};
+constexpr int kBiasForms = 6;  // none, scalar, row vector, column vector, full, strided
+
+// Runs one case through |fn| (a fast path writing into got) and compares with the reference.
+template <class Fn>
+void check(const Case& c, Fn fn) {
+  const bool ta = c.trans & 1, tb = c.trans & 2;
+  const int64_t lda = (ta ? c.m : c.k) + 3, ldb = (tb ? c.k : c.n) + 3, ldc = c.n + 3;
+  std::vector<float> A = random_vec((ta ? c.k : c.m) * lda, 1), B = random_vec((tb ? c.n : c.k) * ldb, 2);
+  std::vector<float> bias = random_vec(2 * c.m * c.n, 3);
+  GemmEpilogue ep;
+  ep.alpha = 0.75f;
+  const int64_t strides[kBiasForms][2] = {{0, 0}, {0, 0}, {0, 1}, {1, 0}, {c.n, 1}, {2 * c.n, 2}};
+  if (c.bias_form > 0) {
+    ep.bias = bias.data();
+    ep.beta = -1.5f;
+    ep.bias_row_stride = strides[c.bias_form][0];
+    ep.bias_col_stride = strides[c.bias_form][1];
+  }
+  ep.act = kActs[c.act];
+  std::vector<float> want(size_t(c.m * ldc), 7.f), got(want.size(), 7.f);
+  gemm_f32_reference(ta, tb, c.m, c.n, c.k, A.data(), lda, B.data(), ldb, want.data(), ldc, ep);
+  fn(ta, tb, A.data(), lda, B.data(), ldb, got.data(), ldc, ep);
+  SCOPED_TRACE(testing::Message() << c.m << "x" << c.n << "x" << c.k << " trans " << c.trans << " bias "
+                                  << c.bias_form << " act " << c.act);
+  expect_close(got, want, c.k);  // padding columns untouched too
+}
+
+// The shape sweep: every (M, N, K) from kSizes, each transpose, epilogues rotating through
+// the forms; plus shapes that cross the cache blocks (several K, M and N blocks).
+std::vector<Case> sweep() {
+  const int64_t sizes[] = {1, 7, 15, 17, 33, 100, 257};
+  std::vector<Case> cases;
+  int i = 0;
+  for (int64_t m : sizes)
+    for (int64_t n : sizes)
+      for (int64_t k : sizes)
+        for (int t = 0; t < 4; ++t, ++i) cases.push_back({m, n, k, t, i % kBiasForms, (i / kBiasForms) % 5});
+  const Case big[] = {{33, 70, 777, 0, 2, 1}, {33, 70, 777, 3, 4, 2}, {500, 40, 30, 1, 3, 0},
+                      {5, 4200, 3, 0, 2, 0},  {2, 4200, 3, 2, 4, 1},  {600, 3, 50, 0, 4, 2},
+                      {9, 5, 0, 0, 1, 1},     {1, 5, 0, 2, 2, 0},     {70, 2, 0, 3, 3, 1}};
+  for (const Case& c : big) cases.push_back(c);
+  return cases;
+}
+
+// Every bias form x activation x transpose on shapes hitting each path (small M, swapped
+// small N, packed with edge tiles).
+std::vector<Case> epilogues() {
+  const int64_t shapes[][3] = {{3, 37, 19}, {41, 2, 23}, {29, 45, 200}, {1, 33, 7}};
+  std::vector<Case> cases;
+  for (const auto& s : shapes)
+    for (int t = 0; t < 4; ++t)
+      for (int b = 0; b < kBiasForms; ++b)
+        for (int a = 0; a < 5; ++a) cases.push_back({s[0], s[1], s[2], t, b, a});
+  return cases;
+}
+
+//===----------------------------------------------------------------------===//
+// One instance per (variant of gemm.inc, thread count)
+//===----------------------------------------------------------------------===//
+
+struct Param {
+  size_t variant;
+  int threads;
+};
+
+class GemmVariantTest : public ::testing::TestWithParam<Param> {
+ protected:
+  void SetUp() override {
+    size_t n;
+    const GemmVariant& v = gemm_variants(&n)[GetParam().variant];
+    if (!v.supported) GTEST_SKIP() << "CPU lacks " << v.config.isa;
+    cfg_ = &v.config;
+    if (GetParam().threads > 1) pool_.reset(new ThreadPool(GetParam().threads));
+  }
+  const GemmConfig* cfg_ = nullptr;
+  std::unique_ptr<ThreadPool> pool_;
+};
+
+TEST_P(GemmVariantTest, ShapeSweep) {
+  for (const Case& c : sweep()) {
+    check(c, [&](bool ta, bool tb, const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc,
+                 const GemmEpilogue& ep) {
+      gemm_f32(*cfg_, ta, tb, c.m, c.n, c.k, A, lda, B, ldb, C, ldc, ep, pool_.get());
+    });
+    if (HasFatalFailure()) return;
+  }
+}
+
+TEST_P(GemmVariantTest, EveryEpilogue) {
+  for (const Case& c : epilogues()) {
+    check(c, [&](bool ta, bool tb, const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc,
+                 const GemmEpilogue& ep) {
+      gemm_f32(*cfg_, ta, tb, c.m, c.n, c.k, A, lda, B, ldb, C, ldc, ep, pool_.get());
+    });
+    if (HasFatalFailure()) return;
+  }
+}
+
+TEST_P(GemmVariantTest, PrepackedB) {
+  std::vector<Case> cases = epilogues();
+  for (const Case& c : sweep())
+    if (c.m != c.n) cases.push_back(c);  // a cheaper subset of the sweep
+  for (const Case& c : cases) {
+    check(c, [&](bool ta, bool tb, const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc,
+                 const GemmEpilogue& ep) {
+      const size_t bytes = gemm_packed_b_bytes(*cfg_, c.n, c.k);
+      ASSERT_EQ(bytes, size_t((c.n + cfg_->nr - 1) / cfg_->nr * cfg_->nr * c.k * 4));
+      std::vector<float> packed(bytes / 4 + 1, NAN);
+      gemm_pack_b(*cfg_, tb, c.n, c.k, B, ldb, packed.data());
+      gemm_f32_prepacked_b(*cfg_, ta, c.m, c.n, c.k, A, lda, packed.data(), C, ldc, ep, pool_.get());
+    });
+    if (HasFatalFailure()) return;
+  }
+}
+
+TEST_P(GemmVariantTest, LayoutId) {
+  EXPECT_EQ(std::string(cfg_->packed_b_layout), std::string(cfg_->isa) + "-nr" + std::to_string(cfg_->nr));
+  EXPECT_EQ(cfg_->kc % 8, 0u);
+  EXPECT_EQ(cfg_->mc % cfg_->mr, 0u);
+  EXPECT_EQ(cfg_->nc % cfg_->nr, 0u);
+}
+
+std::vector<Param> params() {
+  size_t n;
+  gemm_variants(&n);
+  std::vector<Param> p;
+  for (size_t v = 0; v < n; ++v)
+    for (int t : {1, 2}) p.push_back({v, t});
+  return p;
+}
+
+INSTANTIATE_TEST_SUITE_P(Variants, GemmVariantTest, ::testing::ValuesIn(params()), [](const auto& info) {
+  size_t n;
+  return std::string(gemm_variants(&n)[info.param.variant].config.isa) + "_threads" +
+         std::to_string(info.param.threads);
+});
+
+//===----------------------------------------------------------------------===//
+// Selection
+//===----------------------------------------------------------------------===//
+
+TEST(GemmConfig, SelectedVariantIsSupportedAndHonorsForce) {
+  const GemmConfig& c = gemm_config();
+  EXPECT_NE(gemm_config_for_isa(c.isa), nullptr);
+  EXPECT_EQ(gemm_config_for_isa("no-such-isa"), nullptr);
+  EXPECT_NE(gemm_config_for_isa("scalar"), nullptr);
+  if (const char* forced = std::getenv("AIVM_FORCE_ISA")) {
+    if (gemm_config_for_isa(forced)) EXPECT_STREQ(c.isa, forced);
+  } else {
+    size_t n;
+    const GemmVariant* v = gemm_variants(&n);
+    size_t first = 0;
+    while (!v[first].supported) ++first;
+    EXPECT_STREQ(c.isa, v[first].config.isa);  // the best supported one
+  }
+}
+
+}  // namespace
+}  // namespace aivm::kernels
