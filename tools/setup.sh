@@ -9,6 +9,7 @@ packages=(
   flatbuffers-compiler libflatbuffers-dev          # bundle schema
   libprotobuf-dev protobuf-compiler libonnx-dev    # compiler side only: ONNX import
   libgtest-dev libgmock-dev libbenchmark-dev       # tests and benchmarks
+  libopenblas-dev libdnnl-dev                      # GEMM benchmark peers (bench/ only)
   clang libclang-rt-14-dev                         # libFuzzer and sanitizers
   python3 python3-venv                             # test tooling venv
 )
