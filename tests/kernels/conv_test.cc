@@ -96,6 +96,8 @@ TEST_P(ConvFast, MatchesReference) {
       params(1, 2, 10, 10, 3, 1, window(3, 3, 1, 1, 4, 0, 0, 4)),                 // windows wholly in padding
       params(1, 4, 9, 16, 8, 2, window(3, 2, 3, 1, 0, 2, 1, 0, 3, 2)),            // all at once
       params(1, 16, 33, 33, 16, 1, window(3, 3, 1, 1, 1, 1, 1, 1, 1, 1)),         // threaded, stride 1
+      params(1, 64, 41, 39, 9, 1, window(3, 3, 1, 1, 1, 1, 1, 1, 1, 1)),          // im2col in several column blocks
+      params(2, 12, 5, 7, 20, 2, window(1, 1)),                                   // pointwise GEMM, two groups
   };
   unsigned seed = 0;
   for (const Conv2dParams& p : cases) {
