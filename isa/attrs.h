@@ -53,6 +53,11 @@ struct PoolAttrs {
   Window2d window;
 };
 
+struct AvgPoolAttrs {
+  Window2d window;
+  int32_t count_include_pad;  // 0 or 1
+};
+
 // (New record layouts go above this line, one struct per opcode family.)
 
 template <typename T>

@@ -200,6 +200,16 @@ std::string describe_attr_record(uint8_t opcode, uint32_t record, const int32_t*
       else append_length_mismatch<PoolAttrs>(&out, r);
       break;
     }
+    case Opcode::AVGPOOL: {
+      AvgPoolAttrs p;
+      if (load_record(r, &p)) {
+        append_window(&out, p.window);
+        appendf(&out, " count_include_pad=%d", p.count_include_pad);
+      } else {
+        append_length_mismatch<AvgPoolAttrs>(&out, r);
+      }
+      break;
+    }
     default:
       // An opcode whose layout this file does not know yet: show the words.
       describe_raw(&out, r);

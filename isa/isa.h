@@ -9,7 +9,7 @@ namespace aivm::isa {
 // Bundles record the ISA version. Major must match the VM's; minor may be older.
 // Change this in the same commit as opcodes.def.
 inline constexpr uint16_t kVersionMajor = 1;
-inline constexpr uint16_t kVersionMinor = 0;
+inline constexpr uint16_t kVersionMinor = 1;  // 1.1: avgpool
 
 enum class Format : uint8_t { ABCD, AJ };
 enum class OperandKind : uint8_t { Unused, Register, Attr, Immediate, Jump };

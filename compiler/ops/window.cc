@@ -1,4 +1,4 @@
-// 2-D windows over NCHW: Conv and MaxPool.
+// 2-D windows over NCHW: Conv, MaxPool and AveragePool.
 #include "compiler/ops/op_util.h"
 #include <algorithm>
 
@@ -114,12 +114,31 @@ void select_maxpool(OpContext& ctx, Selection* s) {
   s->record = words_of(p);
 }
 
+void infer_avgpool(OpContext& ctx) {
+  ctx.require_inputs(1, 1);
+  require_single_output(ctx);
+  ctx.require_dtype(0, DType::F32);
+  isa::Window2d win = pool_window(ctx);
+  const auto& x = ctx.input(0).shape;
+  ctx.set_output(0, DType::F32, window_output(ctx, x, x[1], win, ctx.attr_int("ceil_mode", 0) != 0));
+}
+
+void select_avgpool(OpContext& ctx, Selection* s) {
+  isa::AvgPoolAttrs p{};
+  p.window = pool_window(ctx);
+  p.count_include_pad = ctx.attr_int("count_include_pad", 0) != 0;
+  s->opcode = Opcode::AVGPOOL;
+  s->values = {ctx.instr().outputs[0], ctx.instr().inputs[0]};
+  s->record = words_of(p);
+}
+
 }  // namespace
 
 std::span<const OpRule> window_op_rules() {
   static constexpr OpRule kRules[] = {
       {"Conv", infer_conv, select_conv},
       {"MaxPool", infer_maxpool, select_maxpool},
+      {"AveragePool", infer_avgpool, select_avgpool},
   };
   return kRules;
 }

@@ -1,4 +1,4 @@
-// 2-D max pooling over NCHW tensors.
+// 2-D max and average pooling over NCHW tensors.
 #pragma once
 
 #include <cstdint>
@@ -19,5 +19,11 @@ struct Pool2dParams {
 void maxpool2d_f32_reference(const Pool2dParams& p, const float* x, float* y);
 // (n, c) planes are split across the pool.
 void maxpool2d_f32(const Pool2dParams& p, const float* x, float* y, ThreadPool* pool);
+
+// Average over the window's taps. The divisor counts the taps inside the input, or with
+// |count_include_pad| also those in the explicit padding (never the cells a ceil-mode window
+// reaches beyond the padding, as ONNX Runtime does). A window with nothing to count gives 0.
+void avgpool2d_f32_reference(const Pool2dParams& p, bool count_include_pad, const float* x, float* y);
+void avgpool2d_f32(const Pool2dParams& p, bool count_include_pad, const float* x, float* y, ThreadPool* pool);
 
 }  // namespace aivm::kernels

@@ -63,6 +63,24 @@ TEST(PoolReference, HandComputed) {
   expect_equal(run_ref(params(1, 1, 3, 3, window(2, 2, 2, 2, 0, 0, 1, 1)), x9), {5, 6, 8, 9});
 }
 
+TEST(AvgPoolReference, HandComputed) {
+  const std::vector<float> x9 = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+  std::vector<float> y(9);
+  // 3x3 window, pad 1: corners average 4 valid cells, or 9 when padding counts.
+  avgpool2d_f32_reference(params(1, 1, 3, 3, window(3, 3, 1, 1, 1, 1, 1, 1)), false, x9.data(), y.data());
+  EXPECT_FLOAT_EQ(y[0], (1 + 2 + 4 + 5) / 4.f);
+  EXPECT_FLOAT_EQ(y[4], 5.f);
+  avgpool2d_f32_reference(params(1, 1, 3, 3, window(3, 3, 1, 1, 1, 1, 1, 1)), true, x9.data(), y.data());
+  EXPECT_FLOAT_EQ(y[0], (1 + 2 + 4 + 5) / 9.f);
+  // A ceil-mode window running past the padding does not count the cells beyond it.
+  Pool2dParams ceil = params(1, 1, 3, 3, window(2, 2, 2, 2));
+  ceil.OH = ceil.OW = 2;
+  std::vector<float> y4(4);
+  avgpool2d_f32_reference(ceil, true, x9.data(), y4.data());
+  EXPECT_FLOAT_EQ(y4[3], 9.f);
+  EXPECT_FLOAT_EQ(y4[1], (3 + 6) / 2.f);
+}
+
 class PoolFast : public ::testing::TestWithParam<int> {
  protected:
   PoolFast() : pool_(GetParam() > 1 ? new ThreadPool(GetParam()) : nullptr) {}
@@ -87,6 +105,13 @@ TEST_P(PoolFast, MatchesReference) {
     maxpool2d_f32(p, x.data(), got.data(), pool_);
     SCOPED_TRACE(testing::Message() << "case " << seed);
     expect_equal(got, want);
+    for (bool include_pad : {false, true}) {
+      std::vector<float> avg_want(want.size()), avg_got(want.size(), 42.f);
+      avgpool2d_f32_reference(p, include_pad, x.data(), avg_want.data());
+      avgpool2d_f32(p, include_pad, x.data(), avg_got.data(), pool_);
+      for (size_t i = 0; i < avg_want.size(); ++i)
+        ASSERT_NEAR(avg_got[i], avg_want[i], 1e-5f) << "avg include_pad " << include_pad << " at " << i;
+    }
   }
 }
 

@@ -233,6 +233,23 @@ TEST(Ops, MaxPoolIncludingCeilMode) {
   }
 }
 
+TEST(Ops, AveragePoolWithAndWithoutPadCounting) {
+  Operand x = random_operand({2, 3, 7, 6}, 15);
+  for (int64_t include : {0, 1}) {
+    for (int64_t ceil : {0, 1}) {
+      isa::Window2d win{3, 2, 2, 2, 1, 0, 1, 0, 1, 1};
+      int64_t oh = isa::window_out_extent(7, 3, 2, 1, 1, 1, ceil), ow = isa::window_out_extent(6, 2, 2, 0, 0, 1, ceil);
+      kernels::Pool2dParams p{2, 3, 7, 6, oh, ow, win};
+      std::vector<float> want(static_cast<size_t>(2 * 3 * oh * ow));
+      kernels::avgpool2d_f32_reference(p, include != 0, x.data.data(), want.data());
+      AttrMap attrs = {{"kernel_shape", Dims{3, 2}}, {"strides", Dims{2, 2}}, {"pads", Dims{1, 0, 1, 0}},
+                       {"ceil_mode", ceil}, {"count_include_pad", include}};
+      SCOPED_TRACE(std::to_string(include) + std::to_string(ceil));
+      expect_near(run_op("AveragePool", {x}, attrs), want);
+    }
+  }
+}
+
 TEST(Ops, MovesKeepBytes) {
   Operand x = random_operand({2, 3, 4}, 14);
   expect_near(run_op("Flatten", {x}, {{"axis", int64_t(2)}}), x.data);

@@ -1,4 +1,5 @@
-// Windows over NCHW: conv (the superinstruction with bias and a fused activation) and maxpool.
+// Windows over NCHW: conv (the superinstruction with bias and a fused activation), max and
+// average pooling.
 #include "kernels/conv/conv.h"
 #include "kernels/pool/pool.h"
 #include "vm/src/op_handlers.h"
@@ -78,6 +79,29 @@ const uint64_t* exec_MAXPOOL(const Frame& fr, uint64_t w, const uint64_t* next) 
   const kernels::Shape &x = fr.shape(b), &y = fr.shape(a);
   kernels::Pool2dParams p{x.dims[0], x.dims[1], x.dims[2], x.dims[3], y.dims[2], y.dims[3], pa.window};
   kernels::maxpool2d_f32(p, fr.f32(b), fr.f32(a), fr.pool);
+  return next;
+}
+
+aivm_status_t verify_AVGPOOL(const Site& s, const isa::Instr& in) {
+  isa::AvgPoolAttrs p;
+  AIVM_RETURN_IF_ERROR(read_record(s, in.d, &p));
+  AIVM_RETURN_IF_ERROR(require_writable(s, in.a));
+  AIVM_RETURN_IF_ERROR(require_f32(s, in.a, "A"));
+  AIVM_RETURN_IF_ERROR(require_f32(s, in.b, "B"));
+  if (p.count_include_pad != 0 && p.count_include_pad != 1) return s.error("count_include_pad must be 0 or 1");
+  const RegisterInfo &x = s.reg(in.b), &y = s.reg(in.a);
+  AIVM_RETURN_IF_ERROR(window_extents(s, p.window, x, true, y));
+  if (y.shape.dims[0] != x.shape.dims[0] || y.shape.dims[1] != x.shape.dims[1])
+    return s.error("output batch or channels mismatch");
+  return AIVM_OK;
+}
+
+const uint64_t* exec_AVGPOOL(const Frame& fr, uint64_t w, const uint64_t* next) {
+  uint32_t a = AIVM_FIELD_A(w), b = AIVM_FIELD_B(w);
+  isa::AvgPoolAttrs pa = exec_record<isa::AvgPoolAttrs>(fr, AIVM_FIELD_D(w));
+  const kernels::Shape &x = fr.shape(b), &y = fr.shape(a);
+  kernels::Pool2dParams p{x.dims[0], x.dims[1], x.dims[2], x.dims[3], y.dims[2], y.dims[3], pa.window};
+  kernels::avgpool2d_f32(p, pa.count_include_pad != 0, fr.f32(b), fr.f32(a), fr.pool);
   return next;
 }
 
