@@ -2,12 +2,16 @@
 #include "compiler/compile.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "compiler/asm/stack_asm.h"
 #include "compiler/emit/emit_bundle.h"
 #include "compiler/ir/register_ir.h"
 #include "compiler/onnx/onnx_import.h"
 #include "compiler/passes/passes.h"
+#include "isa/attrs.h"
+#include "isa/decode.h"
+#include "kernels/config/gemm_config.h"
 
 namespace aivm::compiler {
 namespace {
@@ -48,11 +52,34 @@ StackProgram with_concrete_inputs(const StackProgram& program, const CompileOpti
   return p;
 }
 
+bool has_packed_gemm(const format::FunctionDesc& fn) {
+  for (uint64_t w : fn.code) {
+    isa::Instr in = isa::decode(w);
+    if (in.op != isa::Opcode::GEMM) continue;
+    isa::GemmAttrs g;
+    std::memcpy(&g, fn.attrs.data() + fn.attr_offsets[in.d], sizeof(g));
+    if (g.packed_b) return true;
+  }
+  return false;
+}
+
+// The GEMM configuration to pre-pack weights for, or null for the portable layout.
+const kernels::GemmConfig* pack_config(const std::string& target) {
+  if (target == "portable") return nullptr;
+  if (target == "native") return &kernels::gemm_config();
+  size_t n;
+  const kernels::GemmVariant* variants = kernels::gemm_variants(&n);
+  for (size_t i = 0; i < n; ++i)
+    if (target == variants[i].config.isa) return &variants[i].config;
+  throw CompileError("unknown --target '" + target + "' (expected native, portable or a GEMM ISA such as avx2)");
+}
+
 }  // namespace
 
 format::BundleDesc compile_program(const StackProgram& source, const CompileOptions& options, CompileReport* report) {
   StackProgram program = with_concrete_inputs(source, options);
   Function f = lower_stack_program(program);
+  f.pack_for = pack_config(options.target);
   infer_shapes(f);
   CompileReport r;
   if (options.fuse) r.fused_activations = fuse_activations(f);
@@ -62,6 +89,10 @@ format::BundleDesc compile_program(const StackProgram& source, const CompileOpti
   desc.producer = "aivmc 0.1.0";
   desc.source = base_name(program.source);
   desc.functions.push_back(emit_function(f, &desc.constants, &desc.inputs, &desc.outputs));
+  if (f.pack_for && has_packed_gemm(desc.functions[0])) {
+    desc.target_isa = f.pack_for->packed_b_layout;
+    desc.packed_weights = true;
+  }
   const format::FunctionDesc& fn = desc.functions[0];
   r.instructions = fn.code.size();
   r.registers = fn.registers.size();

@@ -13,6 +13,9 @@ namespace aivm::compiler {
 
 struct CompileOptions {
   bool fuse = true;  // fold activations into Conv/Gemm superinstructions
+  // Weight layout: "native" packs constant GEMM weights for this machine's GEMM kernels,
+  // "portable" keeps them plain, an ISA name ("avx512", "avx2", "scalar") packs for that one.
+  std::string target = "native";
   // Concrete shapes for inputs with symbolic dimensions (aivmc --shape NAME=D0,D1,...).
   std::map<std::string, std::vector<int64_t>> input_shapes;
 };

@@ -8,8 +8,8 @@ namespace aivm::isa {
 
 // Bundles record the ISA version. Major must match the VM's; minor may be older.
 // Change this in the same commit as opcodes.def.
-inline constexpr uint16_t kVersionMajor = 1;
-inline constexpr uint16_t kVersionMinor = 1;  // 1.1: avgpool
+inline constexpr uint16_t kVersionMajor = 2;  // 2.0: gemm records carry packed_b
+inline constexpr uint16_t kVersionMinor = 0;
 
 enum class Format : uint8_t { ABCD, AJ };
 enum class OperandKind : uint8_t { Unused, Register, Attr, Immediate, Jump };

@@ -13,7 +13,7 @@ namespace {
 
 class Emitter {
  public:
-  Emitter(const Function& f, std::vector<format::ConstantDesc>* constants) : f_(f), constants_(constants) {}
+  Emitter(Function& f, std::vector<format::ConstantDesc>* constants) : f_(f), constants_(constants) {}
 
   format::FunctionDesc run(std::vector<format::TensorSpecDesc>* inputs, std::vector<format::TensorSpecDesc>* outputs) {
     reg_of_.assign(f_.values.size(), -1);
@@ -59,6 +59,13 @@ class Emitter {
   }
 
  private:
+  // Keeps the per-value tables as long as the value list, which selection may extend.
+  void grow() {
+    reg_of_.resize(f_.values.size(), -1);
+    first_.resize(f_.values.size(), -1);
+    last_.resize(f_.values.size(), -1);
+  }
+
   // Register of value |v|, created on first use. Constants become constant registers.
   int reg(int v) {
     if (reg_of_[size_t(v)] >= 0) return reg_of_[size_t(v)];
@@ -99,10 +106,10 @@ class Emitter {
     const OpRule* rule = find_op_rule(in.op);
     if (!rule) throw CompileError(in.loc, "operator '" + in.op + "' is not supported");
     Selection s;
-    Instr copy = in;  // rules take a mutable context; selection does not change the IR
-    Function& fn = const_cast<Function&>(f_);
-    OpContext ctx(fn, copy);
+    Instr copy = in;  // rules take a mutable context; selection may add values (packed weights)
+    OpContext ctx(f_, copy);
     rule->select(ctx, &s);
+    grow();
     // Only operands the instruction names get registers: a Reshape's target shape, say, was
     // consumed at compile time and never reaches the bundle.
     for (int v : s.values) touch(v, pos);
@@ -160,7 +167,7 @@ class Emitter {
     }
   }
 
-  const Function& f_;
+  Function& f_;
   std::vector<format::ConstantDesc>* constants_;
   format::FunctionDesc out_;
   std::vector<int> reg_of_, first_, last_;
@@ -168,7 +175,7 @@ class Emitter {
 
 }  // namespace
 
-format::FunctionDesc emit_function(const Function& f, std::vector<format::ConstantDesc>* constants,
+format::FunctionDesc emit_function(Function& f, std::vector<format::ConstantDesc>* constants,
                                    std::vector<format::TensorSpecDesc>* inputs,
                                    std::vector<format::TensorSpecDesc>* outputs) {
   return Emitter(f, constants).run(inputs, outputs);

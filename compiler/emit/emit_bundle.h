@@ -6,9 +6,10 @@
 
 namespace aivm::compiler {
 
-// Assumes: shapes inferred, passes run. Guarantees: a BundleDesc the VM's verifier accepts
+// Assumes: shapes inferred, passes run. Selection may add constant values to |f| (weights
+// pre-packed for f.pack_for). Guarantees: a BundleDesc the VM's verifier accepts
 // (register indices within the ISA's fields, arena offsets planned, jumps resolved).
-format::FunctionDesc emit_function(const Function& f, std::vector<format::ConstantDesc>* constants,
+format::FunctionDesc emit_function(Function& f, std::vector<format::ConstantDesc>* constants,
                                    std::vector<format::TensorSpecDesc>* inputs,
                                    std::vector<format::TensorSpecDesc>* outputs);
 

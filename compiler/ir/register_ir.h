@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "compiler/ir/stack_program.h"
+#include "kernels/config/gemm_config.h"
 
 namespace aivm::compiler {
 
@@ -58,6 +59,8 @@ struct Function {
   std::vector<std::string> output_names;
   std::vector<int> outputs;               // value ids at Return, parallel to output_names
   std::vector<Block> blocks;              // blocks[0] is the entry; laid out in this order
+  // GEMM configuration constant weights are pre-packed for, or null for the portable layout.
+  const kernels::GemmConfig* pack_for = nullptr;
 
   int new_value(const std::string& name) {
     Value v;

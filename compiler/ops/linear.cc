@@ -1,5 +1,6 @@
 // Softmax and linear algebra: Softmax, MatMul, Gemm.
 #include "compiler/ops/op_util.h"
+#include "kernels/gemm/gemm.h"
 
 namespace aivm::compiler {
 namespace {
@@ -56,6 +57,28 @@ void infer_gemm(OpContext& ctx) {
   ctx.set_output(0, DType::F32, {m, n});
 }
 
+// A new constant value holding op(B) packed for the function's target GEMM configuration.
+// Selection runs once per instruction, so a weight shared by two GEMMs is packed twice; shared
+// weights are rare in inference graphs.
+int prepacked_b(OpContext& ctx, const Tensor& b, bool trans_b) {
+  const kernels::GemmConfig& cfg = *ctx.function().pack_for;
+  int64_t k = trans_b ? b.shape[1] : b.shape[0], n = trans_b ? b.shape[0] : b.shape[1];
+  Tensor packed;
+  packed.dtype = DType::F32;
+  packed.data.resize(kernels::gemm_packed_b_bytes(cfg, n, k));
+  packed.shape = {int64_t(packed.data.size() / 4)};
+  kernels::gemm_pack_b(cfg, trans_b, n, k, b.f32(), b.shape[1], packed.data.data());
+  Function& f = ctx.function();
+  int v = f.new_value(f.values[size_t(ctx.instr().inputs[1])].name + ".packed");
+  f.values[size_t(v)].dtype = DType::F32;
+  f.values[size_t(v)].shape = packed.shape;
+  f.values[size_t(v)].shape_known = true;
+  f.values[size_t(v)].constant = int(f.constants.size());
+  f.constants.push_back(std::move(packed));
+  f.constant_names.push_back(f.values[size_t(v)].name);
+  return v;
+}
+
 void select_gemm(OpContext& ctx, Selection* s) {
   isa::GemmAttrs g{};
   g.bias = isa::kNoRegister;
@@ -66,6 +89,11 @@ void select_gemm(OpContext& ctx, Selection* s) {
   g.act = fused_activation(ctx);
   s->opcode = Opcode::GEMM;
   s->values = {ctx.instr().outputs[0], ctx.instr().inputs[0], ctx.instr().inputs[1]};
+  if (const Tensor* b = ctx.constant_input(1); b && ctx.function().pack_for) {
+    s->values[2] = prepacked_b(ctx, *b, g.trans_b != 0);
+    g.packed_b = 1;
+    g.trans_b = 0;  // packing applied it
+  }
   s->record = words_of(g);
   if (ctx.has_input(2)) s->record_regs.push_back({0, ctx.instr().inputs[2]});
 }

@@ -232,7 +232,7 @@ TEST(Disasm, ConvRecordComment) {
 
 TEST(Disasm, GemmAndPoolRecords) {
   GemmAttrs g{kNoRegister, 0, 1, float_bits(1.0f), float_bits(0.5f),
-              {int32_t(Activation::Clip), float_bits(0.0f), float_bits(6.0f)}};
+              {int32_t(Activation::Clip), float_bits(0.0f), float_bits(6.0f)}, /*packed_b=*/0};
   PoolAttrs p{{2, 2, 2, 2, 0, 0, 0, 0, 1, 1}};
   std::vector<int32_t> attrs(kAttrWords<GemmAttrs> + kAttrWords<PoolAttrs>);
   std::memcpy(attrs.data(), &g, sizeof(g));

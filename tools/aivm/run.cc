@@ -73,6 +73,7 @@ struct Loaded {
 void load(const std::string& path, long threads, Loaded* out) {
   check(aivm_model_load_file(path.c_str(), aivm_allocator_system(), &out->model),
         "cannot load '" + path + "'");
+  if (*aivm_model_load_note(out->model)) std::fprintf(stderr, "aivm: note: %s\n", aivm_model_load_note(out->model));
   for (size_t i = 0; i < aivm_model_input_count(out->model); ++i) {
     aivm_tensor_info_t info;
     check(aivm_model_input_info(out->model, i, &info), "input " + std::to_string(i));

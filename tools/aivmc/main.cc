@@ -10,8 +10,10 @@ namespace {
 
 int usage(FILE* out) {
   std::fprintf(out,
-               "usage: aivmc MODEL.onnx|MODEL.aivs -o OUT.aivm [--shape NAME=D0,D1,...]... [--no-fuse] [--verbose]\n"
+               "usage: aivmc MODEL.onnx|MODEL.aivs -o OUT.aivm [--shape NAME=D0,D1,...]... [--target T] [--no-fuse] [--verbose]\n"
                "  --shape gives a concrete shape to an input with symbolic dimensions.\n"
+               "  --target native|portable|avx512|avx2|scalar: layout of pre-packed GEMM weights\n"
+               "    (default native: this machine's kernels; a bundle for another CPU is repacked at load).\n"
                "  Compiles MODEL into a bundle for the aivm runtime. OUT is written atomically:\n"
                "  on any error an existing OUT is left untouched.\n");
   return out == stderr ? 2 : 0;
@@ -48,6 +50,8 @@ int main(int argc, char** argv) {
         return 2;
       }
       options.input_shapes[spec.substr(0, eq)] = dims;
+    } else if (a == "--target" && i + 1 < argc) {
+      options.target = argv[++i];
     } else if (a == "--no-fuse") {
       options.fuse = false;
     } else if (a == "--verbose" || a == "-v") {

@@ -122,6 +122,11 @@ aivm_status_t aivm_model_input_info(const aivm_model_t* model, size_t index,
                                     aivm_tensor_info_t* out_info);
 aivm_status_t aivm_model_output_info(const aivm_model_t* model, size_t index,
                                      aivm_tensor_info_t* out_info);
+/* What loading had to do beyond reading, e.g. "weights packed for avx512-nr32, repacked at
+ * load for avx2-nr16" when the bundle was compiled for another CPU; "" otherwise. Owned by
+ * the model. */
+const char* aivm_model_load_note(const aivm_model_t* model);
+
 /* Planned arena bytes of one session of this model. */
 uint64_t aivm_model_arena_bytes(const aivm_model_t* model);
 

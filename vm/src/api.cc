@@ -129,6 +129,8 @@ aivm_status_t aivm_model_output_info(const aivm_model_t* model, size_t index, ai
   return tensor_info(model->outputs, "output", index, out_info);
 }
 
+const char* aivm_model_load_note(const aivm_model_t* model) { return model ? model->load_note.c_str() : ""; }
+
 uint64_t aivm_model_arena_bytes(const aivm_model_t* model) {
   return model && !model->functions.empty() ? model->functions[0].arena_bytes : 0;
 }

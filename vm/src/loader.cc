@@ -1,8 +1,13 @@
 // Loader: register tables, attribute indices and the signature, checked before verification.
 #include "vm/src/loader.h"
 
+#include <cstring>
 #include <string>
 
+#include "isa/attrs.h"
+#include "isa/decode.h"
+#include "kernels/config/gemm_config.h"
+#include "kernels/gemm/gemm.h"
 #include "vm/src/status.h"
 #include "vm/src/verifier.h"
 
@@ -64,8 +69,9 @@ aivm_status_t load_register(const aivm_model_s& m, const fb::Register* r, uint64
   return AIVM_OK;
 }
 
-aivm_status_t load_function(const aivm_model_s& m, const fb::Function* f, size_t fi, Function* out) {
+aivm_status_t load_function(const aivm_model_s& m, const fb::Function* f, size_t fi, int64_t packed_nr, Function* out) {
   std::string where = "functions[" + std::to_string(fi) + "]";
+  out->packed_nr = packed_nr;
   out->name = f->name()->str();
   if (!aligned_vector(f->code())) return bundle_error(where + ": code is not 8-byte aligned");
   out->code = f->code()->data();
@@ -118,6 +124,59 @@ aivm_status_t load_signature(const flatbuffers::Vector<flatbuffers::Offset<fb::T
   return AIVM_OK;
 }
 
+// NR of a "<isa>-nr<NR>" packed-layout name, or 0.
+int64_t packed_layout_nr(const flatbuffers::String* isa) {
+  if (!isa) return 0;
+  std::string s = isa->str();
+  size_t at = s.rfind("-nr");
+  if (at == std::string::npos || at + 3 >= s.size() || s.size() - at > 7) return 0;
+  int64_t nr = 0;
+  for (size_t i = at + 3; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return 0;
+    nr = nr * 10 + (s[i] - '0');
+  }
+  return nr <= 256 ? nr : 0;
+}
+
+// Rewrites every pre-packed GEMM weight of |f| from the bundle's layout (f->packed_nr) into
+// this CPU's (kernels/gemm/gemm.h: panels of K x NR floats), in model-owned memory. Runs after
+// verification, so each GEMM's sizes agree with its weight; a weight shared by GEMMs of
+// different K x N (which fit the old layout but need not fit the new) is rejected.
+aivm_status_t repack_weights(aivm_model_s* m, Function* f) {
+  const kernels::GemmConfig& cfg = kernels::gemm_config();
+  const int64_t from_nr = f->packed_nr;
+  std::vector<std::pair<int64_t, int64_t>> done(f->registers.size(), {-1, -1});  // (K, N) per register
+  for (size_t pc = 0; pc < f->code_size; ++pc) {
+    isa::Instr in = isa::decode(f->code[pc]);
+    if (in.op != isa::Opcode::GEMM) continue;
+    isa::GemmAttrs g;
+    std::memcpy(&g, f->record(in.d), sizeof(g));
+    if (!g.packed_b) continue;
+    const RegisterInfo& a = f->registers[in.b];
+    const int64_t k = g.trans_a ? a.shape.dims[0] : a.shape.dims[1], n = f->registers[in.a].shape.dims[1];
+    if (done[in.c].first >= 0) {
+      if (done[in.c] != std::pair{k, n})
+        return bundle_error("code[" + std::to_string(pc) + "] (gemm): pre-packed weight r" + std::to_string(in.c) +
+                            " is shared by GEMMs of different shapes");
+      continue;
+    }
+    done[in.c] = {k, n};
+    RegisterInfo& b = f->registers[in.c];
+    const float* src = reinterpret_cast<const float*>(b.constant_data);
+    std::vector<float> plain(size_t(k * n));
+    for (int64_t col = 0; col < n; ++col)
+      for (int64_t row = 0; row < k; ++row)
+        plain[size_t(row * n + col)] = src[(col / from_nr) * k * from_nr + row * from_nr + col % from_nr];
+    std::vector<float> packed(kernels::gemm_packed_b_bytes(cfg, n, k) / 4);
+    kernels::gemm_pack_b(cfg, false, n, k, plain.data(), n, packed.data());
+    b.bytes = packed.size() * 4;
+    b.shape.dims[0] = int64_t(packed.size());
+    b.constant_data = reinterpret_cast<const uint8_t*>(packed.data());
+    m->repacked.push_back(std::move(packed));  // the vector's buffer moves, its address stays
+  }
+  return AIVM_OK;
+}
+
 }  // namespace
 
 aivm_status_t load_program(aivm_model_s* m) {
@@ -126,11 +185,22 @@ aivm_status_t load_program(aivm_model_s* m) {
     return make_status(AIVM_STATUS_UNSUPPORTED, "bundle ISA %u.%u is not supported by this runtime (%u.%u)",
                        unsigned(b->isa_major()), unsigned(b->isa_minor()), unsigned(isa::kVersionMajor),
                        unsigned(isa::kVersionMinor));
+  int64_t packed_nr = 0;
+  if (b->target() && b->target()->packed_weights()) {
+    packed_nr = packed_layout_nr(b->target()->isa());
+    if (packed_nr <= 0) return bundle_error("target.isa does not name a packed layout (\"<isa>-nr<NR>\")");
+  }
   m->functions.resize(b->functions()->size());
   for (flatbuffers::uoffset_t i = 0; i < b->functions()->size(); ++i)
-    AIVM_RETURN_IF_ERROR(load_function(*m, b->functions()->Get(i), i, &m->functions[i]));
+    AIVM_RETURN_IF_ERROR(load_function(*m, b->functions()->Get(i), i, packed_nr, &m->functions[i]));
   AIVM_RETURN_IF_ERROR(load_signature(b->inputs(), m->functions[0], true, &m->inputs));
-  return load_signature(b->outputs(), m->functions[0], false, &m->outputs);
+  AIVM_RETURN_IF_ERROR(load_signature(b->outputs(), m->functions[0], false, &m->outputs));
+  if (packed_nr > 0 && b->target()->isa()->str() != kernels::gemm_config().packed_b_layout) {
+    for (Function& f : m->functions) AIVM_RETURN_IF_ERROR(repack_weights(m, &f));
+    m->load_note = "weights packed for " + b->target()->isa()->str() + ", repacked at load for " +
+                   kernels::gemm_config().packed_b_layout;
+  }
+  return AIVM_OK;
 }
 
 }  // namespace aivm::vm

@@ -32,6 +32,7 @@ struct Function {
   size_t attrs_size = 0;
   std::vector<uint32_t> attr_begin;  // record i = attrs[attr_begin[i], attr_begin[i+1]); one extra end entry
   uint64_t arena_bytes = 0;
+  int64_t packed_nr = 0;  // NR of the bundle's pre-packed GEMM weights, 0 if none
   std::vector<std::string> debug_names;  // per instruction; may be empty
 
   const int32_t* record(uint32_t i) const { return attrs + attr_begin[i]; }
@@ -55,4 +56,7 @@ struct aivm_model_s {
   aivm::format::BundleView view;
   std::vector<aivm::vm::Function> functions;  // [0] is the entry
   std::vector<aivm::vm::SignatureEntry> inputs, outputs;
+  // Weights repacked at load for this CPU's GEMM (the bundle was packed for another layout).
+  std::vector<std::vector<float>> repacked;
+  std::string load_note;  // e.g. why and how weights were repacked; "" when nothing to say
 };

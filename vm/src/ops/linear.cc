@@ -1,5 +1,6 @@
 // Linear algebra: matmul (numpy semantics) and gemm (the superinstruction with a fused
 // bias/scale/activation epilogue).
+#include "kernels/config/gemm_config.h"
 #include "kernels/gemm/gemm.h"
 #include "vm/src/op_handlers.h"
 #include "vm/src/verify_util.h"
@@ -22,6 +23,20 @@ const uint64_t* exec_MATMUL(const Frame& fr, uint64_t w, const uint64_t* next) {
   return next;
 }
 
+// A pre-packed op(B) (kernels/gemm/gemm.h layout): a constant of ceil(N/NR) panels of K x NR
+// floats, NR taken from the bundle's target.
+aivm_status_t verify_packed_b(const Site& s, const isa::GemmAttrs& g, const RegisterInfo& b, int64_t k, int64_t n) {
+  if (g.packed_b != 1 || g.trans_b != 0) return s.error("packed_b must be 0 or 1, and trans_b 0 when it is 1");
+  if (s.f.packed_nr <= 0) return s.error("B is pre-packed but the bundle's target names no packed layout");
+  if (!b.is_constant || b.shape.rank != 1) return s.error("a pre-packed B must be a 1-D constant");
+  uint64_t panels = uint64_t((n + s.f.packed_nr - 1) / s.f.packed_nr);
+  if (b.bytes != panels * uint64_t(k) * uint64_t(s.f.packed_nr) * 4)
+    return s.error("pre-packed B holds " + std::to_string(b.bytes) + " bytes, K=" + std::to_string(k) + " N=" +
+                   std::to_string(n) + " NR=" + std::to_string(s.f.packed_nr) + " need " +
+                   std::to_string(panels * uint64_t(k) * uint64_t(s.f.packed_nr) * 4));
+  return AIVM_OK;
+}
+
 aivm_status_t verify_GEMM(const Site& s, const isa::Instr& in) {
   isa::GemmAttrs g;
   AIVM_RETURN_IF_ERROR(read_record(s, in.d, &g));
@@ -29,13 +44,19 @@ aivm_status_t verify_GEMM(const Site& s, const isa::Instr& in) {
   for (auto [r, name] : {std::pair{in.a, "A"}, {in.b, "B"}, {in.c, "C"}}) AIVM_RETURN_IF_ERROR(require_f32(s, r, name));
   AIVM_RETURN_IF_ERROR(check_activation(s, g.act));
   AIVM_RETURN_IF_ERROR(check_bias(s, g.bias));
-  const RegisterInfo &a = s.reg(in.b), &b = s.reg(in.c);
-  if (a.shape.rank != 2 || b.shape.rank != 2) return s.error("operands must be 2-D");
+  const RegisterInfo &a = s.reg(in.b), &b = s.reg(in.c), &y = s.reg(in.a);
+  if (a.shape.rank != 2 || y.shape.rank != 2) return s.error("A and the result must be 2-D");
   int64_t m = g.trans_a ? a.shape.dims[1] : a.shape.dims[0];
   int64_t ka = g.trans_a ? a.shape.dims[0] : a.shape.dims[1];
-  int64_t kb = g.trans_b ? b.shape.dims[1] : b.shape.dims[0];
-  int64_t n = g.trans_b ? b.shape.dims[0] : b.shape.dims[1];
-  if (ka != kb) return s.error("inner dimensions differ (" + std::to_string(ka) + " vs " + std::to_string(kb) + ")");
+  int64_t n = y.shape.dims[1];
+  if (g.packed_b) {
+    AIVM_RETURN_IF_ERROR(verify_packed_b(s, g, b, ka, n));
+  } else {
+    if (b.shape.rank != 2) return s.error("B must be 2-D");
+    int64_t kb = g.trans_b ? b.shape.dims[1] : b.shape.dims[0];
+    if ((g.trans_b ? b.shape.dims[0] : b.shape.dims[1]) != n) return s.error("B's columns differ from the result's");
+    if (ka != kb) return s.error("inner dimensions differ (" + std::to_string(ka) + " vs " + std::to_string(kb) + ")");
+  }
   if (g.bias != isa::kNoRegister) {
     Dims out;
     Dims bias_dims = dims_of(s.reg(uint32_t(g.bias)));
@@ -52,7 +73,7 @@ const uint64_t* exec_GEMM(const Frame& fr, uint64_t w, const uint64_t* next) {
   const kernels::Shape &sa = fr.shape(b), &sb = fr.shape(c);
   int64_t m = g.trans_a ? sa.dims[1] : sa.dims[0];
   int64_t k = g.trans_a ? sa.dims[0] : sa.dims[1];
-  int64_t n = g.trans_b ? sb.dims[0] : sb.dims[1];
+  int64_t n = fr.shape(a).dims[1];
   kernels::GemmEpilogue ep;
   ep.alpha = isa::bits_float(g.alpha_bits);
   ep.beta = isa::bits_float(g.beta_bits);
@@ -65,8 +86,14 @@ const uint64_t* exec_GEMM(const Frame& fr, uint64_t w, const uint64_t* next) {
     ep.bias_row_stride = rows == 1 ? 0 : cols;
     ep.bias_col_stride = cols == 1 ? 0 : 1;
   }
-  kernels::gemm_f32(g.trans_a != 0, g.trans_b != 0, m, n, k, fr.f32(b), sa.dims[1], fr.f32(c), sb.dims[1], fr.f32(a), n,
-                    ep, fr.pool);
+  if (g.packed_b) {
+    // ok because loaded: the loader repacked B for this CPU's configuration if the bundle's differed
+    kernels::gemm_f32_prepacked_b(kernels::gemm_config(), g.trans_a != 0, m, n, k, fr.f32(b), sa.dims[1], fr.f32(c),
+                                  fr.f32(a), n, ep, fr.pool);
+  } else {
+    kernels::gemm_f32(g.trans_a != 0, g.trans_b != 0, m, n, k, fr.f32(b), sa.dims[1], fr.f32(c), sb.dims[1], fr.f32(a),
+                      n, ep, fr.pool);
+  }
   return next;
 }
 
