@@ -61,35 +61,6 @@ struct AvgPoolAttrs {
   int32_t count_include_pad;  // 0 or 1
 };
 
-// Data movement (opcodes.def notes *8..*14). Variable-length records are a fixed header
-// followed by a tail whose length the verifier checks against the rank or arity it implies.
-
-// TRANSPOSE: header, then dims[rank] (the view of B) and perm[rank]: 1 + 2 * rank words.
-struct TransposeAttrs {
-  int32_t rank;
-};
-
-// CONCAT / SPLIT: header, then one register per input (CONCAT) or output (SPLIT), at least one.
-struct AxisListAttrs {
-  int32_t axis;
-};
-
-// SLICE: one pair per axis of B, no header.
-struct SliceAxis {
-  int32_t start, step;
-};
-
-// PAD: header, then begin[rank] (elements added before each axis; negative crops).
-struct PadAttrs {
-  int32_t mode;                // kernels::PadMode: 0 constant, 1 reflect, 2 edge
-  int32_t value_lo, value_hi;  // constant mode: the value's bytes in B's dtype, little-endian
-};
-
-struct TriluAttrs {
-  int32_t upper;  // 0 or 1
-  int32_t k;      // diagonal offset, clamped by the compiler to the matrix extents
-};
-
 // (New record layouts go above this line, one struct per opcode family.)
 
 template <typename T>

@@ -146,39 +146,6 @@ void append_length_mismatch(std::string* out, const Record& r) {
   describe_raw(out, r);
 }
 
-// Data-movement records (isa/attrs.h): headers with a variable tail; a tail of the wrong
-// length prints raw.
-void append_list(std::string* out, const char* name, const int32_t* w, size_t n, const char* prefix = "") {
-  appendf(out, "%s=[", name);
-  for (size_t i = 0; i < n; ++i) appendf(out, i ? ",%s%d" : "%s%d", prefix, w[i]);
-  out->append("]");
-}
-
-void describe_data(std::string* out, Opcode op, const Record& r) {
-  const int32_t* w = r.words;
-  if (op == Opcode::TRANSPOSE && r.size >= 1 && w[0] >= 0 && r.size == 1 + 2 * size_t(w[0])) {
-    append_list(out, "dims", w + 1, size_t(w[0]));
-    append_list(out, " perm", w + 1 + w[0], size_t(w[0]));
-  } else if ((op == Opcode::CONCAT || op == Opcode::SPLIT) && r.size >= 2) {
-    appendf(out, "axis=%d ", w[0]);
-    append_list(out, op == Opcode::CONCAT ? "in" : "out", w + 1, r.size - 1, "r");
-  } else if (op == Opcode::SLICE && r.size % 2 == 0) {
-    out->append("start:step=[");
-    for (size_t i = 0; i < r.size; i += 2) appendf(out, i ? ",%d:%d" : "%d:%d", w[i], w[i + 1]);
-    out->append("]");
-  } else if (op == Opcode::PAD && r.size >= 3) {
-    static const char* kModes[] = {"constant", "reflect", "edge"};
-    if (w[0] >= 0 && w[0] < 3) appendf(out, "mode=%s", kModes[w[0]]);
-    else appendf(out, "mode=?%d", w[0]);
-    appendf(out, " value=0x%08x%08x ", uint32_t(w[2]), uint32_t(w[1]));
-    append_list(out, "begin", w + 3, r.size - 3);
-  } else if (op == Opcode::TRILU && r.size == kAttrWords<TriluAttrs>) {
-    appendf(out, "%s k=%d", w[0] ? "upper" : "lower", w[1]);
-  } else {
-    describe_raw(out, r);
-  }
-}
-
 //===------------------------------------------------------------------------------------===//
 // Instructions
 //===------------------------------------------------------------------------------------===//
@@ -244,14 +211,6 @@ std::string describe_attr_record(uint8_t opcode, uint32_t record, const int32_t*
       }
       break;
     }
-    case Opcode::TRANSPOSE:
-    case Opcode::CONCAT:
-    case Opcode::SPLIT:
-    case Opcode::SLICE:
-    case Opcode::PAD:
-    case Opcode::TRILU:
-      describe_data(&out, static_cast<Opcode>(opcode), r);
-      break;
     default:
       // An opcode whose layout this file does not know yet: show the words.
       describe_raw(&out, r);

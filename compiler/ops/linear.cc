@@ -98,12 +98,19 @@ void select_gemm(OpContext& ctx, Selection* s) {
   if (ctx.has_input(2)) s->record_regs.push_back({0, ctx.instr().inputs[2]});
 }
 
+// A 2-D MatMul is a GEMM without bias: it then gets the GEMM superinstruction's pre-packed
+// weights. Batched or 1-D operands keep numpy semantics in MATMUL.
+void select_matmul(OpContext& ctx, Selection* s) {
+  if (ctx.input(0).shape.size() == 2 && ctx.input(1).shape.size() == 2) return select_gemm(ctx, s);
+  select_binary<Opcode::MATMUL>(ctx, s);
+}
+
 }  // namespace
 
 std::span<const OpRule> linear_op_rules() {
   static constexpr OpRule kRules[] = {
       {"Softmax", infer_softmax, select_softmax},
-      {"MatMul", infer_matmul, select_binary<Opcode::MATMUL>},
+      {"MatMul", infer_matmul, select_matmul},
       {"Gemm", infer_gemm, select_gemm},
   };
   return kRules;
