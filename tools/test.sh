@@ -18,3 +18,16 @@ ctest --preset switch-dispatch -j"$jobs" -L 'vm|models'
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j"$jobs" --target format_tests vm_tests models_tests
 ctest --preset asan -j"$jobs" -L 'format|vm|models'
+
+# 4. libFuzzer over the loader and verifiers for a minute, seeded with real bundles.
+if command -v clang++ >/dev/null; then
+  cmake --preset fuzz >/dev/null
+  cmake --build --preset fuzz -j"$jobs" --target bundle_fuzzer
+  corpus=build-fuzz/corpus
+  mkdir -p "$corpus"
+  build/aivmc examples/digits/digits.onnx -o "$corpus/digits.aivm"
+  build/aivmc examples/digits/digits.onnx -o "$corpus/digits-portable.aivm" --target portable
+  build/aivmc tests/compiler/data/tiny_cnn.onnx -o "$corpus/tiny_cnn.aivm" --shape x=2,3,4,4
+  ASAN_OPTIONS=allocator_may_return_null=1 build-fuzz/tests/fuzz/bundle_fuzzer "$corpus" \
+    -max_total_time=60 -rss_limit_mb=4096 -print_final_stats=1 2>&1 | tail -n 3
+fi
