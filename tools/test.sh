@@ -1,25 +1,16 @@
 #!/usr/bin/env bash
 # Builds aivm and runs the whole test suite:
-#   1. Release build, computed-goto dispatch: every test.
-#   2. The same interpreter compiled as a switch: the VM and model tests.
+#   1. libFuzzer over the loader and verifiers for a minute, seeded with real bundles.
+#   2. The interpreter compiled as a switch: the VM and model tests.
 #   3. AddressSanitizer + UBSan: the format, VM (verifier, byte-flip) and model tests.
+#   4. Release build, computed-goto dispatch: every test (last, so its summary closes the log).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
 
 cmake --preset release >/dev/null
 cmake --build --preset release -j"$jobs"
-ctest --preset release -j"$jobs"
 
-cmake --preset switch-dispatch >/dev/null
-cmake --build --preset switch-dispatch -j"$jobs" --target vm_tests models_tests
-ctest --preset switch-dispatch -j"$jobs" -L 'vm|models'
-
-cmake --preset asan >/dev/null
-cmake --build --preset asan -j"$jobs" --target format_tests vm_tests models_tests
-ctest --preset asan -j"$jobs" -L 'format|vm|models'
-
-# 4. libFuzzer over the loader and verifiers for a minute, seeded with real bundles.
 if command -v clang++ >/dev/null; then
   cmake --preset fuzz >/dev/null
   cmake --build --preset fuzz -j"$jobs" --target bundle_fuzzer
@@ -29,5 +20,15 @@ if command -v clang++ >/dev/null; then
   build/aivmc examples/digits/digits.onnx -o "$corpus/digits-portable.aivm" --target portable
   build/aivmc tests/compiler/data/tiny_cnn.onnx -o "$corpus/tiny_cnn.aivm" --shape x=2,3,4,4
   ASAN_OPTIONS=allocator_may_return_null=1 build-fuzz/tests/fuzz/bundle_fuzzer "$corpus" \
-    -max_total_time=60 -rss_limit_mb=4096 -print_final_stats=1 2>&1 | tail -n 3
+    -max_total_time=60 -rss_limit_mb=4096 -print_final_stats=1 2>&1 | tail -n 12
 fi
+
+cmake --preset switch-dispatch >/dev/null
+cmake --build --preset switch-dispatch -j"$jobs" --target vm_tests models_tests
+ctest --preset switch-dispatch -j"$jobs" -L 'vm|models'
+
+cmake --preset asan >/dev/null
+cmake --build --preset asan -j"$jobs" --target format_tests vm_tests models_tests
+ctest --preset asan -j"$jobs" -L 'format|vm|models'
+
+ctest --preset release -j"$jobs"
