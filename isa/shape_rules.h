@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "isa/attrs.h"
@@ -13,15 +14,17 @@ namespace aivm::isa {
 using Dims = std::vector<int64_t>;
 
 // ONNX multidirectional broadcasting of |a| and |b|; false if incompatible.
+// |out| may alias |a| or |b|.
 inline bool broadcast_shapes(const Dims& a, const Dims& b, Dims* out) {
   size_t rank = a.size() > b.size() ? a.size() : b.size();
-  out->assign(rank, 1);
+  Dims result(rank, 1);
   for (size_t i = 0; i < rank; ++i) {
     int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
     int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
     if (da != db && da != 1 && db != 1) return false;
-    (*out)[i] = da == 1 ? db : da;
+    result[i] = da == 1 ? db : da;
   }
+  *out = std::move(result);
   return true;
 }
 
