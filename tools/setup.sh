@@ -17,6 +17,15 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+
+# --with-models: PyTorch and torchvision from Debian, for bench/models/export_models.py and
+# examples/digits/train.py (large; the tests and the demo do not need them).
+if [ "${1:-}" = "--with-models" ]; then
+  for p in python3-torch python3-torchvision python3-onnx python3-sklearn; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+fi
+
 if ((${#missing[@]})); then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
   $SUDO apt-get update -qq
