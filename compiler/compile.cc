@@ -25,6 +25,55 @@ std::string base_name(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+// Turns each bound input into an ordinary local set from a constant at the start: the
+// remaining inputs keep locals 0..m-1 (the stack program's contract), bound ones move after them.
+StackProgram bind_inputs(const StackProgram& program, const std::map<std::string, Tensor>& bound) {
+  if (bound.empty()) return program;
+  for (const auto& [name, t] : bound)
+    if (std::none_of(program.inputs.begin(), program.inputs.end(), [&](const ValueSpec& v) { return v.name == name; }))
+      throw CompileError(program.source + ": --bind names '" + name + "', which is not an input");
+  StackProgram p = program;
+  size_t n_locals = std::max(program.local_names.size(), program.inputs.size());
+  std::vector<int64_t> new_index(n_locals);
+  std::vector<size_t> order;  // old local indices in their new order
+  for (int pass = 0; pass < 2; ++pass)
+    for (size_t i = 0; i < program.inputs.size(); ++i)
+      if ((bound.count(program.inputs[i].name) != 0) == (pass == 1)) order.push_back(i);
+  for (size_t i = program.inputs.size(); i < n_locals; ++i) order.push_back(i);
+  p.inputs.clear();
+  p.local_names.assign(n_locals, "");
+  for (size_t k = 0; k < order.size(); ++k) {
+    new_index[order[k]] = int64_t(k);
+    if (order[k] < program.local_names.size()) p.local_names[k] = program.local_names[order[k]];
+  }
+  std::vector<StackOp> prologue;
+  for (size_t i = 0; i < program.inputs.size(); ++i) {
+    const ValueSpec& in = program.inputs[i];
+    auto it = bound.find(in.name);
+    if (it == bound.end()) {
+      p.inputs.push_back(in);
+      continue;
+    }
+    if (it->second.dtype != in.dtype)
+      throw CompileError(program.source + ": --bind gives input '" + in.name + "' dtype " + dtype_name(it->second.dtype) +
+                         ", the model says " + dtype_name(in.dtype));
+    StackOp push, set;
+    push.kind = StackOpKind::PushConst;
+    push.index = int64_t(p.constants.size());
+    set.kind = StackOpKind::LocalSet;
+    set.index = new_index[i];
+    p.constants.push_back(it->second);
+    p.constant_names.push_back(in.name);
+    prologue.push_back(push);
+    prologue.push_back(set);
+  }
+  for (StackOp& op : p.code)
+    if (op.kind == StackOpKind::LocalGet || op.kind == StackOpKind::LocalSet)
+      if (op.index >= 0 && size_t(op.index) < n_locals) op.index = new_index[size_t(op.index)];
+  p.code.insert(p.code.begin(), prologue.begin(), prologue.end());
+  return p;
+}
+
 // Applies --shape overrides and rejects what is still symbolic: shapes are static in this
 // version of the compiler.
 StackProgram with_concrete_inputs(const StackProgram& program, const CompileOptions& options) {
@@ -77,7 +126,7 @@ const kernels::GemmConfig* pack_config(const std::string& target) {
 }  // namespace
 
 format::BundleDesc compile_program(const StackProgram& source, const CompileOptions& options, CompileReport* report) {
-  StackProgram program = with_concrete_inputs(source, options);
+  StackProgram program = with_concrete_inputs(bind_inputs(source, options.bound_inputs), options);
   Function f = lower_stack_program(program);
   f.pack_for = pack_config(options.target);
   infer_shapes(f);

@@ -18,6 +18,10 @@ struct CompileOptions {
   std::string target = "native";
   // Concrete shapes for inputs with symbolic dimensions (aivmc --shape NAME=D0,D1,...).
   std::map<std::string, std::vector<int64_t>> input_shapes;
+  // Inputs frozen to a value at compile time (aivmc --bind NAME=FILE.pb): the bundle no longer
+  // takes them, and shapes that depend on their values (a Reshape target, Slice bounds) become
+  // static. The bundle is then only right for that value.
+  std::map<std::string, Tensor> bound_inputs;
 };
 
 struct CompileReport {

@@ -396,4 +396,17 @@ StackProgram import_onnx_file(const std::string& path) {
   return import_onnx_model(model, path);
 }
 
+Tensor read_tensor_proto_file(const std::string& path) {
+  SourceLoc loc;
+  loc.file = path;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw CompileError(loc, "cannot open file");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  onnx::TensorProto t;
+  if (!t.ParseFromString(std::move(buf).str())) throw CompileError(loc, "not an ONNX TensorProto");
+  onnx_import::ImportContext ctx{path, std::filesystem::path(path).parent_path().string()};
+  return onnx_import::tensor_from_onnx(t, ctx, loc);
+}
+
 }  // namespace aivm::compiler

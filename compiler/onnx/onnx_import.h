@@ -41,6 +41,9 @@ StackProgram import_onnx_file(const std::string& path);
 
 // Imports an already parsed model. |source_name| is used in messages and as program.source;
 // external tensor data, if any, is resolved relative to the directory part of |source_name|.
+// Reads a serialized ONNX TensorProto (a .pb file of the ONNX test-data layout).
+Tensor read_tensor_proto_file(const std::string& path);
+
 StackProgram import_onnx_model(const onnx::ModelProto& model, const std::string& source_name);
 
 }  // namespace aivm::compiler

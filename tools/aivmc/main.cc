@@ -2,16 +2,20 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <string>
 
 #include "compiler/compile.h"
+#include "compiler/onnx/onnx_import.h"
 
 namespace {
 
 int usage(FILE* out) {
   std::fprintf(out,
-               "usage: aivmc MODEL.onnx|MODEL.aivs -o OUT.aivm [--shape NAME=D0,D1,...]... [--target T] [--no-fuse] [--verbose]\n"
+               "usage: aivmc MODEL.onnx|MODEL.aivs -o OUT.aivm [--shape NAME=D0,D1,...]... [--bind NAME=FILE.pb]... [--target T] [--no-fuse] [--verbose]\n"
                "  --shape gives a concrete shape to an input with symbolic dimensions.\n"
+               "  --bind NAME=FILE.pb freezes input NAME to the TensorProto in FILE (the bundle no longer\n"
+               "    takes it; shapes that depend on its value become static).\n"
                "  --target native|portable|avx512|avx2|scalar: layout of pre-packed GEMM weights\n"
                "    (default native: this machine's kernels; a bundle for another CPU is repacked at load).\n"
                "  Compiles MODEL into a bundle for the aivm runtime. OUT is written atomically:\n"
@@ -25,6 +29,7 @@ int main(int argc, char** argv) {
   std::string input, output;
   aivm::compiler::CompileOptions options;
   bool verbose = false;
+  std::map<std::string, std::string> bind_files;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "-h" || a == "--help") return usage(stdout);
@@ -50,6 +55,14 @@ int main(int argc, char** argv) {
         return 2;
       }
       options.input_shapes[spec.substr(0, eq)] = dims;
+    } else if (a == "--bind" && i + 1 < argc) {
+      std::string spec = argv[++i];
+      size_t eq = spec.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        std::fprintf(stderr, "aivmc: error: --bind wants NAME=FILE.pb, got '%s'\n", spec.c_str());
+        return 2;
+      }
+      bind_files[spec.substr(0, eq)] = spec.substr(eq + 1);
     } else if (a == "--target" && i + 1 < argc) {
       options.target = argv[++i];
     } else if (a == "--no-fuse") {
@@ -65,6 +78,8 @@ int main(int argc, char** argv) {
   }
   if (input.empty() || output.empty()) return usage(stderr);
   try {
+    for (const auto& [name, file] : bind_files)
+      options.bound_inputs[name] = aivm::compiler::read_tensor_proto_file(file);
     aivm::compiler::CompileReport report;
     aivm::format::BundleDesc desc = aivm::compiler::compile_file(input, options, &report);
     std::string error;
