@@ -4,6 +4,7 @@
 // the interpreter reads it.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 
@@ -60,6 +61,99 @@ struct AvgPoolAttrs {
   Window2d window;
   int32_t count_include_pad;  // 0 or 1
 };
+
+// Data movement (opcodes.def notes *8..*14). Variable-length records are a fixed header
+// followed by a tail whose length the verifier checks against the rank or arity it implies.
+
+// TRANSPOSE: header, then dims[rank] (the view of B) and perm[rank]: 1 + 2 * rank words.
+struct TransposeAttrs {
+  int32_t rank;
+};
+
+// CONCAT / SPLIT: header, then one register per input (CONCAT) or output (SPLIT), at least one.
+struct AxisListAttrs {
+  int32_t axis;
+};
+
+// SLICE: one pair per axis of B, no header.
+struct SliceAxis {
+  int32_t start, step;
+};
+
+// PAD: header, then begin[rank] (elements added before each axis; negative crops).
+struct PadAttrs {
+  int32_t mode;                // kernels::PadMode: 0 constant, 1 reflect, 2 edge
+  int32_t value_lo, value_hi;  // constant mode: the value's bytes in B's dtype, little-endian
+};
+
+struct TriluAttrs {
+  int32_t upper;  // 0 or 1
+  int32_t k;      // diagonal offset, clamped by the compiler to the matrix extents
+  int32_t k_reg;  // kNoRegister, or a register of one i64 read at run time instead of k
+};
+
+// Elementwise families (opcodes.def notes *E1..*E7). The kind numbers are part of the ISA:
+// UNARY and BINARY carry them in their D immediate, COMPARE likewise, NARY in its record.
+// Which dtypes each kind accepts is kernels/elementwise/elementwise.h *_supports(), the one
+// rule the compiler and the verifier share.
+
+// UNARY #kind: R[A] := f(R[B]), same dtype and shape.
+enum class UnaryKind : int32_t {
+  Relu, Sigmoid, Tanh, Exp, Neg, Abs, Log, Sqrt, Reciprocal, Floor, Ceil,
+  Round,  // half to even
+  Sign, Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Asinh, Acosh, Atanh, Erf, Softplus, Softsign,
+  Not,    // logical on bool, bitwise on integers
+  kCount
+};
+
+// BINARY #kind: R[A] := R[B] op R[C], broadcasting, one dtype for all three.
+enum class BinaryKind : int32_t {
+  Add, Sub, Mul,
+  Div,    // integers truncate toward zero; x / 0 = 0
+  Pow,
+  Max, Min,  // f32: NaN if either is NaN
+  Mod,    // result has the divisor's sign (numpy mod); integers only
+  Fmod,   // result has the dividend's sign (C fmod)
+  PRelu,  // b < 0 ? a * b : a, read with a = x and b = slope
+  And, Or, Xor,  // logical on bool, bitwise on integers
+  ShiftLeft, ShiftRight,  // integers; right is arithmetic when signed; amount < 0 or >= width shifts all out
+  kCount
+};
+
+// COMPARE #kind: R[A] (bool) := R[B] cmp R[C], broadcasting; B and C share a dtype.
+enum class CompareKind : int32_t { Equal, Less, Greater, LessOrEqual, GreaterOrEqual, kCount };
+
+// NARY: a fold over n >= 2 registers of one dtype, broadcast to A. Header, then the registers.
+enum class NaryKind : int32_t { Sum, Mean, Max, Min, kCount };
+struct NaryAttrs {
+  int32_t kind;  // NaryKind; Mean is f32 only (the sum divided by n)
+};
+inline constexpr int kMaxNaryInputs = 64;  // the VM gathers the operands on its stack
+
+// Lower-case names for disassembly and messages; nullptr past the end.
+inline const char* unary_kind_name(int32_t k) {
+  static const char* const kNames[] = {"relu", "sigmoid", "tanh", "exp", "neg", "abs", "log", "sqrt", "reciprocal",
+                                       "floor", "ceil", "round", "sign", "sin", "cos", "tan", "asin", "acos", "atan",
+                                       "sinh", "cosh", "asinh", "acosh", "atanh", "erf", "softplus", "softsign", "not"};
+  static_assert(sizeof(kNames) / sizeof(kNames[0]) == size_t(UnaryKind::kCount));
+  return k >= 0 && k < int32_t(UnaryKind::kCount) ? kNames[k] : nullptr;
+}
+inline const char* binary_kind_name(int32_t k) {
+  static const char* const kNames[] = {"add", "sub", "mul", "div", "pow", "max", "min", "mod", "fmod",
+                                       "prelu", "and", "or", "xor", "shl", "shr"};
+  static_assert(sizeof(kNames) / sizeof(kNames[0]) == size_t(BinaryKind::kCount));
+  return k >= 0 && k < int32_t(BinaryKind::kCount) ? kNames[k] : nullptr;
+}
+inline const char* compare_kind_name(int32_t k) {
+  static const char* const kNames[] = {"eq", "lt", "gt", "le", "ge"};
+  static_assert(sizeof(kNames) / sizeof(kNames[0]) == size_t(CompareKind::kCount));
+  return k >= 0 && k < int32_t(CompareKind::kCount) ? kNames[k] : nullptr;
+}
+inline const char* nary_kind_name(int32_t k) {
+  static const char* const kNames[] = {"sum", "mean", "max", "min"};
+  static_assert(sizeof(kNames) / sizeof(kNames[0]) == size_t(NaryKind::kCount));
+  return k >= 0 && k < int32_t(NaryKind::kCount) ? kNames[k] : nullptr;
+}
 
 // (New record layouts go above this line, one struct per opcode family.)
 

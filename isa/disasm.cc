@@ -87,22 +87,51 @@ void append_window(std::string* out, const Window2d& w) {
           w.dilation_w);
 }
 
+// Name and parameter count of each activation (the p0, p1 that kind reads).
+struct ActivationName {
+  const char* name;
+  int params;
+};
+ActivationName activation_name(int32_t kind) {
+  switch (static_cast<Activation>(kind)) {
+    case Activation::None: return {"none", 0};
+    case Activation::Relu: return {"relu", 0};
+    case Activation::Clip: return {"clip", 2};
+    case Activation::Sigmoid: return {"sigmoid", 0};
+    case Activation::Tanh: return {"tanh", 0};
+    case Activation::LeakyRelu: return {"leaky_relu", 1};
+    case Activation::Elu: return {"elu", 1};
+    case Activation::Selu: return {"selu", 2};
+    case Activation::Celu: return {"celu", 1};
+    case Activation::HardSigmoid: return {"hard_sigmoid", 2};
+    case Activation::HardSwish: return {"hard_swish", 0};
+    case Activation::Gelu: return {"gelu", 0};
+    case Activation::GeluTanh: return {"gelu_tanh", 0};
+    case Activation::ThresholdedRelu: return {"thresholded_relu", 1};
+    case Activation::Mish: return {"mish", 0};
+    case Activation::Swish: return {"swish", 1};
+    case Activation::kCount: break;
+  }
+  return {nullptr, 0};
+}
+
+// "act=leaky_relu(0.01)": the kind and the parameters it reads.
 void append_activation(std::string* out, const ActivationAttrs& a) {
   out->append("act=");
-  switch (static_cast<Activation>(a.kind)) {
-    case Activation::None: out->append("none"); return;
-    case Activation::Relu: out->append("relu"); return;
-    case Activation::Sigmoid: out->append("sigmoid"); return;
-    case Activation::Tanh: out->append("tanh"); return;
-    case Activation::Clip:
-      out->append("clip(");
-      append_float_bits(out, a.p0_bits);
-      out->append(",");
-      append_float_bits(out, a.p1_bits);
-      out->append(")");
-      return;
-    default: appendf(out, "?%d", a.kind); return;
+  ActivationName n = activation_name(a.kind);
+  if (n.name == nullptr) {
+    appendf(out, "?%d", a.kind);
+    return;
   }
+  out->append(n.name);
+  if (n.params == 0) return;
+  out->append("(");
+  append_float_bits(out, a.p0_bits);
+  if (n.params == 2) {
+    out->append(",");
+    append_float_bits(out, a.p1_bits);
+  }
+  out->append(")");
 }
 
 void describe_conv(std::string* out, const ConvAttrs& c) {
@@ -144,6 +173,52 @@ template <typename T>
 void append_length_mismatch(std::string* out, const Record& r) {
   appendf(out, "record has %zu words, expected %u: ", r.size, kAttrWords<T>);
   describe_raw(out, r);
+}
+
+// Data-movement records (isa/attrs.h): headers with a variable tail; a tail of the wrong
+// length prints raw.
+void append_list(std::string* out, const char* name, const int32_t* w, size_t n, const char* prefix = "") {
+  appendf(out, "%s=[", name);
+  for (size_t i = 0; i < n; ++i) appendf(out, i ? ",%s%d" : "%s%d", prefix, w[i]);
+  out->append("]");
+}
+
+// NARY: "sum in=[r1,r2,r3]".
+void describe_nary(std::string* out, const Record& r) {
+  const char* kind = r.size >= 1 ? nary_kind_name(r.words[0]) : nullptr;
+  if (kind == nullptr || r.size < 3) {
+    describe_raw(out, r);
+    return;
+  }
+  out->append(kind);
+  out->append(" ");
+  append_list(out, "in", r.words + 1, r.size - 1, "r");
+}
+
+void describe_data(std::string* out, Opcode op, const Record& r) {
+  const int32_t* w = r.words;
+  if (op == Opcode::TRANSPOSE && r.size >= 1 && w[0] >= 0 && r.size == 1 + 2 * size_t(w[0])) {
+    append_list(out, "dims", w + 1, size_t(w[0]));
+    append_list(out, " perm", w + 1 + w[0], size_t(w[0]));
+  } else if ((op == Opcode::CONCAT || op == Opcode::SPLIT) && r.size >= 2) {
+    appendf(out, "axis=%d ", w[0]);
+    append_list(out, op == Opcode::CONCAT ? "in" : "out", w + 1, r.size - 1, "r");
+  } else if (op == Opcode::SLICE && r.size % 2 == 0) {
+    out->append("start:step=[");
+    for (size_t i = 0; i < r.size; i += 2) appendf(out, i ? ",%d:%d" : "%d:%d", w[i], w[i + 1]);
+    out->append("]");
+  } else if (op == Opcode::PAD && r.size >= 3) {
+    static const char* kModes[] = {"constant", "reflect", "edge"};
+    if (w[0] >= 0 && w[0] < 3) appendf(out, "mode=%s", kModes[w[0]]);
+    else appendf(out, "mode=?%d", w[0]);
+    appendf(out, " value=0x%08x%08x ", uint32_t(w[2]), uint32_t(w[1]));
+    append_list(out, "begin", w + 3, r.size - 3);
+  } else if (op == Opcode::TRILU && r.size == kAttrWords<TriluAttrs>) {
+    if (w[2] == kNoRegister) appendf(out, "%s k=%d", w[0] ? "upper" : "lower", w[1]);
+    else appendf(out, "%s k=r%d", w[0] ? "upper" : "lower", w[2]);
+  } else {
+    describe_raw(out, r);
+  }
 }
 
 //===------------------------------------------------------------------------------------===//
@@ -211,6 +286,23 @@ std::string describe_attr_record(uint8_t opcode, uint32_t record, const int32_t*
       }
       break;
     }
+    case Opcode::ACT: {
+      ActivationAttrs a;
+      if (load_record(r, &a)) append_activation(&out, a);
+      else append_length_mismatch<ActivationAttrs>(&out, r);
+      break;
+    }
+    case Opcode::NARY:
+      describe_nary(&out, r);
+      break;
+    case Opcode::TRANSPOSE:
+    case Opcode::CONCAT:
+    case Opcode::SPLIT:
+    case Opcode::SLICE:
+    case Opcode::PAD:
+    case Opcode::TRILU:
+      describe_data(&out, static_cast<Opcode>(opcode), r);
+      break;
     default:
       // An opcode whose layout this file does not know yet: show the words.
       describe_raw(&out, r);

@@ -8,8 +8,8 @@ namespace aivm::isa {
 
 // Bundles record the ISA version. Major must match the VM's; minor may be older.
 // Change this in the same commit as opcodes.def.
-inline constexpr uint16_t kVersionMajor = 2;  // 2.0: gemm records carry packed_b
-inline constexpr uint16_t kVersionMinor = 0;
+inline constexpr uint16_t kVersionMajor = 3;  // 3.0: elementwise families replace per-function opcodes
+inline constexpr uint16_t kVersionMinor = 0;  // data movement and reductions arrived with 3.0
 
 enum class Format : uint8_t { ABCD, AJ };
 enum class OperandKind : uint8_t { Unused, Register, Attr, Immediate, Jump };
@@ -65,6 +65,18 @@ enum class Activation : int32_t {
   Clip = 2,     // min(max(x, p0), p1)
   Sigmoid = 3,
   Tanh = 4,
+  // Also the ACT instruction's kinds (opcodes.def *E2); parameters in p0, p1.
+  LeakyRelu = 5,        // x < 0 ? p0 x : x
+  Elu = 6,              // x < 0 ? p0 (exp(x) - 1) : x
+  Selu = 7,             // p1 (x <= 0 ? p0 (exp(x) - 1) : x)
+  Celu = 8,             // max(0, x) + min(0, p0 (exp(x / p0) - 1))
+  HardSigmoid = 9,      // max(0, min(1, p0 x + p1))
+  HardSwish = 10,       // x max(0, min(1, x / 6 + 1 / 2))
+  Gelu = 11,            // x Phi(x), exact (erf)
+  GeluTanh = 12,        // tanh approximation of Gelu
+  ThresholdedRelu = 13, // x > p0 ? x : 0
+  Mish = 14,            // x tanh(softplus(x))
+  Swish = 15,           // x sigmoid(p0 x)
   kCount
 };
 

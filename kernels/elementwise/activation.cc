@@ -1,32 +1,44 @@
-// apply_activation_f32: the in-place activation fused into gemm/conv epilogues.
-#include <cmath>
+// Activations (ACT and the gemm/conv epilogues) and clip: one loop per kind, the kind and its
+// parameters hoisted out of the loop.
+#include <cassert>
 
-#include "kernels/elementwise/elementwise.h"
+#include "kernels/elementwise/broadcast.h"
+#include "kernels/elementwise/scalar_ops.h"
 
 namespace aivm::kernels {
 
+using namespace ew;
+
 void apply_activation_f32(const Activation& act, int64_t n, float* y) {
-  switch (act.kind) {
-    case isa::Activation::None:
-    case isa::Activation::kCount: return;
-    case isa::Activation::Relu:
-      for (int64_t i = 0; i < n; ++i) y[i] = y[i] > 0.f ? y[i] : 0.f;
-      return;
-    case isa::Activation::Clip: {
-      const float lo = act.p0, hi = act.p1;
-      for (int64_t i = 0; i < n; ++i) {
-        float v = y[i] < lo ? lo : y[i];
-        y[i] = v > hi ? hi : v;
+  const float p0 = act.p0, p1 = act.p1;
+  dispatch_activation(act.kind, [&](auto k) {
+    if constexpr (k != isa::Activation::None)
+      for (int64_t i = 0; i < n; ++i) y[i] = activation_op<k>(y[i], p0, p1);
+  });
+}
+
+void activation_f32(const Activation& act, int64_t n, const float* x, float* y, ThreadPool* pool) {
+  const float p0 = act.p0, p1 = act.p1;
+  dispatch_activation(act.kind, [&](auto k) {
+    parallel_blocks(pool, n, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) y[i] = activation_op<k>(x[i], p0, p1);
+    });
+  });
+}
+
+void clip(DType dtype, int64_t n, const void* x, const void* lo, const void* hi, void* y, ThreadPool* pool) {
+  assert(clip_supports(dtype));
+  dispatch_dtype(dtype, [&](auto d) {
+    using T = elem_t<d>;
+    const T *X = static_cast<const T*>(x), l = *static_cast<const T*>(lo), h = *static_cast<const T*>(hi);
+    T* Y = static_cast<T*>(y);
+    parallel_blocks(pool, n, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        T v = X[i] < l ? l : X[i];
+        Y[i] = v > h ? h : v;
       }
-      return;
-    }
-    case isa::Activation::Sigmoid:
-      for (int64_t i = 0; i < n; ++i) y[i] = sigmoid_f32(y[i]);
-      return;
-    case isa::Activation::Tanh:
-      for (int64_t i = 0; i < n; ++i) y[i] = std::tanh(y[i]);
-      return;
-  }
+    });
+  });
 }
 
 }  // namespace aivm::kernels

@@ -1,131 +1,130 @@
-// binary_f32: coalesce broadcast dims into [outer..., inner] with inner strides of 0 or 1, then
-// run one of four contiguous inner loops over any flat range of y (so threads split anywhere).
+// Broadcasting fast paths: binary, compare, nary (a chain of binary passes) and where. Each
+// coalesces y's shape (broadcast.h) and runs contiguous inner loops specialised on which
+// operands are scalars within the run, so same-shape, scalar, row and channel broadcasts all
+// become unit-stride loops.
 #include <cassert>
+#include <cstring>
 
-#include "kernels/config/thread_pool.h"
-#include "kernels/elementwise/elementwise.h"
+#include "kernels/elementwise/broadcast.h"
+#include "kernels/elementwise/scalar_ops.h"
 
 namespace aivm::kernels {
 namespace {
 
-constexpr int64_t kGrain = 16384;
+using namespace ew;
 
-// y's shape after dropping size-1 dims and merging dims both operands walk contiguously.
-struct Plan {
-  int rank = 0;
-  int64_t dims[kMaxRank];
-  int64_t sa[kMaxRank], sb[kMaxRank];  // element strides, 0 where the operand broadcasts
-};
-
-// Strides of operand s laid against y's rank (right-aligned; size-1 dims get stride 0).
-void operand_strides(const Shape& y, const Shape& s, int64_t* out) {
-  int shift = y.rank - s.rank;
-  int64_t stride = 1;
-  for (int d = y.rank - 1; d >= 0; --d) {
-    int64_t dim = d >= shift ? s.dims[d - shift] : 1;
-    assert(dim == 1 || dim == y.dims[d]);
-    out[d] = dim == 1 ? 0 : stride;
-    stride *= dim;
-  }
-}
-
-Plan make_plan(const Shape& y, const Shape& a, const Shape& b) {
-  int64_t sa[kMaxRank], sb[kMaxRank];
-  operand_strides(y, a, sa);
-  operand_strides(y, b, sb);
-  Plan p;
-  for (int d = 0; d < y.rank; ++d) {
-    if (y.dims[d] == 1) continue;
-    // Merge into the previous (outer) dim when both operands continue it contiguously.
-    if (p.rank > 0) {
-      int o = p.rank - 1;
-      if (p.sa[o] == sa[d] * y.dims[d] && p.sb[o] == sb[d] * y.dims[d]) {
-        p.dims[o] *= y.dims[d];
-        p.sa[o] = sa[d];
-        p.sb[o] = sb[d];
-        continue;
-      }
-    }
-    p.dims[p.rank] = y.dims[d];
-    p.sa[p.rank] = sa[d];
-    p.sb[p.rank] = sb[d];
-    ++p.rank;
-  }
-  if (p.rank == 0) {  // all-ones shape: one element
-    p.rank = 1;
-    p.dims[0] = 1;
-    p.sa[0] = p.sb[0] = 0;
-  }
-  return p;
-}
-
-template <BinaryOp op>
-inline float apply(float a, float b) {
-  if constexpr (op == BinaryOp::Add) return a + b;
-  if constexpr (op == BinaryOp::Sub) return a - b;
-  if constexpr (op == BinaryOp::Mul) return a * b;
-  return a / b;
-}
-
-template <BinaryOp op>
-void inner(int64_t n, const float* A, int64_t sa, const float* B, int64_t sb, float* Y) {
+// Y[i] = f(A[i * sa], B[i * sb]) for i < n, with sa, sb in {0, 1}.
+template <typename TA, typename TY, typename F>
+inline void inner2(int64_t n, const TA* A, int64_t sa, const TA* B, int64_t sb, TY* Y, F f) {
   if (sa && sb) {
-    for (int64_t i = 0; i < n; ++i) Y[i] = apply<op>(A[i], B[i]);
+    for (int64_t i = 0; i < n; ++i) Y[i] = f(A[i], B[i]);
   } else if (sb) {
-    const float a = *A;
-    for (int64_t i = 0; i < n; ++i) Y[i] = apply<op>(a, B[i]);
+    const TA a = *A;
+    for (int64_t i = 0; i < n; ++i) Y[i] = f(a, B[i]);
   } else if (sa) {
-    const float b = *B;
-    for (int64_t i = 0; i < n; ++i) Y[i] = apply<op>(A[i], b);
+    const TA b = *B;
+    for (int64_t i = 0; i < n; ++i) Y[i] = f(A[i], b);
   } else {
-    const float v = apply<op>(*A, *B);
+    const TY v = f(*A, *B);
     for (int64_t i = 0; i < n; ++i) Y[i] = v;
   }
 }
 
-// Y[begin, end) in y's flat order.
-template <BinaryOp op>
-void run_range(const Plan& p, const float* A, const float* B, float* Y, int64_t begin, int64_t end) {
-  const int last = p.rank - 1;
-  const int64_t len = p.dims[last];
-  int64_t row = begin / len, col = begin % len;
-  while (begin < end) {
-    int64_t offa = 0, offb = 0, rem = row;
-    for (int d = last - 1; d >= 0; --d) {
-      int64_t i = rem % p.dims[d];
-      rem /= p.dims[d];
-      offa += i * p.sa[d];
-      offb += i * p.sb[d];
-    }
-    int64_t n = len - col < end - begin ? len - col : end - begin;
-    inner<op>(n, A + offa + col * p.sa[last], p.sa[last], B + offb + col * p.sb[last], p.sb[last], Y + begin);
-    begin += n;
-    ++row;
-    col = 0;
-  }
+// Y = f(A, B) broadcast to y, over the pool.
+template <typename TA, typename TY, typename F>
+void broadcast2(const Shape& y, const Shape& a, const TA* A, const Shape& b, const TA* B, TY* Y, ThreadPool* pool,
+                F f) {
+  const Shape* in[2] = {&a, &b};
+  BroadcastPlan<2> p = make_plan(y, in);
+  parallel_blocks(pool, y.num_elements(), [&](int64_t begin, int64_t end) {
+    for_each_run(p, begin, end, [&](int64_t at, int64_t n, const int64_t* off, const int64_t* s) {
+      inner2(n, A + off[0], s[0], B + off[1], s[1], Y + at, f);
+    });
+  });
 }
 
-template <BinaryOp op>
-void run(const Plan& p, const float* A, const float* B, float* Y, int64_t total, ThreadPool* pool) {
-  int64_t blocks = (total + kGrain - 1) / kGrain;
-  parallel_for(pool, blocks, [&](int64_t b0, int64_t b1) {
-    run_range<op>(p, A, B, Y, b0 * kGrain, b1 * kGrain < total ? b1 * kGrain : total);
+template <typename T>
+void where_typed(const Shape& y, const Shape& c, const uint8_t* C, const Shape& a, const T* A, const Shape& b,
+                 const T* B, T* Y, ThreadPool* pool) {
+  const Shape* in[3] = {&c, &a, &b};
+  BroadcastPlan<3> p = make_plan(y, in);
+  parallel_blocks(pool, y.num_elements(), [&](int64_t begin, int64_t end) {
+    for_each_run(p, begin, end, [&](int64_t at, int64_t n, const int64_t* off, const int64_t* s) {
+      const uint8_t* pc = C + off[0];
+      const T *pa = A + off[1], *pb = B + off[2];
+      T* py = Y + at;
+      for (int64_t i = 0; i < n; ++i) py[i] = pc[i * s[0]] ? pa[i * s[1]] : pb[i * s[2]];
+    });
   });
 }
 
 }  // namespace
 
-void binary_f32(BinaryOp op, const Shape& y, const Shape& a, const float* A, const Shape& b, const float* B,
-                float* Y, ThreadPool* pool) {
-  assert(a.rank <= y.rank && b.rank <= y.rank);
-  int64_t total = y.num_elements();
-  if (total == 0) return;
-  Plan p = make_plan(y, a, b);
-  switch (op) {
-    case BinaryOp::Add: return run<BinaryOp::Add>(p, A, B, Y, total, pool);
-    case BinaryOp::Sub: return run<BinaryOp::Sub>(p, A, B, Y, total, pool);
-    case BinaryOp::Mul: return run<BinaryOp::Mul>(p, A, B, Y, total, pool);
-    case BinaryOp::Div: return run<BinaryOp::Div>(p, A, B, Y, total, pool);
+void binary(BinaryOp op, DType dtype, const Shape& y, const Shape& a, const void* A, const Shape& b, const void* B,
+            void* Y, ThreadPool* pool) {
+  assert(binary_supports(op, dtype));
+  if (y.num_elements() == 0) return;
+  dispatch_dtype(dtype, [&](auto d) {
+    dispatch_binary(op, [&](auto k) {
+      if constexpr (binary_valid(k, d)) {
+        using T = elem_t<d>;
+        constexpr BinaryOp K = k;
+        constexpr DType D = d;
+        broadcast2(y, a, static_cast<const T*>(A), b, static_cast<const T*>(B), static_cast<T*>(Y), pool,
+                   [](T u, T v) { return binary_op<K, D>(u, v); });
+      }
+    });
+  });
+}
+
+void compare(CompareOp op, DType dtype, const Shape& y, const Shape& a, const void* A, const Shape& b, const void* B,
+             uint8_t* Y, ThreadPool* pool) {
+  assert(compare_supports(op, dtype));
+  if (y.num_elements() == 0) return;
+  dispatch_dtype(dtype, [&](auto d) {
+    dispatch_compare(op, [&](auto k) {
+      if constexpr (compare_valid(d)) {
+        using T = elem_t<d>;
+        constexpr CompareOp K = k;
+        constexpr DType D = d;
+        broadcast2(y, a, static_cast<const T*>(A), b, static_cast<const T*>(B), Y, pool,
+                   [](T u, T v) { return compare_op<K, D>(u, v); });
+      }
+    });
+  });
+}
+
+// Y := d0 op d1, then Y := Y op dk (Y has y's full shape, so it may be an operand); Mean divides
+// the sum by n last. The same association as the reference, so results are identical.
+void nary(NaryOp op, DType dtype, const Shape& y, int n, const Shape* shapes, const void* const* data, void* Y,
+          ThreadPool* pool) {
+  assert(n >= 2 && nary_supports(op, dtype));
+  const BinaryOp fold = op == NaryOp::Max ? BinaryOp::Max : op == NaryOp::Min ? BinaryOp::Min : BinaryOp::Add;
+  binary(fold, dtype, y, shapes[0], data[0], shapes[1], data[1], Y, pool);
+  for (int k = 2; k < n; ++k) binary(fold, dtype, y, y, Y, shapes[k], data[k], Y, pool);
+  if (op == NaryOp::Mean) {
+    const float count = float(n);
+    binary(BinaryOp::Div, DType::F32, y, y, Y, Shape{}, &count, Y, pool);
+  }
+}
+
+void where(size_t elem_size, const Shape& y, const Shape& c, const uint8_t* C, const Shape& a, const void* A,
+           const Shape& b, const void* B, void* Y, ThreadPool* pool) {
+  if (y.num_elements() == 0) return;
+  switch (elem_size) {
+    case 1:
+      return where_typed(y, c, C, a, static_cast<const uint8_t*>(A), b, static_cast<const uint8_t*>(B),
+                         static_cast<uint8_t*>(Y), pool);
+    case 2:
+      return where_typed(y, c, C, a, static_cast<const uint16_t*>(A), b, static_cast<const uint16_t*>(B),
+                         static_cast<uint16_t*>(Y), pool);
+    case 4:
+      return where_typed(y, c, C, a, static_cast<const uint32_t*>(A), b, static_cast<const uint32_t*>(B),
+                         static_cast<uint32_t*>(Y), pool);
+    case 8:
+      return where_typed(y, c, C, a, static_cast<const uint64_t*>(A), b, static_cast<const uint64_t*>(B),
+                         static_cast<uint64_t*>(Y), pool);
+    default: assert(false && "where: element size must be 1, 2, 4 or 8");
   }
 }
 

@@ -52,7 +52,7 @@ void avgpool2d_f32(const Pool2dParams& p, bool count_include_pad, const float* x
     int64_t ch = axis_count(oh, p.H, w.kernel_h, w.stride_h, w.pad_top, w.pad_bottom, w.dilation_h, count_include_pad);
     for (int64_t ow = 0; ow < p.OW; ++ow) {
       int64_t cw = axis_count(ow, p.W, w.kernel_w, w.stride_w, w.pad_left, w.pad_right, w.dilation_w, count_include_pad);
-      inv_count[size_t(oh * p.OW + ow)] = ch * cw ? 1.f / float(ch * cw) : 0.f;
+      inv_count[size_t(oh * p.OW + ow)] = ch > 0 && cw > 0 ? 1.f / float(ch * cw) : 0.f;
     }
   }
   auto run = [&](int64_t b, int64_t e) {

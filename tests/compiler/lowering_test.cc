@@ -76,7 +76,7 @@ TEST(Lowering, GoldenBytecodeOfIfElse) {
   std::vector<isa::Opcode> ops;
   for (uint64_t w : d.functions[0].code) ops.push_back(isa::decode(w).op);
   using isa::Opcode;
-  EXPECT_EQ(ops, (std::vector<Opcode>{Opcode::JMPZ, Opcode::RELU, Opcode::MOV, Opcode::JMP, Opcode::NEG, Opcode::MOV,
+  EXPECT_EQ(ops, (std::vector<Opcode>{Opcode::JMPZ, Opcode::UNARY, Opcode::MOV, Opcode::JMP, Opcode::UNARY, Opcode::MOV,
                                       Opcode::HALT}));
   // jmpz goes to the else arm (neg), jmp to the join (halt).
   EXPECT_EQ(isa::decode(d.functions[0].code[0]).j, 4u);

@@ -25,7 +25,7 @@ BundleDesc small_bundle() {
   d.inputs.push_back({"x", DType::F32, {1, 3}, {}, 0});
   d.outputs.push_back({"y", DType::F32, {1, 3}, {}, 1});
   FunctionDesc f;
-  f.code = {isa::encode_abcd(isa::Opcode::ADD, 1, 0, 2, 0), isa::encode_abcd(isa::Opcode::HALT, 0, 0, 0, 0)};
+  f.code = {isa::encode_abcd(isa::Opcode::BINARY, 1, 0, 2, 0), isa::encode_abcd(isa::Opcode::HALT, 0, 0, 0, 0)};
   f.registers = {{DType::F32, {1, 3}, StorageKind::Arena, 0},
                  {DType::F32, {1, 3}, StorageKind::Arena, 64},
                  {DType::F32, {3}, StorageKind::Constant, 1}};

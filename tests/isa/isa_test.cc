@@ -179,8 +179,8 @@ TEST(IsaLimits, GeometryIsConsistent) {
 
 TEST(IsaLimits, EncodersMaskOversizedFields) {
   // Fields are masked, never spill into a neighbour: callers check limits before encoding.
-  uint64_t w = encode_abcd(Opcode::ADD, kFieldMax + 1, kFieldMax + 2, 0, 0);
-  EXPECT_EQ(AIVM_OPCODE(w), uint8_t(Opcode::ADD));
+  uint64_t w = encode_abcd(Opcode::BINARY, kFieldMax + 1, kFieldMax + 2, 0, 0);
+  EXPECT_EQ(AIVM_OPCODE(w), uint8_t(Opcode::BINARY));
   EXPECT_EQ(AIVM_FIELD_A(w), 0u);
   EXPECT_EQ(AIVM_FIELD_B(w), 1u);
   EXPECT_EQ(AIVM_FIELD_C(w), 0u);
@@ -190,8 +190,8 @@ TEST(IsaLimits, EncodersMaskOversizedFields) {
 }
 
 TEST(IsaLimits, AssemblerRejectsOutOfRangeFields) {
-  EXPECT_EQ(assemble_one("add r16383, r0, r1"), encode_abcd(Opcode::ADD, 16383, 0, 1, 0));
-  EXPECT_THROW(assemble_register_text("add r16384, r0, r1"), std::runtime_error);
+  EXPECT_EQ(assemble_one("binary r16383, r0, r1, #0"), encode_abcd(Opcode::BINARY, 16383, 0, 1, 0));
+  EXPECT_THROW(assemble_register_text("binary r16384, r0, r1, #0"), std::runtime_error);
   EXPECT_THROW(assemble_register_text("softmax r1, r2, #16384"), std::runtime_error);
   EXPECT_THROW(assemble_register_text("conv r1, r2, r3, @99999999999999999999999"),
                std::runtime_error);
@@ -210,7 +210,7 @@ TEST(Disasm, OperandSyntax) {
   EXPECT_EQ(disasm(encode_aj(Opcode::JMP, 0, 4)), "jmp ->4");
   EXPECT_EQ(disasm(encode_abcd(Opcode::SOFTMAX, 4, 3, 0, 1)), "softmax r4, r3, #1");
   EXPECT_EQ(disasm(encode_abcd(Opcode::HALT, 0, 0, 0, 0)), "halt");
-  EXPECT_EQ(disasm(encode_abcd(Opcode::ADD, 1, 2, 3, 0)), "add r1, r2, r3");
+  EXPECT_EQ(disasm(encode_abcd(Opcode::BINARY, 1, 2, 3, 0)), "binary r1, r2, r3, #0");
 }
 
 TEST(Disasm, ConvRecordComment) {
@@ -274,12 +274,12 @@ TEST(Disasm, GarbageWords) {
 
 TEST(Disasm, FunctionListingRoundTrips) {
   std::vector<uint64_t> code = {
-      encode_abcd(Opcode::RELU, 1, 0, 0, 0), encode_aj(Opcode::JMPZ, 1, 3),
+      encode_abcd(Opcode::UNARY, 1, 0, 0, 0), encode_aj(Opcode::JMPZ, 1, 3),
       encode_abcd(Opcode::SOFTMAX, 2, 1, 0, 1), encode_abcd(Opcode::HALT, 0, 0, 0, 0),
       0xdeadbeefcafebabeull};
   const char* names[] = {"Relu_0", nullptr, "bad\nname", "", "x"};
   std::string text = disassemble_function(code.data(), code.size(), nullptr, 0, nullptr, 0, names);
-  EXPECT_NE(text.find("    0: relu r1, r0 ; Relu_0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("    0: unary r1, r0, #0 ; Relu_0\n"), std::string::npos) << text;
   EXPECT_NE(text.find("    1: jmpz r1, ->3\n"), std::string::npos) << text;
   EXPECT_NE(text.find("; bad?name\n"), std::string::npos) << text;
   EXPECT_EQ(assemble_register_text(text), code);
@@ -300,8 +300,8 @@ std::string error_of(const std::string& text) {
 }
 
 TEST(Assembler, IgnoresCommentsBlankLinesAndPrefixes) {
-  std::string text = "; header\n\n   7: ADD r1, r2, r3   ; comment\r\n.word 0x1\n  halt\n";
-  std::vector<uint64_t> want = {encode_abcd(Opcode::ADD, 1, 2, 3, 0), 1,
+  std::string text = "; header\n\n   7: BINARY r1, r2, r3, #0   ; comment\r\n.word 0x1\n  halt\n";
+  std::vector<uint64_t> want = {encode_abcd(Opcode::BINARY, 1, 2, 3, 0), 1,
                                 encode_abcd(Opcode::HALT, 0, 0, 0, 0)};
   EXPECT_EQ(assemble_register_text(text), want);
   EXPECT_TRUE(assemble_register_text("").empty());
@@ -309,18 +309,18 @@ TEST(Assembler, IgnoresCommentsBlankLinesAndPrefixes) {
 
 TEST(Assembler, ErrorsNameTheLine) {
   EXPECT_EQ(error_of("halt\nfrob r1\n"), "line 2: unknown mnemonic 'frob'");
-  EXPECT_EQ(error_of("add r1, r2"), "line 1: add takes 3 operand(s), got 2");
+  EXPECT_EQ(error_of("matmul r1, r2"), "line 1: matmul takes 3 operand(s), got 2");
   EXPECT_EQ(error_of("halt r1"), "line 1: halt takes 0 operand(s), got 1");
   EXPECT_EQ(error_of("\n\nconv r1, r2, r3, r4"),
             "line 3: conv operand 4 must be an attribute record (@N), got 'r4'");
   EXPECT_EQ(error_of("jmpz r1, 5"), "line 1: jmpz operand 2 must be a jump target (->N), got '5'");
-  EXPECT_EQ(error_of("add r1, r-2, r3"),
-            "line 1: add operand 2 must be a register (rN), got 'r-2'");
-  EXPECT_EQ(error_of("add r1, r2x, r3"), "line 1: 'r2x' is not a decimal number");
-  EXPECT_NE(error_of("add r1, , r3").find("line 1: add operand 2"), std::string::npos);
+  EXPECT_EQ(error_of("matmul r1, r-2, r3"),
+            "line 1: matmul operand 2 must be a register (rN), got 'r-2'");
+  EXPECT_EQ(error_of("matmul r1, r2x, r3"), "line 1: 'r2x' is not a decimal number");
+  EXPECT_NE(error_of("matmul r1, , r3").find("line 1: matmul operand 2"), std::string::npos);
   EXPECT_NE(error_of(".word 12").find("0x-prefixed"), std::string::npos);
   EXPECT_NE(error_of(".word 0xzz").find("not hexadecimal"), std::string::npos);
-  EXPECT_NE(error_of("add r99999, r1, r2").find("exceeds the field limit 16383"),
+  EXPECT_NE(error_of("matmul r99999, r1, r2").find("exceeds the field limit 16383"),
             std::string::npos);
 }
 

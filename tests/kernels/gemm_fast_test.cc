@@ -190,7 +190,9 @@ TEST(GemmConfig, SelectedVariantIsSupportedAndHonorsForce) {
   EXPECT_EQ(gemm_config_for_isa("no-such-isa"), nullptr);
   EXPECT_NE(gemm_config_for_isa("scalar"), nullptr);
   if (const char* forced = std::getenv("AIVM_FORCE_ISA")) {
-    if (gemm_config_for_isa(forced)) EXPECT_STREQ(c.isa, forced);
+    if (gemm_config_for_isa(forced)) {
+      EXPECT_STREQ(c.isa, forced);
+    }
   } else {
     size_t n;
     const GemmVariant* v = gemm_variants(&n);

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "compiler/compile.h"
+#include "isa/attrs.h"
 #include "isa/decode.h"
 #include "tests/common/npy.h"
 #include "tests/common/vm_harness.h"
@@ -64,7 +65,7 @@ TEST(DigitsBundle, ConvAndGemmCarryTheirFusedRelu) {
   format::BundleDesc d = compiler::compile_file(kDir + "/digits.onnx", {});
   int relu = 0, conv = 0;
   for (uint64_t w : d.functions[0].code) {
-    relu += isa::decode(w).op == isa::Opcode::RELU;
+    relu += isa::decode(w).op == isa::Opcode::UNARY && isa::decode(w).d == uint32_t(isa::UnaryKind::Relu);
     conv += isa::decode(w).op == isa::Opcode::CONV;
   }
   EXPECT_GE(conv, 1);

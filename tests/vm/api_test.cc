@@ -131,7 +131,7 @@ namespace {
 // Scalars have an empty shape vector, which FlatBuffers may place at any 4-byte offset; that
 // must not be mistaken for a misaligned vector (a CI failure that depended on name lengths).
 TEST(Api, ScalarInputsLoadWhateverTheirNames) {
-  for (const std::string& name : {"c", "cc", "ccc", "cccc", "ccccc", "cccccccc"}) {
+  for (std::string name : {"c", "cc", "ccc", "cccc", "ccccc", "cccccccc"}) {
     compiler::StackProgram p;
     p.inputs = {{name, DType::F32, {}, {}}};
     p.local_names = {name};

@@ -34,7 +34,7 @@ format::BundleDesc conv_bundle() {
   f.attrs.resize(isa::kAttrWords<isa::ConvAttrs>);
   std::memcpy(f.attrs.data(), &c, sizeof(c));
   f.attr_offsets = {0};
-  f.code = {isa::encode_abcd(Opcode::CONV, 3, 0, 1, 0), isa::encode_abcd(Opcode::RELU, 4, 3, 0, 0),
+  f.code = {isa::encode_abcd(Opcode::CONV, 3, 0, 1, 0), isa::encode_abcd(Opcode::UNARY, 4, 3, 0, 0),
             isa::encode_abcd(Opcode::HALT, 0, 0, 0, 0)};
   f.arena_bytes = 512;
   d.functions.push_back(f);
@@ -77,8 +77,8 @@ auto& regs(format::BundleDesc& d) { return d.functions[0].registers; }
 
 const Case kCases[] = {
     {"UndefinedOpcode", [](auto& d) { code(d)[1] = 0xEF; }, "undefined opcode 0xef"},
-    {"RegisterOutOfRange", [](auto& d) { code(d)[1] = isa::encode_abcd(Opcode::RELU, 4, 99, 0, 0); }, "out of range (< 5)"},
-    {"UnusedFieldNonZero", [](auto& d) { code(d)[1] = isa::encode_abcd(Opcode::RELU, 4, 3, 1, 0); }, "unused field C"},
+    {"RegisterOutOfRange", [](auto& d) { code(d)[1] = isa::encode_abcd(Opcode::UNARY, 4, 99, 0, 0); }, "out of range (< 5)"},
+    {"UnusedFieldNonZero", [](auto& d) { code(d)[1] = isa::encode_abcd(Opcode::UNARY, 4, 3, 1, 0); }, "unused field C"},
     {"JumpOutOfRange", [](auto& d) { code(d)[1] = isa::encode_aj(Opcode::JMP, 0, 77); }, "jump target 77"},
     {"FallsOffTheEnd", [](auto& d) { code(d).pop_back(); }, "fall off the end"},
     {"EmptyCode", [](auto& d) { code(d).clear(); }, "no instructions"},
@@ -89,8 +89,8 @@ const Case kCases[] = {
     {"ConvGroupInconsistent", [](auto& d) { d.functions[0].attrs[1] = 2; }, "group 2"},
     {"BiasShapeWrong", [](auto& d) { regs(d)[2].shape = {1, 3}; }, "bias must have shape [3]"},
     {"ActivationUndefined", [](auto& d) { d.functions[0].attrs[12] = 99; }, "activation kind 99"},
-    {"WritesAConstant", [](auto& d) { code(d)[1] = isa::encode_abcd(Opcode::RELU, 2, 2, 0, 0); }, "is a constant"},
-    {"WrongDtype", [](auto& d) { regs(d)[4].dtype = DType::I32; d.outputs[0].dtype = DType::I32; }, "expected f32"},
+    {"WritesAConstant", [](auto& d) { code(d)[1] = isa::encode_abcd(Opcode::UNARY, 2, 2, 0, 0); }, "is a constant"},
+    {"WrongDtype", [](auto& d) { regs(d)[4].dtype = DType::I32; d.outputs[0].dtype = DType::I32; }, "they must agree"},
     {"ArenaOverflow", [](auto& d) { regs(d)[4].offset = 448; }, "exceeds the arena"},
     {"ArenaMisaligned", [](auto& d) { regs(d)[4].offset = 324; }, "misaligned"},
     {"ConstantIndexOutOfRange", [](auto& d) { regs(d)[2].offset = 9; }, "constant index 9"},
@@ -112,8 +112,8 @@ TEST(Verifier, AcceptsTheUndamagedBundle) { EXPECT_EQ(load_message(conv_bundle()
 
 TEST(Verifier, MessagesNameFunctionAndInstruction) {
   format::BundleDesc d = conv_bundle();
-  code(d)[1] = isa::encode_abcd(Opcode::RELU, 4, 99, 0, 0);
-  EXPECT_NE(load_message(d).find("functions[0].code[1] (relu)"), std::string::npos) << load_message(d);
+  code(d)[1] = isa::encode_abcd(Opcode::UNARY, 4, 99, 0, 0);
+  EXPECT_NE(load_message(d).find("functions[0].code[1] (unary)"), std::string::npos) << load_message(d);
 }
 
 }  // namespace

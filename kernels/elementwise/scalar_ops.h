@@ -1,0 +1,392 @@
+// Scalar semantics of every elementwise kind, per dtype: the one definition the reference
+// kernels (the oracle) and the fast paths both call, so they agree bit for bit.
+//
+// Elements are handled in their storage type (elem_t<D>): bool is a byte read as != 0 and
+// written as 0 or 1; f16 is its bit pattern (only CAST touches it). Integer arithmetic wraps
+// (it is done on the unsigned type); integer division and modulo by zero give 0 and never trap.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <type_traits>
+
+#include "kernels/elementwise/elementwise.h"
+
+namespace aivm::kernels::ew {
+
+//===----------------------------------------------------------------------===//
+// Dtypes
+//===----------------------------------------------------------------------===//
+
+template <DType D> struct Elem;
+template <> struct Elem<DType::F32> { using T = float; };
+template <> struct Elem<DType::F16> { using T = uint16_t; };
+template <> struct Elem<DType::I8> { using T = int8_t; };
+template <> struct Elem<DType::U8> { using T = uint8_t; };
+template <> struct Elem<DType::I32> { using T = int32_t; };
+template <> struct Elem<DType::I64> { using T = int64_t; };
+template <> struct Elem<DType::Bool> { using T = uint8_t; };
+template <DType D> using elem_t = typename Elem<D>::T;
+
+template <DType D> using DTypeTag = std::integral_constant<DType, D>;
+
+// Calls f(DTypeTag<D>{}) for |d|; returns false for Undefined or an unknown value.
+template <typename F>
+bool dispatch_dtype(DType d, F&& f) {
+  switch (d) {
+    case DType::F32: f(DTypeTag<DType::F32>{}); return true;
+    case DType::F16: f(DTypeTag<DType::F16>{}); return true;
+    case DType::I8: f(DTypeTag<DType::I8>{}); return true;
+    case DType::U8: f(DTypeTag<DType::U8>{}); return true;
+    case DType::I32: f(DTypeTag<DType::I32>{}); return true;
+    case DType::I64: f(DTypeTag<DType::I64>{}); return true;
+    case DType::Bool: f(DTypeTag<DType::Bool>{}); return true;
+    default: return false;
+  }
+}
+
+constexpr bool is_integer(DType d) { return d == DType::I8 || d == DType::U8 || d == DType::I32 || d == DType::I64; }
+
+//===----------------------------------------------------------------------===//
+// Which kinds take which dtypes (the rule behind *_supports)
+//===----------------------------------------------------------------------===//
+
+constexpr bool unary_valid(UnaryOp k, DType d) {
+  if (d == DType::F32) return k != UnaryOp::Not;
+  if (is_integer(d))
+    return k == UnaryOp::Relu || k == UnaryOp::Neg || k == UnaryOp::Abs || k == UnaryOp::Sign || k == UnaryOp::Not;
+  return d == DType::Bool && k == UnaryOp::Not;
+}
+
+constexpr bool binary_valid(BinaryOp k, DType d) {
+  switch (k) {
+    case BinaryOp::Add: case BinaryOp::Sub: case BinaryOp::Mul: case BinaryOp::Div: case BinaryOp::Pow:
+    case BinaryOp::Max: case BinaryOp::Min: case BinaryOp::Mod: case BinaryOp::Fmod: case BinaryOp::PRelu:
+      return d == DType::F32 || is_integer(d);
+    case BinaryOp::And: case BinaryOp::Or: case BinaryOp::Xor: return d == DType::Bool || is_integer(d);
+    case BinaryOp::ShiftLeft: case BinaryOp::ShiftRight: return is_integer(d);
+    case BinaryOp::kCount: break;
+  }
+  return false;
+}
+
+constexpr bool compare_valid(DType d) { return d == DType::F32 || d == DType::Bool || is_integer(d); }
+
+//===----------------------------------------------------------------------===//
+// Unary
+//===----------------------------------------------------------------------===//
+
+// Integer helpers: wrapping arithmetic through the unsigned type.
+template <typename T> inline T wrap_neg(T a) {
+  using U = std::make_unsigned_t<T>;
+  return T(U(0) - U(a));
+}
+template <typename T> inline T wrap_add(T a, T b) {
+  using U = std::make_unsigned_t<T>;
+  return T(U(U(a) + U(b)));
+}
+template <typename T> inline T wrap_sub(T a, T b) {
+  using U = std::make_unsigned_t<T>;
+  return T(U(U(a) - U(b)));
+}
+template <typename T> inline T wrap_mul(T a, T b) {
+  using U = std::make_unsigned_t<T>;
+  using W = std::conditional_t<(sizeof(U) < sizeof(unsigned)), unsigned, U>;  // no int promotion
+  return T(U(W(U(a)) * W(U(b))));
+}
+
+inline float softplus_f32(float x) {  // log(1 + exp(x)) without overflow
+  return x > 0.f ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
+}
+
+template <UnaryOp K>
+inline float unary_f32_op(float x) {
+  if constexpr (K == UnaryOp::Relu) return x > 0.f ? x : 0.f;
+  else if constexpr (K == UnaryOp::Sigmoid) return sigmoid_f32(x);
+  else if constexpr (K == UnaryOp::Tanh) return std::tanh(x);
+  else if constexpr (K == UnaryOp::Exp) return std::exp(x);
+  else if constexpr (K == UnaryOp::Neg) return -x;
+  else if constexpr (K == UnaryOp::Abs) return std::fabs(x);
+  else if constexpr (K == UnaryOp::Log) return std::log(x);
+  else if constexpr (K == UnaryOp::Sqrt) return std::sqrt(x);
+  else if constexpr (K == UnaryOp::Reciprocal) return 1.f / x;
+  else if constexpr (K == UnaryOp::Floor) return std::floor(x);
+  else if constexpr (K == UnaryOp::Ceil) return std::ceil(x);
+  else if constexpr (K == UnaryOp::Round) return std::nearbyint(x);  // default mode: half to even
+  else if constexpr (K == UnaryOp::Sign) return x > 0.f ? 1.f : x < 0.f ? -1.f : x;  // keeps 0, -0, NaN
+  else if constexpr (K == UnaryOp::Sin) return std::sin(x);
+  else if constexpr (K == UnaryOp::Cos) return std::cos(x);
+  else if constexpr (K == UnaryOp::Tan) return std::tan(x);
+  else if constexpr (K == UnaryOp::Asin) return std::asin(x);
+  else if constexpr (K == UnaryOp::Acos) return std::acos(x);
+  else if constexpr (K == UnaryOp::Atan) return std::atan(x);
+  else if constexpr (K == UnaryOp::Sinh) return std::sinh(x);
+  else if constexpr (K == UnaryOp::Cosh) return std::cosh(x);
+  else if constexpr (K == UnaryOp::Asinh) return std::asinh(x);
+  else if constexpr (K == UnaryOp::Acosh) return std::acosh(x);
+  else if constexpr (K == UnaryOp::Atanh) return std::atanh(x);
+  else if constexpr (K == UnaryOp::Erf) return std::erf(x);
+  else if constexpr (K == UnaryOp::Softplus) return softplus_f32(x);
+  else if constexpr (K == UnaryOp::Softsign) return x / (1.f + std::fabs(x));
+  else return x;  // Not: invalid for f32, never selected
+}
+
+template <UnaryOp K, DType D>
+inline elem_t<D> unary_op(elem_t<D> x) {
+  using T = elem_t<D>;
+  if constexpr (D == DType::F32) {
+    return unary_f32_op<K>(x);
+  } else if constexpr (D == DType::Bool) {
+    return T(x == 0);  // Not
+  } else {
+    if constexpr (K == UnaryOp::Relu) return x > 0 ? x : T(0);
+    else if constexpr (K == UnaryOp::Neg) return wrap_neg(x);
+    else if constexpr (K == UnaryOp::Abs) return x < 0 ? wrap_neg(x) : x;
+    else if constexpr (K == UnaryOp::Sign) return T((x > 0) - (x < 0));
+    else if constexpr (K == UnaryOp::Not) return T(~x);
+    else return x;
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Binary
+//===----------------------------------------------------------------------===//
+
+template <typename T>
+inline T int_pow(T base, T exp) {
+  if (exp < 0) {  // only |base| == 1 has an integer result
+    if (base == 1) return 1;
+    if constexpr (std::is_signed_v<T>)
+      if (base == -1) return (exp & 1) ? T(-1) : T(1);
+    return 0;
+  }
+  T r = 1;
+  for (; exp; exp = T(exp >> 1)) {
+    if (exp & 1) r = wrap_mul(r, base);
+    base = wrap_mul(base, base);
+  }
+  return r;
+}
+
+template <BinaryOp K, DType D>
+inline elem_t<D> binary_op(elem_t<D> a, elem_t<D> b) {
+  using T = elem_t<D>;
+  if constexpr (D == DType::Bool) {
+    const bool x = a != 0, y = b != 0;
+    if constexpr (K == BinaryOp::And) return T(x && y);
+    else if constexpr (K == BinaryOp::Or) return T(x || y);
+    else return T(x != y);  // Xor
+  } else if constexpr (D == DType::F32) {
+    if constexpr (K == BinaryOp::Add) return a + b;
+    else if constexpr (K == BinaryOp::Sub) return a - b;
+    else if constexpr (K == BinaryOp::Mul) return a * b;
+    else if constexpr (K == BinaryOp::Div) return a / b;
+    else if constexpr (K == BinaryOp::Pow) return std::pow(a, b);
+    else if constexpr (K == BinaryOp::Max) return (a > b || a != a) ? a : b;  // NaN in either wins
+    else if constexpr (K == BinaryOp::Min) return (a < b || a != a) ? a : b;
+    else if constexpr (K == BinaryOp::Fmod) return std::fmod(a, b);
+    else if constexpr (K == BinaryOp::Mod) {
+      float r = std::fmod(a, b);
+      return (r != 0.f && ((r < 0.f) != (b < 0.f))) ? r + b : r;
+    } else if constexpr (K == BinaryOp::PRelu) return a < 0.f ? a * b : a;
+    else return a;  // bitwise kinds: invalid for f32, never selected
+  } else {
+    constexpr bool kSigned = std::is_signed_v<T>;
+    if constexpr (K == BinaryOp::Add) return wrap_add(a, b);
+    else if constexpr (K == BinaryOp::Sub) return wrap_sub(a, b);
+    else if constexpr (K == BinaryOp::Mul) return wrap_mul(a, b);
+    else if constexpr (K == BinaryOp::Div || K == BinaryOp::Mod || K == BinaryOp::Fmod) {
+      if (b == 0) return 0;
+      if constexpr (kSigned)
+        if (b == -1) return K == BinaryOp::Div ? wrap_neg(a) : T(0);  // MIN / -1 would trap
+      if constexpr (K == BinaryOp::Div) return T(a / b);  // truncates toward zero
+      T r = T(a % b);                                      // the dividend's sign
+      if constexpr (K == BinaryOp::Mod && kSigned)
+        if (r != 0 && ((r < 0) != (b < 0))) r = T(r + b);
+      return r;
+    } else if constexpr (K == BinaryOp::Pow) return int_pow(a, b);
+    else if constexpr (K == BinaryOp::Max) return a > b ? a : b;
+    else if constexpr (K == BinaryOp::Min) return a < b ? a : b;
+    else if constexpr (K == BinaryOp::PRelu) return a < 0 ? wrap_mul(a, b) : a;
+    else if constexpr (K == BinaryOp::And) return T(a & b);
+    else if constexpr (K == BinaryOp::Or) return T(a | b);
+    else if constexpr (K == BinaryOp::Xor) return T(a ^ b);
+    else {
+      // Shifts: left wraps, right is arithmetic for signed types; a negative amount or one of
+      // the width or more shifts everything out (0, or -1 for a negative value shifted right).
+      using U = std::make_unsigned_t<T>;
+      constexpr int kBits = int(sizeof(T) * 8);
+      const int64_t amount = int64_t(b);  // a huge u64 amount turns negative: also out
+      const bool out = amount < 0 || amount >= kBits;
+      if constexpr (K == BinaryOp::ShiftLeft) return out ? T(0) : T(U(U(a) << int(b)));
+      else return out ? T(a < 0 ? -1 : 0) : T(a >> int(b));
+    }
+  }
+}
+
+template <CompareOp K, DType D>
+inline uint8_t compare_op(elem_t<D> a, elem_t<D> b) {
+  if constexpr (D == DType::Bool) {
+    return compare_op<K, DType::U8>(uint8_t(a != 0), uint8_t(b != 0));
+  } else {
+    if constexpr (K == CompareOp::Equal) return a == b;
+    else if constexpr (K == CompareOp::Less) return a < b;
+    else if constexpr (K == CompareOp::Greater) return a > b;
+    else if constexpr (K == CompareOp::LessOrEqual) return a <= b;
+    else return a >= b;
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Activations (ACT and the fused epilogues)
+//===----------------------------------------------------------------------===//
+
+template <isa::Activation K>
+inline float activation_op(float x, float p0, float p1) {
+  using A = isa::Activation;
+  if constexpr (K == A::Relu) return x > 0.f ? x : 0.f;
+  else if constexpr (K == A::Clip) {
+    float v = x < p0 ? p0 : x;
+    return v > p1 ? p1 : v;
+  } else if constexpr (K == A::Sigmoid) return sigmoid_f32(x);
+  else if constexpr (K == A::Tanh) return std::tanh(x);
+  else if constexpr (K == A::LeakyRelu) return x < 0.f ? p0 * x : x;
+  else if constexpr (K == A::Elu) return x < 0.f ? p0 * std::expm1(x) : x;
+  else if constexpr (K == A::Selu) return p1 * (x <= 0.f ? p0 * std::expm1(x) : x);
+  else if constexpr (K == A::Celu) return std::fmax(0.f, x) + std::fmin(0.f, p0 * std::expm1(x / p0));
+  else if constexpr (K == A::HardSigmoid) return std::fmax(0.f, std::fmin(1.f, p0 * x + p1));
+  else if constexpr (K == A::HardSwish) return x * std::fmax(0.f, std::fmin(1.f, x * (1.f / 6.f) + 0.5f));
+  else if constexpr (K == A::Gelu) return 0.5f * x * (1.f + std::erf(x * 0.70710678118654752f));
+  else if constexpr (K == A::GeluTanh) {
+    const float c = 0.79788456080286536f;  // sqrt(2 / pi)
+    return 0.5f * x * (1.f + std::tanh(c * (x + 0.044715f * x * x * x)));
+  } else if constexpr (K == A::ThresholdedRelu) return x > p0 ? x : 0.f;
+  else if constexpr (K == A::Mish) return x * std::tanh(softplus_f32(x));
+  else if constexpr (K == A::Swish) return x * sigmoid_f32(p0 * x);
+  else return x;  // None
+}
+
+// Calls f(std::integral_constant<isa::Activation, K>{}) for |k|.
+template <typename F>
+void dispatch_activation(isa::Activation k, F&& f) {
+  using A = isa::Activation;
+#define AIVM_ACT_CASE(K) \
+  case A::K: return f(std::integral_constant<A, A::K>{});
+  switch (k) {
+    AIVM_ACT_CASE(None) AIVM_ACT_CASE(Relu) AIVM_ACT_CASE(Clip) AIVM_ACT_CASE(Sigmoid) AIVM_ACT_CASE(Tanh)
+    AIVM_ACT_CASE(LeakyRelu) AIVM_ACT_CASE(Elu) AIVM_ACT_CASE(Selu) AIVM_ACT_CASE(Celu) AIVM_ACT_CASE(HardSigmoid)
+    AIVM_ACT_CASE(HardSwish) AIVM_ACT_CASE(Gelu) AIVM_ACT_CASE(GeluTanh) AIVM_ACT_CASE(ThresholdedRelu)
+    AIVM_ACT_CASE(Mish) AIVM_ACT_CASE(Swish)
+    case A::kCount: return;
+  }
+#undef AIVM_ACT_CASE
+}
+
+//===----------------------------------------------------------------------===//
+// Kind dispatch: run-time kind -> compile-time template argument
+//===----------------------------------------------------------------------===//
+
+template <typename Enum, Enum... Ks, typename F>
+void dispatch_kind_impl(Enum k, F&& f) {
+  (void)((k == Ks ? (f(std::integral_constant<Enum, Ks>{}), true) : false) || ...);
+}
+
+template <typename F>
+void dispatch_unary(UnaryOp k, F&& f) {
+  using U = UnaryOp;
+  dispatch_kind_impl<U, U::Relu, U::Sigmoid, U::Tanh, U::Exp, U::Neg, U::Abs, U::Log, U::Sqrt, U::Reciprocal,
+                     U::Floor, U::Ceil, U::Round, U::Sign, U::Sin, U::Cos, U::Tan, U::Asin, U::Acos, U::Atan,
+                     U::Sinh, U::Cosh, U::Asinh, U::Acosh, U::Atanh, U::Erf, U::Softplus, U::Softsign, U::Not>(k, f);
+}
+
+template <typename F>
+void dispatch_binary(BinaryOp k, F&& f) {
+  using B = BinaryOp;
+  dispatch_kind_impl<B, B::Add, B::Sub, B::Mul, B::Div, B::Pow, B::Max, B::Min, B::Mod, B::Fmod, B::PRelu, B::And,
+                     B::Or, B::Xor, B::ShiftLeft, B::ShiftRight>(k, f);
+}
+
+template <typename F>
+void dispatch_compare(CompareOp k, F&& f) {
+  using C = CompareOp;
+  dispatch_kind_impl<C, C::Equal, C::Less, C::Greater, C::LessOrEqual, C::GreaterOrEqual>(k, f);
+}
+
+//===----------------------------------------------------------------------===//
+// Conversions (CAST)
+//===----------------------------------------------------------------------===//
+
+inline float half_to_float(uint16_t h) {
+  uint32_t sign = uint32_t(h >> 15) << 31, exp = (h >> 10) & 0x1f, man = h & 0x3ff, bits;
+  if (exp == 0x1f) {
+    bits = sign | 0x7f800000u | (man << 13);  // inf / NaN
+  } else if (exp != 0) {
+    bits = sign | ((exp + 112) << 23) | (man << 13);
+  } else if (man == 0) {
+    bits = sign;
+  } else {  // subnormal: normalise
+    int e = -1;
+    do {
+      ++e;
+      man <<= 1;
+    } while (!(man & 0x400));
+    bits = sign | uint32_t(112 - e) << 23 | ((man & 0x3ff) << 13);
+  }
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+// Round to nearest even; overflow gives inf, NaN stays NaN (quiet).
+inline uint16_t float_to_half(float f) {
+  uint32_t x;
+  std::memcpy(&x, &f, 4);
+  uint16_t sign = uint16_t((x >> 16) & 0x8000);
+  uint32_t abs = x & 0x7fffffffu;
+  if (abs >= 0x7f800000u) return uint16_t(sign | 0x7c00 | (abs > 0x7f800000u ? 0x200 : 0));
+  if (abs >= 0x477ff000u) return uint16_t(sign | 0x7c00);  // rounds past 65504
+  if (abs < 0x38800000u) {                                 // below the smallest normal half
+    if (abs < 0x33000000u) return sign;                    // rounds to zero
+    uint32_t e = abs >> 23, man = (abs & 0x7fffff) | 0x800000;
+    uint32_t shift = 126 - e;  // 14..24
+    uint32_t h = man >> shift, rem = man & ((1u << shift) - 1), half = 1u << (shift - 1);
+    if (rem > half || (rem == half && (h & 1))) ++h;
+    return uint16_t(sign | h);
+  }
+  uint32_t h = ((abs >> 13) - (112u << 10)), rem = abs & 0x1fff;
+  if (rem > 0x1000 || (rem == 0x1000 && (h & 1))) ++h;
+  return uint16_t(sign | h);
+}
+
+// Float to integer: truncate toward zero, saturate, NaN -> 0 (no undefined behaviour).
+template <typename T>
+inline T float_to_int(float v) {
+  if (v != v) return 0;
+  if (v <= float(std::numeric_limits<T>::min())) return std::numeric_limits<T>::min();
+  if (v >= float(std::numeric_limits<T>::max())) return std::numeric_limits<T>::max();
+  return T(v);
+}
+
+template <DType From, DType To>
+inline elem_t<To> convert(elem_t<From> v) {
+  using T = elem_t<To>;
+  if constexpr (From == DType::F32 || From == DType::F16) {
+    float f;
+    if constexpr (From == DType::F16) f = half_to_float(v);
+    else f = v;
+    if constexpr (To == DType::F32) return f;
+    else if constexpr (To == DType::F16) return float_to_half(f);
+    else if constexpr (To == DType::Bool) return T(f != 0.f);
+    else return float_to_int<T>(f);
+  } else {
+    int64_t i = From == DType::Bool ? int64_t(v != 0) : int64_t(v);
+    if constexpr (To == DType::F32) return float(i);
+    else if constexpr (To == DType::F16) return float_to_half(float(i));
+    else if constexpr (To == DType::Bool) return T(i != 0);
+    else return T(i);  // wraps (C++20 modular conversion)
+  }
+}
+
+}  // namespace aivm::kernels::ew

@@ -1,0 +1,185 @@
+// Reductions, fast path: axes are coalesced into alternating kept/reduced groups. The common
+// forms [outer, R, inner] (one reduced group: a single axis, trailing axes, global pooling) fold
+// rows into a block of accumulators so the inner loop is contiguous; any other pattern walks
+// each output's reduced sub-space with an odometer. Outer slabs split across the pool.
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/config/thread_pool.h"
+#include "kernels/reduce/reduce.h"
+#include "kernels/reduce/reduce_ops.h"
+
+namespace aivm::kernels {
+namespace {
+
+using namespace reduce_detail;
+
+constexpr int64_t kBlock = 256;              // accumulators per inner block
+constexpr int64_t kMinParallelWork = 1 << 16;  // elements read before threads pay off
+
+// x's axes after dropping extent-1 axes and merging neighbours of the same kind.
+struct Groups {
+  int n = 0;
+  int64_t extent[kMaxRank];
+  bool reduced[kMaxRank];
+};
+
+Groups coalesce(const Shape& x, uint32_t mask) {
+  Groups g;
+  for (int k = 0; k < x.rank; ++k) {
+    bool red = mask >> k & 1;
+    if (x.dims[k] == 1) continue;
+    if (g.n > 0 && g.reduced[g.n - 1] == red) {
+      g.extent[g.n - 1] *= x.dims[k];
+    } else {
+      g.extent[g.n] = x.dims[k];
+      g.reduced[g.n++] = red;
+    }
+  }
+  return g;
+}
+
+// One [R, inner] slab: y[i] = reduce over r of x[r * inner + i], block by block.
+template <typename T, typename Acc>
+void slab(ReduceOp op, int64_t R, int64_t inner, const T* x, T* y) {
+  Acc acc[kBlock], shift[kBlock];
+  const ReduceOp folding = op == ReduceOp::LogSumExp ? ReduceOp::Sum : op;
+  for (int64_t i0 = 0; i0 < inner; i0 += kBlock) {
+    const int64_t n = std::min(kBlock, inner - i0);
+    for (int64_t i = 0; i < n; ++i) {
+      acc[i] = start<Acc>(op);
+      shift[i] = Acc(0);
+    }
+    if constexpr (std::is_floating_point_v<Acc>) {
+      if (op == ReduceOp::LogSumExp) {
+        for (int64_t i = 0; i < n; ++i) shift[i] = start<Acc>(ReduceOp::Max);
+        for (int64_t r = 0; r < R; ++r)
+          for (int64_t i = 0; i < n; ++i) shift[i] = fold(ReduceOp::Max, shift[i], Acc(x[r * inner + i0 + i]));
+        for (int64_t r = 0; r < R; ++r)
+          for (int64_t i = 0; i < n; ++i)
+            acc[i] += std::isinf(shift[i]) ? Acc(0) : std::exp(Acc(x[r * inner + i0 + i]) - shift[i]);
+      }
+    }
+    if (op != ReduceOp::LogSumExp)
+      for (int64_t r = 0; r < R; ++r)
+        for (int64_t i = 0; i < n; ++i) acc[i] = fold(folding, acc[i], Acc(x[r * inner + i0 + i]));
+    for (int64_t i = 0; i < n; ++i) y[i0 + i] = T(finish(op, acc[i], R, shift[i]));
+  }
+}
+
+// Any pattern: per output, an odometer over the reduced groups.
+template <typename T, typename Acc>
+void general(ReduceOp op, const Groups& g, const T* x, T* y, int64_t o_begin, int64_t o_end) {
+  int64_t stride[kMaxRank], st = 1;
+  for (int k = g.n - 1; k >= 0; --k) {
+    stride[k] = st;
+    st *= g.extent[k];
+  }
+  int64_t R = 1;
+  for (int k = 0; k < g.n; ++k)
+    if (g.reduced[k]) R *= g.extent[k];
+  auto visit = [&](int64_t base, auto&& fn) {
+    int64_t at[kMaxRank] = {}, off = base;
+    for (int64_t r = 0; r < R; ++r) {
+      fn(x[off]);
+      for (int k = g.n - 1; k >= 0; --k) {
+        if (!g.reduced[k]) continue;
+        off += stride[k];
+        if (++at[k] < g.extent[k]) break;
+        off -= stride[k] * g.extent[k];
+        at[k] = 0;
+      }
+    }
+  };
+  for (int64_t o = o_begin; o < o_end; ++o) {
+    int64_t base = 0, rest = o;
+    for (int k = g.n - 1; k >= 0; --k) {
+      if (g.reduced[k]) continue;
+      base += rest % g.extent[k] * stride[k];
+      rest /= g.extent[k];
+    }
+    Acc shift = Acc(0), acc = start<Acc>(op);
+    if constexpr (std::is_floating_point_v<Acc>) {
+      if (op == ReduceOp::LogSumExp) {
+        shift = start<Acc>(ReduceOp::Max);
+        visit(base, [&](T v) { shift = fold(ReduceOp::Max, shift, Acc(v)); });
+        visit(base, [&](T v) { acc += std::isinf(shift) ? Acc(0) : std::exp(Acc(v) - shift); });
+        y[o] = T(finish(op, acc, R, shift));
+        continue;
+      }
+    }
+    visit(base, [&](T v) { acc = fold(op, acc, Acc(v)); });
+    y[o] = T(finish(op, acc, R, shift));
+  }
+}
+
+template <typename T, typename Acc>
+void reduce(ReduceOp op, const Shape& x, uint32_t axes, const T* xp, T* yp, ThreadPool* pool) {
+  Groups g = coalesce(x, axes);
+  int64_t total = x.num_elements(), outputs = 1, R = 1;
+  for (int k = 0; k < x.rank; ++k) ((axes >> k & 1) ? R : outputs) *= x.dims[k];
+  if (outputs == 0) return;
+  int first_red = -1, reduced_groups = 0;
+  for (int k = 0; k < g.n; ++k) {
+    if (!g.reduced[k]) continue;
+    if (first_red < 0) first_red = k;
+    ++reduced_groups;
+  }
+  if (reduced_groups <= 1 && total > 0) {
+    // [outer, R, inner]; with no reduced group (every reduced axis has extent 1) R is 1.
+    int64_t outer = 1, inner = 1;
+    for (int k = 0; k < g.n; ++k)
+      if (!g.reduced[k]) (first_red >= 0 && k > first_red ? inner : outer) *= g.extent[k];
+    auto run = [&](int64_t b, int64_t e) {
+      for (int64_t o = b; o < e; ++o) slab<T, Acc>(op, R, inner, xp + o * R * inner, yp + o * inner);
+    };
+    if (total >= kMinParallelWork && outer > 1)
+      parallel_for(pool, outer, run);
+    else
+      run(0, outer);
+    return;
+  }
+  auto run = [&](int64_t b, int64_t e) { general<T, Acc>(op, g, xp, yp, b, e); };
+  if (total >= kMinParallelWork)
+    parallel_for(pool, outputs, run);
+  else
+    run(0, outputs);
+}
+
+}  // namespace
+
+void reduce_f32(ReduceOp op, const Shape& x, uint32_t axes, const float* xp, float* yp, ThreadPool* pool) {
+  reduce<float, double>(op, x, axes, xp, yp, pool);
+}
+
+void reduce_i64(ReduceOp op, const Shape& x, uint32_t axes, const int64_t* xp, int64_t* yp, ThreadPool* pool) {
+  reduce<int64_t, int64_t>(op, x, axes, xp, yp, pool);
+}
+
+void arg_reduce_f32(bool is_max, bool select_last, int64_t outer, int64_t n, int64_t inner, const float* x, int64_t* y,
+                    ThreadPool* pool) {
+  auto run = [&](int64_t b, int64_t e) {
+    for (int64_t o = b; o < e; ++o) {
+      for (int64_t i = 0; i < inner; ++i) {
+        const float* col = x + o * n * inner + i;
+        int64_t best = 0;
+        float bv = col[0];
+        for (int64_t j = 1; j < n; ++j) {
+          float v = col[j * inner];
+          if (std::isnan(v)) continue;
+          if ((is_max ? v > bv : v < bv) || (select_last && v == bv) || std::isnan(bv)) {
+            best = j;
+            bv = v;
+          }
+        }
+        y[o * inner + i] = best;
+      }
+    }
+  };
+  if (outer * n * inner >= kMinParallelWork && outer > 1)
+    parallel_for(pool, outer, run);
+  else
+    run(0, outer);
+}
+
+}  // namespace aivm::kernels

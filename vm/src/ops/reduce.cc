@@ -1,0 +1,99 @@
+// Reductions: reduce_sum .. reduce_sumsq over an axis mask, argmax / argmin along one axis
+// (opcodes.def notes *15, *16). The output may keep the reduced axes as 1 or drop them: the
+// bytes are the same, so the verifier accepts either shape.
+#include "kernels/reduce/reduce.h"
+#include "vm/src/op_handlers.h"
+#include "vm/src/verify_util.h"
+
+namespace aivm::vm {
+namespace {
+
+// |x| with the axes in |mask| set to 1 (keepdims) or removed.
+Dims reduced_dims(const Dims& x, uint32_t mask, bool keep) {
+  Dims out;
+  for (size_t k = 0; k < x.size(); ++k) {
+    if (!(mask >> k & 1))
+      out.push_back(x[k]);
+    else if (keep)
+      out.push_back(1);
+  }
+  return out;
+}
+
+aivm_status_t require_reduced_shape(const Site& s, uint32_t a, uint32_t b, uint32_t mask) {
+  Dims x = dims_of(s.reg(b)), y = dims_of(s.reg(a));
+  if (y != reduced_dims(x, mask, true) && y != reduced_dims(x, mask, false))
+    return s.error("output shape " + dims_str(y) + " is not " + dims_str(x) + " reduced (with or without keepdims)");
+  return AIVM_OK;
+}
+
+aivm_status_t verify_reduce(const Site& s, const isa::Instr& in, bool allows_i64) {
+  AIVM_RETURN_IF_ERROR(require_writable(s, in.a));
+  DType t = s.reg(in.b).dtype;
+  if (t != DType::F32 && !(allows_i64 && t == DType::I64))
+    return s.error(std::string("source has dtype ") + dtype_name(t) + ", expected f32" + (allows_i64 ? " or i64" : ""));
+  if (s.reg(in.a).dtype != t) return s.error("source and destination dtypes differ");
+  int rank = s.reg(in.b).shape.rank;
+  if (in.d >> rank != 0)
+    return s.error("axis mask #" + std::to_string(in.d) + " names axes beyond rank " + std::to_string(rank));
+  return require_reduced_shape(s, in.a, in.b, in.d);
+}
+
+const uint64_t* reduce(const Frame& fr, kernels::ReduceOp op, uint64_t w, const uint64_t* next) {
+  uint32_t a = AIVM_FIELD_A(w), b = AIVM_FIELD_B(w), mask = AIVM_FIELD_D(w);
+  if (fr.f->registers[b].dtype == DType::I64)
+    kernels::reduce_i64(op, fr.shape(b), mask, reinterpret_cast<const int64_t*>(fr.data[b]),
+                        reinterpret_cast<int64_t*>(fr.data[a]), fr.pool);
+  else
+    kernels::reduce_f32(op, fr.shape(b), mask, fr.f32(b), fr.f32(a), fr.pool);
+  return next;
+}
+
+aivm_status_t verify_arg(const Site& s, const isa::Instr& in) {
+  AIVM_RETURN_IF_ERROR(require_writable(s, in.a));
+  AIVM_RETURN_IF_ERROR(require_f32(s, in.b, "B"));
+  if (s.reg(in.a).dtype != DType::I64) return s.error("destination must be i64");
+  uint32_t axis = in.d & 7, select_last = in.d >> 3;
+  const kernels::Shape& x = s.reg(in.b).shape;
+  if (select_last > 1) return s.error("immediate #" + std::to_string(in.d) + " is not axis | select_last << 3");
+  if (axis >= uint32_t(x.rank)) return s.error("axis " + std::to_string(axis) + " out of range for rank " + std::to_string(x.rank));
+  if (x.dims[axis] == 0) return s.error("the axis is empty: there is no index to return");
+  return require_reduced_shape(s, in.a, in.b, 1u << axis);
+}
+
+const uint64_t* arg(const Frame& fr, bool is_max, uint64_t w, const uint64_t* next) {
+  uint32_t a = AIVM_FIELD_A(w), b = AIVM_FIELD_B(w), d = AIVM_FIELD_D(w), axis = d & 7;
+  const kernels::Shape& x = fr.shape(b);
+  int64_t outer = 1, inner = 1;
+  for (uint32_t k = 0; k < axis; ++k) outer *= x.dims[k];
+  for (int k = int(axis) + 1; k < x.rank; ++k) inner *= x.dims[k];
+  kernels::arg_reduce_f32(is_max, (d >> 3) != 0, outer, x.dims[axis], inner, fr.f32(b),
+                          reinterpret_cast<int64_t*>(fr.data[a]), fr.pool);
+  return next;
+}
+
+}  // namespace
+
+#define AIVM_REDUCE(NAME, KIND, I64)                                                                      \
+  aivm_status_t verify_##NAME(const Site& s, const isa::Instr& in) { return verify_reduce(s, in, I64); } \
+  const uint64_t* exec_##NAME(const Frame& fr, uint64_t w, const uint64_t* next) {                       \
+    return reduce(fr, kernels::ReduceOp::KIND, w, next);                                                 \
+  }
+AIVM_REDUCE(REDUCE_SUM, Sum, true)
+AIVM_REDUCE(REDUCE_MEAN, Mean, false)
+AIVM_REDUCE(REDUCE_MAX, Max, true)
+AIVM_REDUCE(REDUCE_MIN, Min, true)
+AIVM_REDUCE(REDUCE_PROD, Prod, true)
+AIVM_REDUCE(REDUCE_L1, L1, false)
+AIVM_REDUCE(REDUCE_L2, L2, false)
+AIVM_REDUCE(REDUCE_LOGSUM, LogSum, false)
+AIVM_REDUCE(REDUCE_LOGSUMEXP, LogSumExp, false)
+AIVM_REDUCE(REDUCE_SUMSQ, SumSquare, false)
+#undef AIVM_REDUCE
+
+aivm_status_t verify_ARGMAX(const Site& s, const isa::Instr& in) { return verify_arg(s, in); }
+const uint64_t* exec_ARGMAX(const Frame& fr, uint64_t w, const uint64_t* next) { return arg(fr, true, w, next); }
+aivm_status_t verify_ARGMIN(const Site& s, const isa::Instr& in) { return verify_arg(s, in); }
+const uint64_t* exec_ARGMIN(const Frame& fr, uint64_t w, const uint64_t* next) { return arg(fr, false, w, next); }
+
+}  // namespace aivm::vm
