@@ -21,12 +21,28 @@ std::vector<int> use_counts(const Function& f) {
   return uses;
 }
 
+float attr_or(const Instr& in, const char* name, float def) {
+  auto it = in.attrs.find(name);
+  if (it == in.attrs.end()) return def;
+  if (auto* v = std::get_if<float>(&it->second)) return *v;
+  return def;
+}
+
 // The fused form of |act|, or false if it cannot be folded (e.g. Clip bounds not constant).
 bool activation_of(const Function& f, const Instr& act, int64_t* kind, float* p0, float* p1) {
   *p0 = *p1 = 0.f;
   if (act.op == "Relu") *kind = int64_t(isa::Activation::Relu);
   else if (act.op == "Sigmoid") *kind = int64_t(isa::Activation::Sigmoid);
   else if (act.op == "Tanh") *kind = int64_t(isa::Activation::Tanh);
+  else if (act.op == "HardSwish") *kind = int64_t(isa::Activation::HardSwish);
+  else if (act.op == "LeakyRelu") {
+    *kind = int64_t(isa::Activation::LeakyRelu);
+    *p0 = attr_or(act, "alpha", 0.01f);
+  } else if (act.op == "HardSigmoid") {
+    *kind = int64_t(isa::Activation::HardSigmoid);
+    *p0 = attr_or(act, "alpha", 0.2f);
+    *p1 = attr_or(act, "beta", 0.5f);
+  }
   else if (act.op == "Clip") {
     *kind = int64_t(isa::Activation::Clip);
     *p0 = -3.4028235e38f;

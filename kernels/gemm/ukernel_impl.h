@@ -151,9 +151,11 @@ AIVM_INLINE typename V::T epilogue(typename V::T v, const float* bias_row, size_
   return v;
 }
 
+// Every activation the store does not apply in registers runs on the row just stored, while it
+// is still in L1.
 AIVM_INLINE bool row_activation(const GemmUkernelParams& p) {
-  return (p.flags & kGemmEpilogue) &&
-         (p.act.kind == isa::Activation::Sigmoid || p.act.kind == isa::Activation::Tanh);
+  return (p.flags & kGemmEpilogue) && p.act.kind != isa::Activation::None && p.act.kind != isa::Activation::Relu &&
+         p.act.kind != isa::Activation::Clip;
 }
 
 // Stores an R x (NV*W) accumulator tile, first n columns, with the K-block flags of |p|.

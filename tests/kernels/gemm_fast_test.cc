@@ -42,7 +42,10 @@ const Activation kActs[] = {{isa::Activation::None},
                             {isa::Activation::Relu},
                             {isa::Activation::Clip, -0.5f, 0.75f},
                             {isa::Activation::Sigmoid},
-                            {isa::Activation::Tanh}};
+                            {isa::Activation::Tanh},
+                            {isa::Activation::LeakyRelu, 0.1f},
+                            {isa::Activation::HardSwish},
+                            {isa::Activation::Gelu}};
 constexpr int kBiasForms = 6;  // none, scalar, row vector, column vector, full, strided
 
 // Runs one case through |fn| (a fast path writing into got) and compares with the reference.

@@ -250,6 +250,54 @@ TEST(Ops, AveragePoolWithAndWithoutPadCounting) {
   }
 }
 
+// Conv followed by an activation: fused into the conv's epilogue, same numbers as unfused.
+TEST(Ops, FusedActivationsMatchUnfused) {
+  const std::pair<const char*, AttrMap> acts[] = {{"Relu", {}},
+                                                  {"LeakyRelu", {{"alpha", 0.2f}}},
+                                                  {"HardSigmoid", {{"alpha", 0.3f}, {"beta", 0.4f}}},
+                                                  {"HardSwish", {}},
+                                                  {"Sigmoid", {}}};
+  Operand x = random_operand({1, 8, 9, 9}, 16), w = random_operand({16, 8, 3, 3}, 17, true);
+  for (const auto& [act, attrs] : acts) {
+    StackProgram p;
+    p.source = "fuse.test";
+    p.inputs = {{"x", DType::F32, x.shape, {}}};
+    p.local_names = {"x"};
+    p.outputs = {{"y", DType::F32, {}, {}}};
+    compiler::Tensor t;
+    t.dtype = DType::F32;
+    t.shape = w.shape;
+    t.data.assign(reinterpret_cast<const uint8_t*>(w.data.data()),
+                  reinterpret_cast<const uint8_t*>(w.data.data() + w.data.size()));
+    p.constants = {t};
+    StackOp get, push, conv, a;
+    get.kind = StackOpKind::LocalGet;
+    push.kind = StackOpKind::PushConst;
+    conv.name = "Conv";
+    conv.num_inputs = 2;
+    conv.attrs = {{"pads", Dims{1, 1, 1, 1}}};
+    a.name = act;
+    a.num_inputs = 1;
+    a.attrs = attrs;
+    p.code = {get, push, conv, a};
+    std::vector<float> out[2];
+    for (bool fuse : {false, true}) {
+      compiler::CompileOptions o;
+      o.fuse = fuse;
+      format::BundleDesc d = compiler::compile_program(p, o);
+      EXPECT_EQ(d.functions[0].code.size(), fuse ? 2u : 3u) << act;  // conv [+ activation] + halt
+      testing::LoadedModel m;
+      ASSERT_EQ(testing::load(format::serialize_bundle(d), &m), "OK");
+      ASSERT_EQ(aivm_session_set_input(m.session, "x", AIVM_DTYPE_F32, x.shape.data(), 4, x.data.data(), x.data.size() * 4),
+                AIVM_OK);
+      ASSERT_EQ(aivm_session_run(m.session), AIVM_OK);
+      out[fuse] = testing::output_f32(m.session, 0);
+    }
+    SCOPED_TRACE(act);
+    expect_near(out[1], out[0]);
+  }
+}
+
 TEST(Ops, MovesKeepBytes) {
   Operand x = random_operand({2, 3, 4}, 14);
   expect_near(run_op("Flatten", {x}, {{"axis", int64_t(2)}}), x.data);
