@@ -4,31 +4,17 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "kernels/config/thread_pool.h"
+#include "tests/kernels/kernel_test_util.h"
 
 namespace aivm::kernels {
 namespace {
 
-// Relative tolerance 1e-5, with the scale floored at 1 so values near zero compare absolutely.
-void expect_close(const std::vector<float>& got, const std::vector<float>& want) {
-  ASSERT_EQ(got.size(), want.size());
-  for (size_t i = 0; i < got.size(); ++i) {
-    float tol = 1e-5f * std::fmax(1.f, std::fabs(want[i]));
-    ASSERT_NEAR(got[i], want[i], tol) << "at " << i;
-  }
-}
-
-std::vector<float> random_vec(int64_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(-1.f, 1.f);
-  std::vector<float> v(static_cast<size_t>(n));
-  for (float& x : v) x = d(rng);
-  return v;
-}
+using test_util::expect_close;
+using test_util::random_vec;
 
 // Builds params with OH/OW derived the ONNX way (floor).
 Conv2dParams params(int64_t n, int64_t c, int64_t h, int64_t w, int64_t k, int64_t group, isa::Window2d win) {

@@ -14,19 +14,16 @@
 #include <vector>
 
 #include "kernels/config/thread_pool.h"
+#include "tests/kernels/kernel_test_util.h"
 
 namespace aivm::kernels {
 namespace {
 
+using test_util::shape;
+
 constexpr DType kDTypes[] = {DType::F32, DType::F16, DType::I8, DType::U8, DType::I32, DType::I64, DType::Bool};
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 constexpr float kInf = std::numeric_limits<float>::infinity();
-
-Shape shape(std::initializer_list<int64_t> dims) {
-  Shape s;
-  for (int64_t d : dims) s.dims[s.rank++] = d;
-  return s;
-}
 
 // A typed buffer of n elements as bytes.
 struct Buf {

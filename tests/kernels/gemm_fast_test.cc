@@ -4,24 +4,18 @@
 
 #include <cmath>
 #include <cstdlib>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "kernels/config/gemm_config.h"
 #include "kernels/config/thread_pool.h"
 #include "kernels/gemm/gemm.h"
+#include "tests/kernels/kernel_test_util.h"
 
 namespace aivm::kernels {
 namespace {
 
-std::vector<float> random_vec(int64_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(-1.f, 1.f);
-  std::vector<float> v(size_t(n > 0 ? n : 1));
-  for (float& x : v) x = d(rng);
-  return v;
-}
+using test_util::random_vec;
 
 // Blocked FMA sums round differently from the reference's sequential ones: the tolerance
 // grows with sqrt(K) (random-walk rounding), relative with the scale floored at 1.
@@ -53,8 +47,11 @@ template <class Fn>
 void check(const Case& c, Fn fn) {
   const bool ta = c.trans & 1, tb = c.trans & 2;
   const int64_t lda = (ta ? c.m : c.k) + 3, ldb = (tb ? c.k : c.n) + 3, ldc = c.n + 3;
-  std::vector<float> A = random_vec((ta ? c.k : c.m) * lda, 1), B = random_vec((tb ? c.n : c.k) * ldb, 2);
-  std::vector<float> bias = random_vec(2 * c.m * c.n, 3);
+  // At least one element each, so no buffer's data() is null on empty shapes.
+  auto nonempty = [](int64_t n) { return n > 0 ? n : 1; };
+  std::vector<float> A = random_vec(nonempty((ta ? c.k : c.m) * lda), 1);
+  std::vector<float> B = random_vec(nonempty((tb ? c.n : c.k) * ldb), 2);
+  std::vector<float> bias = random_vec(nonempty(2 * c.m * c.n), 3);
   GemmEpilogue ep;
   ep.alpha = 0.75f;
   const int64_t strides[kBiasForms][2] = {{0, 0}, {0, 0}, {0, 1}, {1, 0}, {c.n, 1}, {2 * c.n, 2}};

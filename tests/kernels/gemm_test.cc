@@ -4,37 +4,18 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <initializer_list>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "kernels/config/thread_pool.h"
+#include "tests/kernels/kernel_test_util.h"
 
 namespace aivm::kernels {
 namespace {
 
-// Relative tolerance 1e-5, with the scale floored at 1 so values near zero compare absolutely.
-void expect_close(const float* got, const float* want, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) {
-    float tol = 1e-5f * std::fmax(1.f, std::fabs(want[i]));
-    ASSERT_NEAR(got[i], want[i], tol) << "at " << i;
-  }
-}
-
-std::vector<float> random_vec(int64_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(-1.f, 1.f);
-  std::vector<float> v(static_cast<size_t>(n));
-  for (float& x : v) x = d(rng);
-  return v;
-}
-
-Shape shape(std::initializer_list<int64_t> dims) {
-  Shape s;
-  for (int64_t d : dims) s.dims[s.rank++] = d;
-  return s;
-}
+using test_util::expect_close;
+using test_util::random_vec;
+using test_util::shape;
 
 const Activation kActivations[] = {
     {isa::Activation::None}, {isa::Activation::Relu}, {isa::Activation::Clip, -0.5f, 0.75f},

@@ -9,15 +9,12 @@
 
 #include "kernels/config/thread_pool.h"
 #include "kernels/reduce/reduce.h"
+#include "tests/kernels/kernel_test_util.h"
 
 namespace aivm::kernels {
 namespace {
 
-Shape shape(std::initializer_list<int64_t> d) {
-  Shape s;
-  for (int64_t v : d) s.dims[s.rank++] = v;
-  return s;
-}
+using test_util::shape;
 
 int64_t out_count(const Shape& x, uint32_t mask) {
   int64_t n = 1;

@@ -4,31 +4,17 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "kernels/config/thread_pool.h"
+#include "tests/kernels/kernel_test_util.h"
 
 namespace aivm::kernels {
 namespace {
 
-// Relative tolerance 1e-5, with the scale floored at 1 so values near zero compare absolutely.
-void expect_close(const std::vector<float>& got, const std::vector<float>& want) {
-  ASSERT_EQ(got.size(), want.size());
-  for (size_t i = 0; i < got.size(); ++i) {
-    float tol = 1e-5f * std::fmax(1.f, std::fabs(want[i]));
-    ASSERT_NEAR(got[i], want[i], tol) << "at " << i;
-  }
-}
-
-std::vector<float> random_vec(int64_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(-8.f, 8.f);
-  std::vector<float> v(static_cast<size_t>(n));
-  for (float& x : v) x = d(rng);
-  return v;
-}
+using test_util::expect_close;
+using test_util::random_vec;
 
 std::vector<float> run_ref(int64_t outer, int64_t len, int64_t inner, const std::vector<float>& x) {
   std::vector<float> y(x.size());
@@ -59,7 +45,7 @@ TEST_P(SoftmaxFast, MatchesReference) {
                {1, 100, 257}, {600, 100, 1}, {4, 33, 1000}, {1, 16, 17}};
   unsigned seed = 0;
   for (const Case& c : cases) {
-    std::vector<float> x = random_vec(c.outer * c.len * c.inner, ++seed);
+    std::vector<float> x = random_vec(c.outer * c.len * c.inner, ++seed, -8.f, 8.f);
     std::vector<float> want = run_ref(c.outer, c.len, c.inner, x), got(x.size(), -42.f);
     softmax_f32(c.outer, c.len, c.inner, x.data(), got.data(), pool_);
     SCOPED_TRACE(testing::Message() << c.outer << "x" << c.len << "x" << c.inner);

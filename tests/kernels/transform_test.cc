@@ -9,15 +9,12 @@
 #include <vector>
 
 #include "kernels/transform/transform.h"
+#include "tests/kernels/kernel_test_util.h"
 
 namespace aivm::kernels {
 namespace {
 
-Shape shape(std::initializer_list<int64_t> d) {
-  Shape s;
-  for (int64_t v : d) s.dims[s.rank++] = v;
-  return s;
-}
+using test_util::shape;
 
 std::vector<uint8_t> random_bytes(int64_t elems, size_t elem, uint32_t seed) {
   std::mt19937 rng(seed);

@@ -6,57 +6,29 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstring>
 #include <numeric>
 #include <random>
 
 #include "isa/decode.h"
 #include "kernels/reduce/reduce.h"
 #include "kernels/transform/transform.h"
-#include "tests/common/vm_harness.h"
+#include "tests/common/op_harness.h"
 
 namespace aivm {
 namespace {
 
 using compiler::AttrMap;
-using compiler::StackOp;
-using compiler::StackOpKind;
-using compiler::StackProgram;
+using testing::absent;
+using testing::constant;
+using testing::input;
+using testing::ints;
+using testing::Operand;
+using testing::OpRun;
 using Dims = std::vector<int64_t>;
 
 //===----------------------------------------------------------------------===//
-// Harness: operands of any dtype, any number of outputs
+// Harness: operands of any dtype, any number of outputs, opset 18 unless given
 //===----------------------------------------------------------------------===//
-
-struct Arg {
-  enum Kind { Input, Constant, None } kind = Input;
-  DType dtype = DType::F32;
-  Dims shape;
-  std::vector<uint8_t> bytes;
-};
-
-template <typename T>
-constexpr DType dtype_of() {
-  if constexpr (std::is_same_v<T, float>) return DType::F32;
-  if constexpr (std::is_same_v<T, int32_t>) return DType::I32;
-  if constexpr (std::is_same_v<T, int64_t>) return DType::I64;
-  if constexpr (std::is_same_v<T, uint8_t>) return DType::U8;
-  if constexpr (std::is_same_v<T, int8_t>) return DType::I8;
-}
-
-template <typename T>
-Arg make(Arg::Kind kind, Dims shape, const std::vector<T>& values) {
-  Arg a{kind, dtype_of<T>(), std::move(shape), {}};
-  a.bytes.resize(values.size() * sizeof(T));
-  std::memcpy(a.bytes.data(), values.data(), a.bytes.size());
-  return a;
-}
-template <typename T>
-Arg in(Dims shape, const std::vector<T>& values) { return make(Arg::Input, std::move(shape), values); }
-template <typename T>
-Arg cst(Dims shape, const std::vector<T>& values) { return make(Arg::Constant, std::move(shape), values); }
-Arg none() { return Arg{Arg::None, DType::F32, {}, {}}; }
-Arg ints(const std::vector<int64_t>& v) { return cst<int64_t>({int64_t(v.size())}, v); }
 
 std::vector<float> iota_f32(int64_t n, float from = 0.f) {
   std::vector<float> v(static_cast<size_t>(n));
@@ -64,101 +36,27 @@ std::vector<float> iota_f32(int64_t n, float from = 0.f) {
   return v;
 }
 
-struct Output {
-  DType dtype;
-  Dims shape;
-  std::vector<uint8_t> bytes;
-  template <typename T>
-  std::vector<T> as() const {
-    std::vector<T> v(bytes.size() / sizeof(T));
-    std::memcpy(v.data(), bytes.data(), v.size() * sizeof(T));
-    return v;
-  }
-};
-
-struct OpRun {
-  std::vector<Output> outputs;
-  std::vector<isa::Opcode> code;  // the emitted opcodes, halt included
-};
-
-StackProgram program(const std::string& op, const std::vector<Arg>& args, AttrMap attrs, int num_outputs) {
-  StackProgram p;
-  p.source = op + ".test";
-  for (int i = 0; i < num_outputs; ++i) p.outputs.push_back({"y" + std::to_string(i), DType::F32, {}, {}});
-  for (size_t i = 0; i < args.size(); ++i) {
-    const Arg& a = args[i];
-    StackOp push;
-    if (a.kind == Arg::None) {
-      push.kind = StackOpKind::PushNone;
-    } else if (a.kind == Arg::Constant) {
-      compiler::Tensor t{a.dtype, a.shape, a.bytes};
-      push.kind = StackOpKind::PushConst;
-      push.index = int64_t(p.constants.size());
-      p.constants.push_back(t);
-      p.constant_names.push_back("c" + std::to_string(i));
-    } else {
-      push.kind = StackOpKind::LocalGet;
-      push.index = int64_t(p.inputs.size());
-      p.inputs.push_back({"in" + std::to_string(i), a.dtype, a.shape, {}});
-      p.local_names.push_back("in" + std::to_string(i));
-    }
-    p.code.push_back(push);
-  }
-  StackOp call;
-  call.name = op;
-  call.num_inputs = int(args.size());
-  call.num_outputs = num_outputs;
-  if (!attrs.count("__opset")) attrs["__opset"] = int64_t(18);
-  call.attrs = attrs;
-  p.code.push_back(call);
-  return p;
+testing::OpSpec spec(const std::string& op, const std::vector<Operand>& args, const AttrMap& attrs, int num_outputs) {
+  testing::OpSpec s(op, args, attrs);
+  s.num_outputs = num_outputs;
+  s.default_opset = 18;
+  return s;
 }
 
-OpRun run_op(const std::string& op, const std::vector<Arg>& args, const AttrMap& attrs = {}, int num_outputs = 1) {
-  OpRun r;
-  StackProgram p = program(op, args, attrs, num_outputs);
-  format::BundleDesc desc = compiler::compile_program(p, compiler::CompileOptions{});
-  for (uint64_t w : desc.functions[0].code) r.code.push_back(isa::Opcode(AIVM_OPCODE(w)));
-  testing::LoadedModel m;
-  EXPECT_EQ(testing::load(format::serialize_bundle(desc), &m), "OK");
-  if (!m.session) return r;
-  size_t input = 0;
-  for (const Arg& a : args) {
-    if (a.kind != Arg::Input) continue;
-    std::string name = p.inputs[input++].name;
-    EXPECT_EQ(aivm_session_set_input(m.session, name.c_str(), aivm_dtype_t(a.dtype), a.shape.data(), a.shape.size(),
-                                     a.bytes.data(), a.bytes.size()),
-              AIVM_OK);
-  }
-  EXPECT_EQ(aivm_session_run(m.session), AIVM_OK);
-  for (int i = 0; i < num_outputs; ++i) {
-    aivm_tensor_view_t v;
-    aivm_status_t st = aivm_session_get_output(m.session, size_t(i), &v);
-    if (st) {
-      ADD_FAILURE() << testing::take_message(st);
-      continue;
-    }
-    const uint8_t* d = static_cast<const uint8_t*>(v.data);
-    r.outputs.push_back({DType(v.dtype), Dims(v.shape, v.shape + v.rank), std::vector<uint8_t>(d, d + v.size_bytes)});
-  }
-  return r;
+OpRun run_op(const std::string& op, const std::vector<Operand>& args, const AttrMap& attrs = {}, int num_outputs = 1) {
+  return testing::run_op(spec(op, args, attrs, num_outputs));
 }
 
 // The single instruction an op became (the code is that op, then halt).
 isa::Opcode only_op(const OpRun& r) {
   EXPECT_EQ(r.code.size(), 2u);
-  return r.code.empty() ? isa::Opcode::NOP : r.code[0];
+  return r.code.empty() ? isa::Opcode::NOP : r.code[0].op;
 }
 
-bool folded(const OpRun& r) { return r.code.size() == 1 && r.code[0] == isa::Opcode::HALT; }
+bool folded(const OpRun& r) { return r.code.size() == 1 && r.code[0].op == isa::Opcode::HALT; }
 
-std::string compile_error(const std::string& op, const std::vector<Arg>& args, const AttrMap& attrs = {}) {
-  try {
-    compiler::compile_program(program(op, args, attrs, 1), compiler::CompileOptions{});
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
+std::string compile_error(const std::string& op, const std::vector<Operand>& args, const AttrMap& attrs = {}) {
+  return testing::compile_error(spec(op, args, attrs, 1));
 }
 
 //===----------------------------------------------------------------------===//
@@ -166,7 +64,7 @@ std::string compile_error(const std::string& op, const std::vector<Arg>& args, c
 //===----------------------------------------------------------------------===//
 
 TEST(DataOps, ShapeSizeFold) {
-  Arg x = in<float>({2, 3, 5}, iota_f32(30));
+  Operand x = input<float>({2, 3, 5}, iota_f32(30));
   OpRun r = run_op("Shape", {x});
   EXPECT_TRUE(folded(r));
   EXPECT_EQ(r.outputs[0].as<int64_t>(), (Dims{2, 3, 5}));
@@ -185,26 +83,26 @@ TEST(DataOps, ConstantOfShapeAndRangeFold) {
   EXPECT_TRUE(folded(r));
   EXPECT_EQ(r.outputs[0].shape, (Dims{2, 3}));
   EXPECT_EQ(r.outputs[0].as<int32_t>(), std::vector<int32_t>(6, 7));
-  r = run_op("Range", {cst<float>({}, {1.f}), cst<float>({}, {2.f}), cst<float>({}, {0.25f})});
+  r = run_op("Range", {constant<float>({}, {1.f}), constant<float>({}, {2.f}), constant<float>({}, {0.25f})});
   EXPECT_EQ(r.outputs[0].as<float>(), (std::vector<float>{1.f, 1.25f, 1.5f, 1.75f}));
-  r = run_op("Range", {cst<int64_t>({}, {10}), cst<int64_t>({}, {4}), cst<int64_t>({}, {-3})});
+  r = run_op("Range", {constant<int64_t>({}, {10}), constant<int64_t>({}, {4}), constant<int64_t>({}, {-3})});
   EXPECT_EQ(r.outputs[0].as<int64_t>(), (Dims{10, 7}));
 }
 
 TEST(DataOps, SqueezeUnsqueezeAreMovesForAnyDtype) {
-  Arg x = in<int64_t>({1, 3, 1, 2}, {1, 2, 3, 4, 5, 6});
+  Operand x = input<int64_t>({1, 3, 1, 2}, {1, 2, 3, 4, 5, 6});
   OpRun r = run_op("Squeeze", {x, ints({0, -2})});
   EXPECT_EQ(only_op(r), isa::Opcode::MOV);
   EXPECT_EQ(r.outputs[0].shape, (Dims{3, 2}));
   EXPECT_EQ(r.outputs[0].as<int64_t>(), (Dims{1, 2, 3, 4, 5, 6}));
   r = run_op("Squeeze", {x}, {{"__opset", int64_t(11)}});  // no axes: every extent-1 axis
   EXPECT_EQ(r.outputs[0].shape, (Dims{3, 2}));
-  r = run_op("Unsqueeze", {in<uint8_t>({3}, {1, 2, 3}), ints({-1, 0})});
+  r = run_op("Unsqueeze", {input<uint8_t>({3}, {1, 2, 3}), ints({-1, 0})});
   EXPECT_EQ(r.outputs[0].shape, (Dims{1, 3, 1}));
   EXPECT_EQ(r.outputs[0].as<uint8_t>(), (std::vector<uint8_t>{1, 2, 3}));
-  r = run_op("Unsqueeze", {in<float>({2}, {1, 2})}, {{"axes", Dims{1}}, {"__opset", int64_t(11)}});
+  r = run_op("Unsqueeze", {input<float>({2}, {1, 2})}, {{"axes", Dims{1}}, {"__opset", int64_t(11)}});
   EXPECT_EQ(r.outputs[0].shape, (Dims{2, 1}));
-  r = run_op("Reshape", {in<int32_t>({2, 3}, {1, 2, 3, 4, 5, 6}), ints({3, -1})});
+  r = run_op("Reshape", {input<int32_t>({2, 3}, {1, 2, 3, 4, 5, 6}), ints({3, -1})});
   EXPECT_EQ(r.outputs[0].shape, (Dims{3, 2}));
   EXPECT_EQ(r.outputs[0].as<int32_t>(), (std::vector<int32_t>{1, 2, 3, 4, 5, 6}));
 }
@@ -214,13 +112,13 @@ TEST(DataOps, SqueezeUnsqueezeAreMovesForAnyDtype) {
 //===----------------------------------------------------------------------===//
 
 TEST(DataOps, TransposeDefaultAndPerm) {
-  OpRun r = run_op("Transpose", {in<float>({2, 3}, iota_f32(6))});
+  OpRun r = run_op("Transpose", {input<float>({2, 3}, iota_f32(6))});
   EXPECT_EQ(only_op(r), isa::Opcode::TRANSPOSE);
   EXPECT_EQ(r.outputs[0].shape, (Dims{3, 2}));
   EXPECT_EQ(r.outputs[0].as<float>(), (std::vector<float>{0, 3, 1, 4, 2, 5}));
   std::vector<int64_t> x(2 * 3 * 4);
   std::iota(x.begin(), x.end(), 0);
-  r = run_op("Transpose", {in<int64_t>({2, 3, 4}, x)}, {{"perm", Dims{1, 2, 0}}});
+  r = run_op("Transpose", {input<int64_t>({2, 3, 4}, x)}, {{"perm", Dims{1, 2, 0}}});
   kernels::Shape view;
   view.rank = 3;
   view.dims[0] = 2, view.dims[1] = 3, view.dims[2] = 4;
@@ -233,7 +131,7 @@ TEST(DataOps, TransposeDefaultAndPerm) {
 
 TEST(DataOps, DepthToSpaceAndBack) {
   // numpy DCR: reshape [N, b, b, C/b², H, W] -> transpose [0, 3, 4, 1, 5, 2].
-  Arg x = in<float>({1, 8, 2, 3}, iota_f32(48));
+  Operand x = input<float>({1, 8, 2, 3}, iota_f32(48));
   OpRun d2s = run_op("DepthToSpace", {x}, {{"blocksize", int64_t(2)}});
   EXPECT_EQ(only_op(d2s), isa::Opcode::TRANSPOSE);
   ASSERT_EQ(d2s.outputs[0].shape, (Dims{1, 2, 4, 6}));
@@ -253,18 +151,23 @@ TEST(DataOps, DepthToSpaceAndBack) {
         for (int i = 0; i < 2; ++i)
           for (int j = 0; j < 2; ++j)
             ASSERT_EQ(y[size_t((c * 4 + h * 2 + i) * 6 + w * 2 + j)], float(((c * 4 + i * 2 + j) * 2 + h) * 3 + w));
-  OpRun back = run_op("SpaceToDepth", {in<float>({1, 2, 4, 6}, d2s.outputs[0].as<float>())}, {{"blocksize", int64_t(2)}});
+  OpRun back =
+      run_op("SpaceToDepth", {input<float>({1, 2, 4, 6}, d2s.outputs[0].as<float>())}, {{"blocksize", int64_t(2)}});
   EXPECT_EQ(back.outputs[0].shape, (Dims{1, 8, 2, 3}));
   EXPECT_EQ(back.outputs[0].as<float>(), iota_f32(48));
 }
 
 TEST(DataOps, ConcatChecksEveryInput) {
-  OpRun r = run_op("Concat", {in<int32_t>({2, 1}, {1, 2}), cst<int32_t>({2, 2}, {3, 4, 5, 6}), in<int32_t>({2, 0}, {})},
-                 {{"axis", int64_t(-1)}});
+  OpRun r = run_op("Concat",
+                   {input<int32_t>({2, 1}, {1, 2}), constant<int32_t>({2, 2}, {3, 4, 5, 6}),
+                    input<int32_t>({2, 0}, {})},
+                   {{"axis", int64_t(-1)}});
   EXPECT_EQ(only_op(r), isa::Opcode::CONCAT);
   EXPECT_EQ(r.outputs[0].shape, (Dims{2, 3}));
   EXPECT_EQ(r.outputs[0].as<int32_t>(), (std::vector<int32_t>{1, 3, 4, 2, 5, 6}));
-  EXPECT_NE(compile_error("Concat", {in<float>({2, 1}, {1, 2}), in<float>({3, 1}, {1, 2, 3})}, {{"axis", int64_t(1)}}), "");
+  EXPECT_NE(
+      compile_error("Concat", {input<float>({2, 1}, {1, 2}), input<float>({3, 1}, {1, 2, 3})}, {{"axis", int64_t(1)}}),
+      "");
   // All constant: folded.
   r = run_op("Concat", {ints({1, 2}), ints({3})}, {{"axis", int64_t(0)}});
   EXPECT_TRUE(folded(r));
@@ -272,7 +175,7 @@ TEST(DataOps, ConcatChecksEveryInput) {
 }
 
 TEST(DataOps, SplitSizesAndNumOutputs) {
-  Arg x = in<float>({2, 5}, iota_f32(10));
+  Operand x = input<float>({2, 5}, iota_f32(10));
   OpRun r = run_op("Split", {x, ints({2, 3})}, {{"axis", int64_t(1)}}, 2);
   EXPECT_EQ(only_op(r), isa::Opcode::SPLIT);
   EXPECT_EQ(r.outputs[0].shape, (Dims{2, 2}));
@@ -281,12 +184,12 @@ TEST(DataOps, SplitSizesAndNumOutputs) {
   r = run_op("Split", {x}, {{"axis", int64_t(1)}, {"num_outputs", int64_t(3)}}, 3);  // 2, 2, 1
   EXPECT_EQ(r.outputs[2].shape, (Dims{2, 1}));
   EXPECT_EQ(r.outputs[2].as<float>(), (std::vector<float>{4, 9}));
-  r = run_op("Split", {in<float>({4}, iota_f32(4))}, {{"__opset", int64_t(11)}}, 2);  // even split
+  r = run_op("Split", {input<float>({4}, iota_f32(4))}, {{"__opset", int64_t(11)}}, 2);  // even split
   EXPECT_EQ(r.outputs[1].as<float>(), (std::vector<float>{2, 3}));
 }
 
 TEST(DataOps, SliceStepsAndClamping) {
-  Arg x = in<float>({3, 10}, iota_f32(30));
+  Operand x = input<float>({3, 10}, iota_f32(30));
   // x[0:2, 8:1:-3] (numpy) and out-of-range ends clamp.
   OpRun r = run_op("Slice", {x, ints({0, 8}), ints({2, 1}), ints({0, 1}), ints({1, -3})});
   EXPECT_EQ(only_op(r), isa::Opcode::SLICE);
@@ -304,39 +207,40 @@ TEST(DataOps, SliceStepsAndClamping) {
 }
 
 TEST(DataOps, GatherWrapsNegativeAndZeroesOutOfRange) {
-  Arg data = in<float>({3, 2}, {1, 2, 3, 4, 5, 6});
+  Operand data = input<float>({3, 2}, {1, 2, 3, 4, 5, 6});
   for (bool wide : {false, true}) {
-    Arg idx = wide ? in<int64_t>({2, 2}, {0, -1, 7, -4}) : in<int32_t>({2, 2}, {0, -1, 7, -4});
+    Operand idx = wide ? input<int64_t>({2, 2}, {0, -1, 7, -4}) : input<int32_t>({2, 2}, {0, -1, 7, -4});
     OpRun r = run_op("Gather", {data, idx});
     EXPECT_EQ(only_op(r), isa::Opcode::GATHER);
     EXPECT_EQ(r.outputs[0].shape, (Dims{2, 2, 2}));
     // Rows 0 and 2 (= -1); 7 and -4 are out of range for 3 rows: defined as zeros.
     EXPECT_EQ(r.outputs[0].as<float>(), (std::vector<float>{1, 2, 5, 6, 0, 0, 0, 0}));
   }
-  OpRun r = run_op("Gather", {in<uint8_t>({2, 3}, {1, 2, 3, 4, 5, 6}), in<int64_t>({}, {-1})}, {{"axis", int64_t(1)}});
+  OpRun r =
+      run_op("Gather", {input<uint8_t>({2, 3}, {1, 2, 3, 4, 5, 6}), input<int64_t>({}, {-1})}, {{"axis", int64_t(1)}});
   EXPECT_EQ(r.outputs[0].shape, (Dims{2}));
   EXPECT_EQ(r.outputs[0].as<uint8_t>(), (std::vector<uint8_t>{3, 6}));
   // Shape -> Gather on constants folds (the usual shape arithmetic of exported graphs).
-  r = run_op("Gather", {ints({4, 5, 6}), cst<int64_t>({}, {1})});
+  r = run_op("Gather", {ints({4, 5, 6}), constant<int64_t>({}, {1})});
   EXPECT_TRUE(folded(r));
   EXPECT_EQ(r.outputs[0].as<int64_t>(), (Dims{5}));
 }
 
 TEST(DataOps, GatherElementsIsSafe) {
-  Arg data = in<float>({2, 2}, {1, 2, 3, 4});
-  OpRun r = run_op("GatherElements", {data, in<int64_t>({2, 2}, {0, 0, 1, 0})}, {{"axis", int64_t(1)}});
+  Operand data = input<float>({2, 2}, {1, 2, 3, 4});
+  OpRun r = run_op("GatherElements", {data, input<int64_t>({2, 2}, {0, 0, 1, 0})}, {{"axis", int64_t(1)}});
   EXPECT_EQ(only_op(r), isa::Opcode::GATHER_ELEMENTS);
   EXPECT_EQ(r.outputs[0].as<float>(), (std::vector<float>{1, 1, 4, 3}));
-  r = run_op("GatherElements", {data, in<int32_t>({1, 2}, {-1, 99})}, {{"axis", int64_t(0)}});
+  r = run_op("GatherElements", {data, input<int32_t>({1, 2}, {-1, 99})}, {{"axis", int64_t(0)}});
   EXPECT_EQ(r.outputs[0].as<float>(), (std::vector<float>{3, 0}));
 }
 
 TEST(DataOps, ExpandAndTile) {
-  OpRun r = run_op("Expand", {in<int64_t>({3, 1}, {1, 2, 3}), ints({2, 1, 2})});
+  OpRun r = run_op("Expand", {input<int64_t>({3, 1}, {1, 2, 3}), ints({2, 1, 2})});
   EXPECT_EQ(only_op(r), isa::Opcode::EXPAND);
   EXPECT_EQ(r.outputs[0].shape, (Dims{2, 3, 2}));
   EXPECT_EQ(r.outputs[0].as<int64_t>(), (Dims{1, 1, 2, 2, 3, 3, 1, 1, 2, 2, 3, 3}));
-  r = run_op("Tile", {in<float>({2, 2}, {1, 2, 3, 4}), ints({2, 3})});
+  r = run_op("Tile", {input<float>({2, 2}, {1, 2, 3, 4}), ints({2, 3})});
   EXPECT_EQ(only_op(r), isa::Opcode::TILE);
   EXPECT_EQ(r.outputs[0].shape, (Dims{4, 6}));
   EXPECT_EQ(r.outputs[0].as<float>(), (std::vector<float>{1, 2, 1, 2, 1, 2, 3, 4, 3, 4, 3, 4,
@@ -344,27 +248,27 @@ TEST(DataOps, ExpandAndTile) {
 }
 
 TEST(DataOps, PadModes) {
-  Arg x = in<float>({2, 3}, {1, 2, 3, 4, 5, 6});
-  OpRun r = run_op("Pad", {x, ints({0, 2, 1, -1}), cst<float>({}, {9.f})});
+  Operand x = input<float>({2, 3}, {1, 2, 3, 4, 5, 6});
+  OpRun r = run_op("Pad", {x, ints({0, 2, 1, -1}), constant<float>({}, {9.f})});
   EXPECT_EQ(only_op(r), isa::Opcode::PAD);
   EXPECT_EQ(r.outputs[0].shape, (Dims{3, 4}));
   EXPECT_EQ(r.outputs[0].as<float>(), (std::vector<float>{9, 9, 1, 2, 9, 9, 4, 5, 9, 9, 9, 9}));
   r = run_op("Pad", {x, ints({0, 2, 0, 1})}, {{"mode", std::string("reflect")}});
   EXPECT_EQ(r.outputs[0].as<float>(), (std::vector<float>{3, 2, 1, 2, 3, 2, 6, 5, 4, 5, 6, 5}));
-  r = run_op("Pad", {x, ints({1, 1}), none(), ints({-1})}, {{"mode", std::string("edge")}});  // axes input
+  r = run_op("Pad", {x, ints({1, 1}), absent(), ints({-1})}, {{"mode", std::string("edge")}});  // axes input
   EXPECT_EQ(r.outputs[0].as<float>(), (std::vector<float>{1, 1, 2, 3, 3, 4, 4, 5, 6, 6}));
-  r = run_op("Pad", {in<int64_t>({2}, {5, 6})}, {{"pads", Dims{1, 0}}, {"value", 3.f}, {"__opset", int64_t(2)}});
+  r = run_op("Pad", {input<int64_t>({2}, {5, 6})}, {{"pads", Dims{1, 0}}, {"value", 3.f}, {"__opset", int64_t(2)}});
   EXPECT_EQ(r.outputs[0].as<int64_t>(), (Dims{3, 5, 6}));
 }
 
 TEST(DataOps, Trilu) {
-  Arg x = in<float>({3, 3}, iota_f32(9, 1.f));
+  Operand x = input<float>({3, 3}, iota_f32(9, 1.f));
   OpRun r = run_op("Trilu", {x});
   EXPECT_EQ(only_op(r), isa::Opcode::TRILU);
   EXPECT_EQ(r.outputs[0].as<float>(), (std::vector<float>{1, 2, 3, 0, 5, 6, 0, 0, 9}));
-  r = run_op("Trilu", {x, cst<int64_t>({}, {-1})}, {{"upper", int64_t(0)}});
+  r = run_op("Trilu", {x, constant<int64_t>({}, {-1})}, {{"upper", int64_t(0)}});
   EXPECT_EQ(r.outputs[0].as<float>(), (std::vector<float>{0, 0, 0, 4, 0, 0, 7, 8, 0}));
-  r = run_op("Trilu", {x, cst<int64_t>({}, {INT64_MIN})});  // a huge k keeps everything
+  r = run_op("Trilu", {x, constant<int64_t>({}, {INT64_MIN})});  // a huge k keeps everything
   EXPECT_EQ(r.outputs[0].as<float>(), iota_f32(9, 1.f));
 }
 
@@ -374,7 +278,7 @@ TEST(DataOps, TriluKAtRunTime) {
   xs.rank = 2, xs.dims[0] = 3, xs.dims[1] = 4;
   for (int64_t k : {int64_t(-1), int64_t(2), INT64_MAX, INT64_MIN})
     for (int64_t upper : {0, 1}) {
-      OpRun r = run_op("Trilu", {in<float>({3, 4}, x), in<int64_t>({}, {k})}, {{"upper", upper}});
+      OpRun r = run_op("Trilu", {input<float>({3, 4}, x), input<int64_t>({}, {k})}, {{"upper", upper}});
       EXPECT_EQ(only_op(r), isa::Opcode::TRILU);
       std::vector<float> want(12);
       kernels::trilu_reference(xs, upper != 0, k, 4, x.data(), want.data());
@@ -383,7 +287,7 @@ TEST(DataOps, TriluKAtRunTime) {
 }
 
 TEST(DataOps, SpaceToDepthCrd) {
-  OpRun r = run_op("SpaceToDepth", {in<float>({1, 1, 2, 4}, iota_f32(8))},
+  OpRun r = run_op("SpaceToDepth", {input<float>({1, 1, 2, 4}, iota_f32(8))},
                    {{"blocksize", int64_t(2)}, {"mode", std::string("CRD")}});
   EXPECT_EQ(r.outputs[0].shape, (Dims{1, 4, 1, 2}));
   // channel i * 2 + j holds x[0, 0, i, w * 2 + j]
@@ -396,15 +300,13 @@ TEST(DataOps, SpaceToDepthCrd) {
 
 // Compiles |op|, lets |mutate| corrupt the bundle, and returns the load message.
 template <typename Mutate>
-std::string load_corrupted(const std::string& op, const std::vector<Arg>& args, const AttrMap& attrs, Mutate mutate) {
-  format::BundleDesc desc = compiler::compile_program(program(op, args, attrs, 1), compiler::CompileOptions{});
-  mutate(desc.functions[0]);
-  testing::LoadedModel m;
-  return testing::load(format::serialize_bundle(desc), &m);
+std::string load_corrupted(const std::string& op, const std::vector<Operand>& args, const AttrMap& attrs,
+                           Mutate mutate) {
+  return testing::load_edited(testing::compile_op(spec(op, args, attrs, 1)), mutate);
 }
 
 TEST(DataOps, VerifierRejectsBadRecords) {
-  Arg x = in<float>({3, 10}, iota_f32(30));
+  Operand x = input<float>({3, 10}, iota_f32(30));
   // Slice start past the end.
   std::string msg = load_corrupted("Slice", {x, ints({2}), ints({5}), ints({1})}, {},
                                    [](format::FunctionDesc& f) { f.attrs[f.attr_offsets[0] + 2] = 9; });
@@ -416,7 +318,7 @@ TEST(DataOps, VerifierRejectsBadRecords) {
   msg = load_corrupted("Transpose", {x}, {}, [](format::FunctionDesc& f) { f.attrs[f.attr_offsets[0] + 1] = 4; });
   EXPECT_NE(msg.find("elements"), std::string::npos) << msg;
   // Concat naming a register that does not exist, and one of the wrong extent.
-  std::vector<Arg> parts = {in<float>({2, 1}, {1, 2}), in<float>({2, 2}, {3, 4, 5, 6})};
+  std::vector<Operand> parts = {input<float>({2, 1}, {1, 2}), input<float>({2, 2}, {3, 4, 5, 6})};
   msg = load_corrupted("Concat", parts, {{"axis", int64_t(1)}},
                        [](format::FunctionDesc& f) { f.attrs[f.attr_offsets[0] + 2] = 999; });
   EXPECT_NE(msg.find("out of range"), std::string::npos) << msg;
@@ -424,12 +326,12 @@ TEST(DataOps, VerifierRejectsBadRecords) {
                        [](format::FunctionDesc& f) { f.attrs[f.attr_offsets[0] + 2] = f.attrs[f.attr_offsets[0] + 1]; });
   EXPECT_NE(msg.find("do not sum"), std::string::npos) << msg;
   // Gather with an axis beyond the rank (the immediate), and float indices.
-  msg = load_corrupted("Gather", {x, in<int64_t>({1}, {0})}, {}, [](format::FunctionDesc& f) {
+  msg = load_corrupted("Gather", {x, input<int64_t>({1}, {0})}, {}, [](format::FunctionDesc& f) {
     f.code[0] = isa::encode_abcd(isa::Opcode::GATHER, AIVM_FIELD_A(f.code[0]), AIVM_FIELD_B(f.code[0]),
                                  AIVM_FIELD_C(f.code[0]), 2);
   });
   EXPECT_NE(msg.find("axis #2 out of range"), std::string::npos) << msg;
-  msg = load_corrupted("Gather", {x, cst<int64_t>({1}, {0})}, {}, [](format::FunctionDesc& f) {
+  msg = load_corrupted("Gather", {x, constant<int64_t>({1}, {0})}, {}, [](format::FunctionDesc& f) {
     f.registers[AIVM_FIELD_C(f.code[0])].dtype = DType::F32;
     f.registers[AIVM_FIELD_C(f.code[0])].shape = {2};
   });
@@ -463,7 +365,7 @@ TEST(DataOps, ReductionsMatchReference) {
       for (int opset : {13, 18}) {
         SCOPED_TRACE(std::string(name) + (keep ? " keepdims" : "") + " opset " + std::to_string(opset));
         AttrMap attrs{{"keepdims", int64_t(keep)}, {"__opset", int64_t(opset)}};
-        std::vector<Arg> args = {in<float>({3, 7, 5}, x)};
+        std::vector<Operand> args = {input<float>({3, 7, 5}, x)};
         bool axes_input = opset >= (std::string(name) == "ReduceSum" ? 13 : 18);
         if (axes_input) args.push_back(ints({0, -1}));
         else attrs["axes"] = Dims{0, -1};
@@ -480,7 +382,7 @@ TEST(DataOps, ReductionsMatchReference) {
 }
 
 TEST(DataOps, ReduceEmptyAxesAndI64) {
-  Arg x = in<int64_t>({2, 3}, {1, 2, 3, 4, 5, 6});
+  Operand x = input<int64_t>({2, 3}, {1, 2, 3, 4, 5, 6});
   OpRun r = run_op("ReduceSum", {x});  // no axes: all of them
   EXPECT_EQ(only_op(r), isa::Opcode::REDUCE_SUM);
   EXPECT_EQ(r.outputs[0].shape, (Dims{1, 1}));
@@ -494,7 +396,7 @@ TEST(DataOps, ReduceEmptyAxesAndI64) {
 }
 
 TEST(DataOps, ArgMaxArgMin) {
-  Arg x = in<float>({2, 3}, {1, 5, 5, 7, 0, 7});
+  Operand x = input<float>({2, 3}, {1, 5, 5, 7, 0, 7});
   OpRun r = run_op("ArgMax", {x}, {{"axis", int64_t(1)}});
   EXPECT_EQ(only_op(r), isa::Opcode::ARGMAX);
   EXPECT_EQ(r.outputs[0].dtype, DType::I64);
@@ -508,7 +410,7 @@ TEST(DataOps, ArgMaxArgMin) {
 }
 
 TEST(DataOps, GlobalPools) {
-  Arg x = in<float>({1, 2, 2, 2}, {1, 2, 3, 4, 5, 6, 7, 9});
+  Operand x = input<float>({1, 2, 2, 2}, {1, 2, 3, 4, 5, 6, 7, 9});
   OpRun r = run_op("GlobalAveragePool", {x});
   EXPECT_EQ(only_op(r), isa::Opcode::REDUCE_MEAN);
   EXPECT_EQ(r.outputs[0].shape, (Dims{1, 2, 1, 1}));

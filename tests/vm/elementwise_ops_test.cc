@@ -13,41 +13,30 @@
 #include "isa/decode.h"
 #include "isa/shape_rules.h"
 #include "kernels/elementwise/elementwise.h"
-#include "tests/common/vm_harness.h"
+#include "tests/common/op_harness.h"
 
 namespace aivm {
 namespace {
 
 using compiler::AttrMap;
-using compiler::StackOp;
-using compiler::StackOpKind;
-using compiler::StackProgram;
 using Dims = std::vector<int64_t>;
 using kernels::BinaryOp;
 using kernels::CompareOp;
 using kernels::UnaryOp;
+using testing::absent;
+using testing::constant;
+using testing::input;
+using testing::kshape;
+using testing::load_edited;
+using testing::Operand;
 
 //===----------------------------------------------------------------------===//
 // Typed operands and the one-op harness
 //===----------------------------------------------------------------------===//
 
-struct Operand {
-  DType dtype = DType::F32;
-  Dims shape;
-  std::vector<uint8_t> bytes;  // empty: an absent optional input
-  bool constant = false;
-
-  int64_t size() const {
-    int64_t n = 1;
-    for (int64_t d : shape) n *= d;
-    return n;
-  }
-  const void* data() const { return bytes.data(); }
-};
-
 // Random elements: f32 in [lo, hi], integers in [-9, 9] (u8 in [0, 11]), bools 0/1.
 Operand random_operand(DType t, Dims shape, uint32_t seed, float lo = -2.f, float hi = 2.f) {
-  Operand o{t, shape, {}, false};
+  Operand o = testing::operand(Operand::Input, t, shape, {});
   o.bytes.resize(size_t(o.size()) * dtype_size(t));
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> f(lo, hi);
@@ -67,20 +56,6 @@ Operand random_operand(DType t, Dims shape, uint32_t seed, float lo = -2.f, floa
   return o;
 }
 
-template <typename T>
-Operand scalar_operand(DType t, T v, bool constant = false) {
-  Operand o{t, {}, std::vector<uint8_t>(sizeof(T)), constant};
-  std::memcpy(o.bytes.data(), &v, sizeof(T));
-  return o;
-}
-
-kernels::Shape kshape(const Dims& d) {
-  kernels::Shape s;
-  s.rank = int(d.size());
-  for (size_t i = 0; i < d.size(); ++i) s.dims[i] = d[i];
-  return s;
-}
-
 Dims broadcast(const std::vector<Dims>& shapes) {
   Dims out = shapes[0];
   for (size_t i = 1; i < shapes.size(); ++i) {
@@ -91,72 +66,17 @@ Dims broadcast(const std::vector<Dims>& shapes) {
   return out;
 }
 
-StackProgram one_op(const std::string& op, const std::vector<Operand>& operands, const AttrMap& attrs) {
-  StackProgram p;
-  p.source = op + ".test";
-  p.outputs = {{"y", DType::F32, {}, {}}};
-  for (size_t i = 0; i < operands.size(); ++i) {
-    const Operand& o = operands[i];
-    StackOp push;
-    if (o.bytes.empty()) {
-      push.kind = StackOpKind::PushNone;
-    } else if (o.constant) {
-      compiler::Tensor t;
-      t.dtype = o.dtype;
-      t.shape = o.shape;
-      t.data = o.bytes;
-      push.kind = StackOpKind::PushConst;
-      push.index = int64_t(p.constants.size());
-      p.constants.push_back(t);
-      p.constant_names.push_back("c" + std::to_string(i));
-    } else {
-      push.kind = StackOpKind::LocalGet;
-      push.index = int64_t(p.inputs.size());
-      p.inputs.push_back({"in" + std::to_string(i), o.dtype, o.shape, {}});
-      p.local_names.push_back("in" + std::to_string(i));
-    }
-    p.code.push_back(push);
-  }
-  StackOp call;
-  call.name = op;
-  call.num_inputs = int(operands.size());
-  call.attrs = attrs;
-  p.code.push_back(call);
-  return p;
-}
-
-struct Result {
-  DType dtype = DType::Undefined;
-  std::vector<uint8_t> bytes;
-};
-
 // Compiles, loads, runs |op| over |operands| and returns output 0.
-Result run_op(const std::string& op, const std::vector<Operand>& operands, const AttrMap& attrs = {}, int threads = 1) {
-  StackProgram p = one_op(op, operands, attrs);
-  testing::LoadedModel m;
-  EXPECT_EQ(testing::load(testing::compile_to_bytes(p), &m, threads), "OK");
-  if (!m.session) return {};
-  size_t input = 0;
-  for (const Operand& o : operands) {
-    if (o.constant || o.bytes.empty()) continue;
-    std::string name = p.inputs[input++].name;
-    EXPECT_EQ(aivm_session_set_input(m.session, name.c_str(), aivm_dtype_t(o.dtype), o.shape.data(), o.shape.size(),
-                                     o.bytes.data(), o.bytes.size()),
-              AIVM_OK);
-  }
-  EXPECT_EQ(aivm_session_run(m.session), AIVM_OK);
-  aivm_tensor_view_t v;
-  aivm_status_t st = aivm_session_get_output(m.session, 0, &v);
-  if (st) {
-    ADD_FAILURE() << testing::take_message(st);
-    return {};
-  }
-  const uint8_t* b = static_cast<const uint8_t*>(v.data);
-  return {DType(v.dtype), std::vector<uint8_t>(b, b + v.size_bytes)};
+testing::TensorBytes run_op(const std::string& op, const std::vector<Operand>& operands, const AttrMap& attrs = {},
+                            int threads = 1) {
+  testing::OpSpec spec(op, operands, attrs);
+  spec.threads = threads;
+  testing::OpRun r = testing::run_op(spec);
+  return r.outputs.empty() ? testing::TensorBytes{} : r.outputs[0];
 }
 
 // Bit-exact (the VM runs the same scalar semantics as the reference), NaNs equal.
-void expect_result(const Result& got, DType dtype, const std::vector<uint8_t>& want) {
+void expect_result(const testing::TensorBytes& got, DType dtype, const std::vector<uint8_t>& want) {
   ASSERT_EQ(got.dtype, dtype);
   ASSERT_EQ(got.bytes.size(), want.size());
   if (dtype == DType::F32) {
@@ -179,22 +99,13 @@ std::vector<uint8_t> zeros(DType t, const Dims& shape) {
   return std::vector<uint8_t>(size_t(n) * dtype_size(t));
 }
 
-// The opcodes aivmc emits for one op (HALT dropped).
+// The instructions aivmc emits for one op (HALT dropped).
 std::vector<isa::Instr> compiled(const std::string& op, const std::vector<Operand>& operands, const AttrMap& attrs = {}) {
-  format::BundleDesc d = compiler::compile_program(one_op(op, operands, attrs), {});
-  std::vector<isa::Instr> out;
-  for (uint64_t w : d.functions[0].code)
-    if (isa::decode(w).op != isa::Opcode::HALT) out.push_back(isa::decode(w));
-  return out;
+  return testing::without_halt(testing::decode_code(testing::compile_op({op, operands, attrs})));
 }
 
 std::string compile_error(const std::string& op, const std::vector<Operand>& operands, const AttrMap& attrs = {}) {
-  try {
-    compiler::compile_program(one_op(op, operands, attrs), {});
-  } catch (const compiler::CompileError& e) {
-    return e.what();
-  }
-  return "";
+  return testing::compile_error<compiler::CompileError>({op, operands, attrs});
 }
 
 constexpr DType kIntegers[] = {DType::I8, DType::U8, DType::I32, DType::I64};
@@ -271,15 +182,15 @@ TEST(ElementwiseOps, ClipBoundsFromInputsConstantsOrAttributes) {
   };
   float lo = -0.5f, hi = 0.7f, inf = std::numeric_limits<float>::infinity(), ninf = -inf;
   // Runtime bounds, constant bounds, min > max.
-  expect_result(run_op("Clip", {x, scalar_operand(DType::F32, lo), scalar_operand(DType::F32, hi)}), DType::F32,
+  expect_result(run_op("Clip", {x, input<float>({}, {lo}), input<float>({}, {hi})}), DType::F32,
                 want_clip(x, &lo, &hi));
-  expect_result(run_op("Clip", {x, scalar_operand(DType::F32, lo, true), scalar_operand(DType::F32, hi, true)}),
+  expect_result(run_op("Clip", {x, constant<float>({}, {lo}), constant<float>({}, {hi})}),
                 DType::F32, want_clip(x, &lo, &hi));
-  expect_result(run_op("Clip", {x, scalar_operand(DType::F32, hi), scalar_operand(DType::F32, lo)}), DType::F32,
+  expect_result(run_op("Clip", {x, input<float>({}, {hi}), input<float>({}, {lo})}), DType::F32,
                 want_clip(x, &hi, &lo));
   // A missing bound (absent input, or none at all).
-  expect_result(run_op("Clip", {x, Operand{}, scalar_operand(DType::F32, hi)}), DType::F32, want_clip(x, &ninf, &hi));
-  expect_result(run_op("Clip", {x, scalar_operand(DType::F32, lo)}), DType::F32, want_clip(x, &lo, &inf));
+  expect_result(run_op("Clip", {x, absent(), input<float>({}, {hi})}), DType::F32, want_clip(x, &ninf, &hi));
+  expect_result(run_op("Clip", {x, input<float>({}, {lo})}), DType::F32, want_clip(x, &lo, &inf));
   // Opset 6: attributes.
   expect_result(run_op("Clip", {x}, {{"min", lo}, {"max", hi}, {"__opset", int64_t(6)}}), DType::F32,
                 want_clip(x, &lo, &hi));
@@ -290,7 +201,7 @@ TEST(ElementwiseOps, ClipBoundsFromInputsConstantsOrAttributes) {
   }
   int8_t i8lo = -3, i8max = 127;
   Operand x8 = random_operand(DType::I8, {10}, 7);
-  expect_result(run_op("Clip", {x8, scalar_operand(DType::I8, i8lo)}), DType::I8, want_clip(x8, &i8lo, &i8max));
+  expect_result(run_op("Clip", {x8, input<int8_t>({}, {i8lo})}), DType::I8, want_clip(x8, &i8lo, &i8max));
 }
 
 TEST(ElementwiseOps, CastAndCastLike) {
@@ -336,7 +247,7 @@ TEST(ElementwiseOps, BinaryEveryOpDtypeAndBroadcast) {
       if (!kernels::binary_supports(op.kind, t) || logical != (t == DType::Bool)) continue;
       for (const auto& [sa, sb] : kShapes) {
         Operand a = random_operand(t, sa, 10), b = random_operand(t, sb, 11, 0.5f, 2.f);
-        b.constant = sb.size() == 1;  // a constant operand on some patterns
+        b.kind = sb.size() == 1 ? Operand::Constant : Operand::Input;  // a constant operand on some patterns
         Dims ys = broadcast({sa, sb});
         std::vector<uint8_t> want = zeros(t, ys);
         kernels::binary_reference(op.kind, t, kshape(ys), kshape(sa), a.data(), kshape(sb), b.data(), want.data());
@@ -455,7 +366,7 @@ TEST(ElementwiseOps, KindsTravelInTheImmediate) {
 
 TEST(ElementwiseOps, AllConstantInputsFoldAtCompileTime) {
   Operand a = random_operand(DType::F32, {3}, 32), b = random_operand(DType::F32, {3}, 33);
-  a.constant = b.constant = true;
+  a.kind = b.kind = Operand::Constant;
   EXPECT_TRUE(compiled("Add", {a, b}).empty());
   EXPECT_TRUE(compiled("Cast", {a}, {{"to", int64_t(7)}}).empty());
   std::vector<uint8_t> want = zeros(DType::F32, {3});
@@ -483,21 +394,13 @@ TEST(ElementwiseOps, CompileErrorsNameWhatIsMissing) {
             std::string::npos);
 }
 
-// Loads |d| after |edit| and returns the load message ("OK" if it loads).
-template <typename Edit>
-std::string load_edited(format::BundleDesc d, Edit edit) {
-  edit(d.functions[0]);
-  testing::LoadedModel m;
-  return testing::load(format::serialize_bundle(d), &m);
-}
-
 TEST(ElementwiseOps, VerifierRejectsWithClearMessages) {
   // y is a constant, so its register (r2: input r0, output r1, then y) is not in the signature.
   Operand x = random_operand(DType::F32, {4}, 40), y = random_operand(DType::F32, {4}, 41);
-  y.constant = true;
-  format::BundleDesc unary = compiler::compile_program(one_op("Exp", {x}, {}), {});
-  format::BundleDesc binary = compiler::compile_program(one_op("Add", {x, y}, {}), {});
-  format::BundleDesc nary = compiler::compile_program(one_op("Sum", {x, y, x}, {}), {});
+  y.kind = Operand::Constant;
+  format::BundleDesc unary = testing::compile_op({"Exp", {x}});
+  format::BundleDesc binary = testing::compile_op({"Add", {x, y}});
+  format::BundleDesc nary = testing::compile_op({"Sum", {x, y, x}});
   auto set_d = [](uint32_t d) {
     return [d](format::FunctionDesc& f) {
       isa::Instr in = isa::decode(f.code[0]);

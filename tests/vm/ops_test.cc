@@ -12,7 +12,7 @@
 #include "kernels/pool/pool.h"
 #include "isa/shape_rules.h"
 #include "kernels/softmax/softmax.h"
-#include "tests/common/vm_harness.h"
+#include "tests/common/op_harness.h"
 
 namespace aivm {
 namespace {
@@ -21,80 +21,28 @@ using compiler::AttrMap;
 using compiler::StackOp;
 using compiler::StackOpKind;
 using compiler::StackProgram;
+using testing::kshape;
+using testing::Operand;
 using Dims = std::vector<int64_t>;
 
-struct Operand {
-  Dims shape;
-  std::vector<float> data;
-  bool constant = false;
-};
-
+// f32 elements uniform in [-1, 1].
 Operand random_operand(Dims shape, uint32_t seed, bool constant = false) {
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> dist(-1.f, 1.f);
   int64_t n = 1;
   for (int64_t d : shape) n *= d;
-  Operand o{shape, std::vector<float>(size_t(n)), constant};
-  for (float& v : o.data) v = dist(rng);
-  return o;
+  std::vector<float> data(static_cast<size_t>(n));
+  for (float& v : data) v = dist(rng);
+  return testing::operand<float>(constant ? Operand::Constant : Operand::Input, shape, data);
 }
 
-kernels::Shape kshape(const Dims& d) {
-  kernels::Shape s;
-  s.rank = int(d.size());
-  for (size_t i = 0; i < d.size(); ++i) s.dims[i] = d[i];
-  return s;
-}
-
-// Runs one op over |operands| (inputs or constants, in order; nullptr-shaped = absent) and
-// returns output 0.
+// Runs one op over |operands| (inputs or constants, in order) and returns output 0 as f32.
 std::vector<float> run_op(const std::string& op, const std::vector<Operand>& operands, const AttrMap& attrs,
                           int threads = 1) {
-  StackProgram p;
-  p.source = op + ".test";
-  p.outputs = {{"y", DType::F32, {}, {}}};
-  for (size_t i = 0; i < operands.size(); ++i) {
-    const Operand& o = operands[i];
-    StackOp push;
-    if (o.shape.empty() && o.data.empty()) {
-      push.kind = StackOpKind::PushNone;
-    } else if (o.constant) {
-      compiler::Tensor t;
-      t.dtype = DType::F32;
-      t.shape = o.shape;
-      t.data.assign(reinterpret_cast<const uint8_t*>(o.data.data()),
-                    reinterpret_cast<const uint8_t*>(o.data.data() + o.data.size()));
-      push.kind = StackOpKind::PushConst;
-      push.index = int64_t(p.constants.size());
-      p.constants.push_back(t);
-      p.constant_names.push_back("c" + std::to_string(i));
-    } else {
-      push.kind = StackOpKind::LocalGet;
-      push.index = int64_t(p.inputs.size());
-      p.inputs.push_back({"in" + std::to_string(i), DType::F32, o.shape, {}});
-      p.local_names.push_back("in" + std::to_string(i));
-    }
-    p.code.push_back(push);
-  }
-  StackOp call;
-  call.name = op;
-  call.num_inputs = int(operands.size());
-  call.attrs = attrs;
-  p.code.push_back(call);
-
-  testing::LoadedModel m;
-  EXPECT_EQ(testing::load(testing::compile_to_bytes(p), &m, threads), "OK");
-  if (!m.session) return {};
-  size_t input = 0;
-  for (const Operand& o : operands) {
-    if (o.constant || o.data.empty()) continue;
-    std::string name = p.inputs[input++].name;
-    EXPECT_EQ(aivm_session_set_input(m.session, name.c_str(), AIVM_DTYPE_F32, o.shape.data(), o.shape.size(),
-                                     o.data.data(), o.data.size() * 4),
-              AIVM_OK);
-  }
-  EXPECT_EQ(aivm_session_run(m.session), AIVM_OK);
-  return testing::output_f32(m.session, 0);
+  testing::OpSpec spec(op, operands, attrs);
+  spec.threads = threads;
+  testing::OpRun r = testing::run_op(spec);
+  return r.outputs.empty() ? std::vector<float>{} : r.outputs[0].as<float>();
 }
 
 void expect_near(const std::vector<float>& got, const std::vector<float>& want) {
@@ -111,8 +59,8 @@ TEST(Ops, UnaryMatchReference) {
                                                           {"Neg", kernels::UnaryOp::Neg}};
   for (auto [name, op] : ops) {
     Operand x = random_operand({3, 7, 5}, 1);
-    std::vector<float> want(x.data.size());
-    kernels::unary_f32_reference(op, int64_t(want.size()), x.data.data(), want.data());
+    std::vector<float> want(size_t(x.size()));
+    kernels::unary_f32_reference(op, int64_t(want.size()), x.f32(), want.data());
     SCOPED_TRACE(name);
     expect_near(run_op(name, {x}, {}), want);
   }
@@ -128,13 +76,13 @@ TEST(Ops, BinaryBroadcastMatchReference) {
     for (const auto& [sa, sb] : shapes) {
       Operand a = random_operand(sa, 2), b = random_operand(sb, 3, /*constant=*/true);
       if (op == kernels::BinaryOp::Div)
-        for (float& v : b.data) v = v < 0 ? v - 0.5f : v + 0.5f;  // keep away from zero
+        for (float& v : b.span<float>()) v = v < 0 ? v - 0.5f : v + 0.5f;  // keep away from zero
       Dims ys;
       ASSERT_TRUE(isa::broadcast_shapes(sa, sb, &ys));
       int64_t n = 1;
       for (int64_t d : ys) n *= d;
       std::vector<float> want(static_cast<size_t>(n));
-      kernels::binary_f32_reference(op, kshape(ys), kshape(sa), a.data.data(), kshape(sb), b.data.data(), want.data());
+      kernels::binary_f32_reference(op, kshape(ys), kshape(sa), a.f32(), kshape(sb), b.f32(), want.data());
       SCOPED_TRACE(std::string(name) + " " + std::to_string(sa.size()) + "x" + std::to_string(sb.size()));
       expect_near(run_op(name, {a, b}, {}), want);
     }
@@ -147,8 +95,8 @@ TEST(Ops, SoftmaxOverEachAxis) {
     int64_t a = axis < 0 ? axis + 3 : axis, outer = 1, inner = 1;
     for (int64_t i = 0; i < a; ++i) outer *= x.shape[size_t(i)];
     for (int64_t i = a + 1; i < 3; ++i) inner *= x.shape[size_t(i)];
-    std::vector<float> want(x.data.size());
-    kernels::softmax_f32_reference(outer, x.shape[size_t(a)], inner, x.data.data(), want.data());
+    std::vector<float> want(size_t(x.size()));
+    kernels::softmax_f32_reference(outer, x.shape[size_t(a)], inner, x.f32(), want.data());
     SCOPED_TRACE(axis);
     expect_near(run_op("Softmax", {x}, {{"axis", axis}, {"__opset", int64_t(13)}}), want);
   }
@@ -159,7 +107,7 @@ TEST(Ops, MatMulBatchedBroadcast) {
   Dims ys;
   ASSERT_TRUE(isa::matmul_shape(a.shape, b.shape, &ys));
   std::vector<float> want(size_t(2 * 3 * 7 * 9));
-  kernels::matmul_f32_reference(kshape(a.shape), a.data.data(), kshape(b.shape), b.data.data(), kshape(ys), want.data());
+  kernels::matmul_f32_reference(kshape(a.shape), a.f32(), kshape(b.shape), b.f32(), kshape(ys), want.data());
   expect_near(run_op("MatMul", {a, b}, {}), want);
 }
 
@@ -177,12 +125,12 @@ TEST(Ops, GemmTransposesBiasAndScales) {
         std::vector<Operand> ops = {a, b};
         if (!bias_shape.empty()) {
           ops.push_back(c);
-          ep.bias = c.data.data();
+          ep.bias = c.f32();
           ep.bias_row_stride = bias_shape.size() == 2 && bias_shape[0] > 1 ? bias_shape.back() : 0;
           ep.bias_col_stride = bias_shape.back() > 1 ? 1 : 0;
         }
         std::vector<float> want(size_t(m * n));
-        kernels::gemm_f32_reference(ta, tb, m, n, k, a.data.data(), a.shape[1], b.data.data(), b.shape[1], want.data(), n, ep);
+        kernels::gemm_f32_reference(ta, tb, m, n, k, a.f32(), a.shape[1], b.f32(), b.shape[1], want.data(), n, ep);
         SCOPED_TRACE(std::to_string(ta) + std::to_string(tb) + " bias rank " + std::to_string(bias_shape.size()));
         expect_near(run_op("Gemm", ops, {{"transA", int64_t(ta)}, {"transB", int64_t(tb)}, {"alpha", 0.5f}, {"beta", 2.f}}),
                     want);
@@ -211,7 +159,7 @@ TEST(Ops, ConvGeometries) {
       int64_t ow = isa::window_out_extent(g.x[3], g.w[3], g.strides[1], g.pads[1], g.pads[3], g.dilations[1]);
       kernels::Conv2dParams p{g.x[0], g.x[1], g.x[2], g.x[3], g.w[0], oh, ow, g.group, win};
       std::vector<float> want(size_t(g.x[0] * g.w[0] * oh * ow));
-      kernels::conv2d_f32_reference(p, x.data.data(), w.data.data(), bias ? b.data.data() : nullptr, {}, want.data());
+      kernels::conv2d_f32_reference(p, x.f32(), w.f32(), bias ? b.f32() : nullptr, {}, want.data());
       std::vector<Operand> ops = {x, w};
       if (bias) ops.push_back(b);
       AttrMap attrs = {{"strides", g.strides}, {"pads", g.pads}, {"dilations", g.dilations}, {"group", g.group}};
@@ -227,7 +175,7 @@ TEST(Ops, MaxPoolIncludingCeilMode) {
     int64_t oh = isa::window_out_extent(7, 3, 2, 1, 1, 1, ceil), ow = isa::window_out_extent(6, 2, 2, 0, 0, 1, ceil);
     kernels::Pool2dParams p{1, 3, 7, 6, oh, ow, win};
     std::vector<float> want(size_t(3 * oh * ow));
-    kernels::maxpool2d_f32_reference(p, x.data.data(), want.data());
+    kernels::maxpool2d_f32_reference(p, x.f32(), want.data());
     AttrMap attrs = {{"kernel_shape", Dims{3, 2}}, {"strides", Dims{2, 2}}, {"pads", Dims{1, 0, 1, 0}}, {"ceil_mode", ceil}};
     expect_near(run_op("MaxPool", {x}, attrs), want);
   }
@@ -241,7 +189,7 @@ TEST(Ops, AveragePoolWithAndWithoutPadCounting) {
       int64_t oh = isa::window_out_extent(7, 3, 2, 1, 1, 1, ceil), ow = isa::window_out_extent(6, 2, 2, 0, 0, 1, ceil);
       kernels::Pool2dParams p{2, 3, 7, 6, oh, ow, win};
       std::vector<float> want(static_cast<size_t>(2 * 3 * oh * ow));
-      kernels::avgpool2d_f32_reference(p, include != 0, x.data.data(), want.data());
+      kernels::avgpool2d_f32_reference(p, include != 0, x.f32(), want.data());
       AttrMap attrs = {{"kernel_shape", Dims{3, 2}}, {"strides", Dims{2, 2}}, {"pads", Dims{1, 0, 1, 0}},
                        {"ceil_mode", ceil}, {"count_include_pad", include}};
       SCOPED_TRACE(std::to_string(include) + std::to_string(ceil));
@@ -267,8 +215,7 @@ TEST(Ops, FusedActivationsMatchUnfused) {
     compiler::Tensor t;
     t.dtype = DType::F32;
     t.shape = w.shape;
-    t.data.assign(reinterpret_cast<const uint8_t*>(w.data.data()),
-                  reinterpret_cast<const uint8_t*>(w.data.data() + w.data.size()));
+    t.data = w.bytes;
     p.constants = {t};
     StackOp get, push, conv, a;
     get.kind = StackOpKind::LocalGet;
@@ -288,7 +235,7 @@ TEST(Ops, FusedActivationsMatchUnfused) {
       EXPECT_EQ(d.functions[0].code.size(), fuse ? 2u : 3u) << act;  // conv [+ activation] + halt
       testing::LoadedModel m;
       ASSERT_EQ(testing::load(format::serialize_bundle(d), &m), "OK");
-      ASSERT_EQ(aivm_session_set_input(m.session, "x", AIVM_DTYPE_F32, x.shape.data(), 4, x.data.data(), x.data.size() * 4),
+      ASSERT_EQ(aivm_session_set_input(m.session, "x", AIVM_DTYPE_F32, x.shape.data(), 4, x.data(), x.bytes.size()),
                 AIVM_OK);
       ASSERT_EQ(aivm_session_run(m.session), AIVM_OK);
       out[fuse] = testing::output_f32(m.session, 0);
@@ -300,8 +247,8 @@ TEST(Ops, FusedActivationsMatchUnfused) {
 
 TEST(Ops, MovesKeepBytes) {
   Operand x = random_operand({2, 3, 4}, 14);
-  expect_near(run_op("Flatten", {x}, {{"axis", int64_t(2)}}), x.data);
-  expect_near(run_op("Identity", {x}, {}), x.data);
+  expect_near(run_op("Flatten", {x}, {{"axis", int64_t(2)}}), x.as<float>());
+  expect_near(run_op("Identity", {x}, {}), x.as<float>());
   std::vector<int64_t> target = {4, -1};
   // Reshape's target shape is an i64 constant: build it by hand.
   StackProgram p;

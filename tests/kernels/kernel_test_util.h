@@ -1,0 +1,45 @@
+// Small helpers shared by the kernel tests: shape literals, random f32 data, and the default
+// closeness check (relative 1e-5 with the scale floored at 1).
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <initializer_list>
+#include <random>
+#include <vector>
+
+#include "kernels/common.h"
+
+namespace aivm::kernels::test_util {
+
+inline Shape shape(std::initializer_list<int64_t> dims) {
+  Shape s;
+  for (int64_t d : dims) s.dims[s.rank++] = d;
+  return s;
+}
+
+// n floats uniform in [lo, hi], the same sequence for the same seed.
+inline std::vector<float> random_vec(int64_t n, unsigned seed, float lo, float hi) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> d(lo, hi);
+  std::vector<float> v(static_cast<size_t>(n));
+  for (float& x : v) x = d(rng);
+  return v;
+}
+inline std::vector<float> random_vec(int64_t n, unsigned seed) { return random_vec(n, seed, -1.f, 1.f); }
+
+// Relative tolerance 1e-5, with the scale floored at 1 so values near zero compare absolutely.
+inline void expect_close(const float* got, const float* want, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    float tol = 1e-5f * std::fmax(1.f, std::fabs(want[i]));
+    ASSERT_NEAR(got[i], want[i], tol) << "at " << i;
+  }
+}
+inline void expect_close(const std::vector<float>& got, const std::vector<float>& want) {
+  ASSERT_EQ(got.size(), want.size());
+  expect_close(got.data(), want.data(), int64_t(want.size()));
+}
+
+}  // namespace aivm::kernels::test_util
