@@ -2,7 +2,7 @@
 # Builds aivm and runs the whole test suite:
 #   1. libFuzzer over the loader and verifiers for a minute, seeded with real bundles.
 #   2. The interpreter compiled as a switch: the VM and model tests.
-#   3. AddressSanitizer + UBSan: the format, VM (verifier, byte-flip) and model tests.
+#   3. AddressSanitizer + UBSan: the format, VM (verifier, byte-flip), model and kernel tests.
 #   4. Release build, computed-goto dispatch: every test (last, so its summary closes the log).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,7 +28,7 @@ cmake --build --preset switch-dispatch -j"$jobs" --target vm_tests models_tests
 ctest --preset switch-dispatch -j"$jobs" -L 'vm|models'
 
 cmake --preset asan >/dev/null
-cmake --build --preset asan -j"$jobs" --target format_tests vm_tests models_tests
-ctest --preset asan -j"$jobs" -L 'format|vm|models'
+cmake --build --preset asan -j"$jobs" --target format_tests vm_tests models_tests kernels_tests
+ctest --preset asan -j"$jobs" -L 'format|vm|models|kernels'
 
 ctest --preset release -j"$jobs"

@@ -50,7 +50,7 @@ struct TensorBytes {
   template <typename T>
   std::vector<T> as() const {
     std::vector<T> v(bytes.size() / sizeof(T));
-    std::memcpy(v.data(), bytes.data(), v.size() * sizeof(T));
+    if (!v.empty()) std::memcpy(v.data(), bytes.data(), v.size() * sizeof(T));  // empty: data() may be null
     return v;
   }
 };

@@ -278,7 +278,7 @@ TEST(ElementwiseOps, CompareEveryKindAndDtype) {
     for (DType t : {DType::F32, DType::I8, DType::U8, DType::I32, DType::I64, DType::Bool}) {
       for (const auto& [sa, sb] : kShapes) {
         Operand a = random_operand(t, sa, 14, -2.f, 2.f), b = random_operand(t, sb, 15, -2.f, 2.f);
-        if (t == DType::F32)  // some exact ties
+        if (t == DType::F32 && !a.bytes.empty() && !b.bytes.empty())  // some exact ties
           std::memcpy(b.bytes.data(), a.bytes.data(), std::min(a.bytes.size(), b.bytes.size()));
         Dims ys = broadcast({sa, sb});
         std::vector<uint8_t> want = zeros(DType::Bool, ys);

@@ -227,7 +227,7 @@ aivm_status_t aivm_session_set_input(aivm_session_t* session, const char* name, 
       return make_status(AIVM_STATUS_INVALID_ARGUMENT, "input '%s': got %s %s (%zu bytes); expected inputs: %s", name,
                          aivm_dtype_name(dtype), shape_str(given).c_str(), size_bytes, expected_inputs(m).c_str());
     }
-    std::memcpy(session->register_data[e.reg], data, size_bytes);
+    if (size_bytes) std::memcpy(session->register_data[e.reg], data, size_bytes);  // an empty tensor may come as NULL
     return AIVM_OK;
   }
   return make_status(AIVM_STATUS_NOT_FOUND, "no input named '%s'; expected inputs: %s", name, expected_inputs(m).c_str());

@@ -47,7 +47,8 @@ aivm_status_t verify_MOV(const Site& s, const isa::Instr& in) {
 
 const uint64_t* exec_MOV(const Frame& fr, uint64_t w, const uint64_t* next) {
   uint32_t a = AIVM_FIELD_A(w), b = AIVM_FIELD_B(w);
-  if (fr.data[a] != fr.data[b]) std::memmove(fr.data[a], fr.data[b], fr.f->registers[a].bytes);
+  // Empty tensors may sit at a null arena (a function whose arena is empty).
+  if (fr.data[a] != fr.data[b] && fr.f->registers[a].bytes) std::memmove(fr.data[a], fr.data[b], fr.f->registers[a].bytes);
   return next;
 }
 
