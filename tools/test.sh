@@ -20,7 +20,7 @@ if command -v clang++ >/dev/null; then
   build/aivmc examples/digits/digits.onnx -o "$corpus/digits-portable.aivm" --target portable
   build/aivmc tests/compiler/data/tiny_cnn.onnx -o "$corpus/tiny_cnn.aivm" --shape x=2,3,4,4
   ASAN_OPTIONS=allocator_may_return_null=1 build-fuzz/tests/fuzz/bundle_fuzzer "$corpus" \
-    -max_total_time=60 -rss_limit_mb=4096 -print_final_stats=1 2>&1 | tail -n 12
+    -max_total_time=60 -timeout=30 -rss_limit_mb=4096 -print_final_stats=1 2>&1 | tail -n 12
 fi
 
 cmake --preset switch-dispatch >/dev/null

@@ -47,6 +47,10 @@ aivm_status_t verify_operands(const Site& s, const isa::OpInfo& info, uint64_t w
       case isa::OperandKind::Jump:
         if (v >= s.f.code_size)
           return s.error("jump target " + std::to_string(v) + " out of range (< " + std::to_string(s.f.code_size) + ")");
+        // Until loops arrive (with a trip-count bound), control only moves forward, so every
+        // verified function terminates: a hostile bundle cannot hang the caller.
+        if (v <= s.pc)
+          return s.error("jump target " + std::to_string(v) + " is not after the jump (backward jumps are not allowed)");
         break;
       case isa::OperandKind::Immediate:
         break;  // range is the opcode rule's business
