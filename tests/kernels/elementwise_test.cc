@@ -38,14 +38,14 @@ struct Buf {
 template <typename T>
 Buf buf(DType t, std::initializer_list<T> v) {
   Buf b(t, int64_t(v.size()));
-  std::memcpy(b.data(), v.begin(), v.size() * sizeof(T));
+  if (v.size()) std::memcpy(b.data(), v.begin(), v.size() * sizeof(T));  // empty: data() may be null
   return b;
 }
 
 template <typename T>
 std::vector<T> values(const Buf& b) {
   std::vector<T> v(size_t(b.size()));
-  std::memcpy(v.data(), b.data(), b.bytes.size());
+  if (!b.bytes.empty()) std::memcpy(v.data(), b.data(), b.bytes.size());
   return v;
 }
 
