@@ -56,6 +56,18 @@ inline bool matmul_shape(const Dims& a, const Dims& b, Dims* out) {
   return true;
 }
 
+// |x| with the axes set in |mask| kept as 1 (keepdims) or removed: a reduction's output shape.
+inline Dims reduced_dims(const Dims& x, uint32_t mask, bool keep) {
+  Dims out;
+  for (size_t k = 0; k < x.size(); ++k) {
+    if (!(mask >> k & 1))
+      out.push_back(x[k]);
+    else if (keep)
+      out.push_back(1);
+  }
+  return out;
+}
+
 // Window geometry sanity: positive kernel, stride, dilation; non-negative pads.
 inline bool window_valid(const Window2d& w) {
   return w.kernel_h >= 1 && w.kernel_w >= 1 && w.stride_h >= 1 && w.stride_w >= 1 && w.dilation_h >= 1 &&

@@ -25,14 +25,6 @@ using Dims = std::vector<int64_t>;
 // Helpers
 //===----------------------------------------------------------------------===//
 
-kernels::Shape kshape(const OpContext& ctx, const Dims& d) {
-  if (d.size() > size_t(kernels::kMaxRank)) ctx.fail("rank " + std::to_string(d.size()) + " exceeds the VM's limit of 8");
-  kernels::Shape s;
-  s.rank = int(d.size());
-  for (size_t i = 0; i < d.size(); ++i) s.dims[i] = d[i];
-  return s;
-}
-
 int32_t to_i32(const OpContext& ctx, int64_t v, const char* what) {
   if (v < INT32_MIN || v > INT32_MAX) ctx.fail(std::string(what) + " " + std::to_string(v) + " does not fit a record word");
   return int32_t(v);

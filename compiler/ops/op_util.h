@@ -8,6 +8,7 @@
 #include "compiler/ops/op_rules.h"
 #include "isa/attrs.h"
 #include "isa/shape_rules.h"
+#include "kernels/common.h"
 
 namespace aivm::compiler {
 
@@ -48,6 +49,15 @@ inline void infer_unary(OpContext& ctx) {
   require_single_output(ctx);
   ctx.require_dtype(0, DType::F32);
   ctx.set_output(0, ctx.input(0).dtype, ctx.input(0).shape);
+}
+
+// |d| as a kernel shape; a rank the VM cannot hold is a compile error.
+inline kernels::Shape kshape(const OpContext& ctx, const std::vector<int64_t>& d) {
+  if (d.size() > size_t(kernels::kMaxRank)) ctx.fail("rank " + std::to_string(d.size()) + " exceeds the VM's limit of 8");
+  kernels::Shape s;
+  s.rank = int(d.size());
+  for (size_t i = 0; i < d.size(); ++i) s.dims[i] = d[i];
+  return s;
 }
 
 }  // namespace aivm::compiler

@@ -17,25 +17,6 @@ using isa::Opcode;
 using kernels::ReduceOp;
 using Dims = std::vector<int64_t>;
 
-kernels::Shape kshape(const OpContext& ctx, const Dims& d) {
-  if (d.size() > size_t(kernels::kMaxRank)) ctx.fail("rank " + std::to_string(d.size()) + " exceeds the VM's limit of 8");
-  kernels::Shape s;
-  s.rank = int(d.size());
-  for (size_t i = 0; i < d.size(); ++i) s.dims[i] = d[i];
-  return s;
-}
-
-Dims reduced_shape(const Dims& x, uint32_t mask, bool keep) {
-  Dims out;
-  for (size_t k = 0; k < x.size(); ++k) {
-    if (!(mask >> k & 1))
-      out.push_back(x[k]);
-    else if (keep)
-      out.push_back(1);
-  }
-  return out;
-}
-
 //===----------------------------------------------------------------------===//
 // Reduce*
 //===----------------------------------------------------------------------===//
@@ -78,7 +59,7 @@ ReducePlan plan_reduce(OpContext& ctx, bool allows_i64) {
     for (size_t k = 0; k < x.size(); ++k) p.mask |= 1u << k;
   }
   for (int64_t a : axes) p.mask |= 1u << normalize_axis(ctx, a, int64_t(x.size()));
-  p.out = reduced_shape(x, p.mask, ctx.attr_int("keepdims", 1) != 0);
+  p.out = isa::reduced_dims(x, p.mask, ctx.attr_int("keepdims", 1) != 0);
   return p;
 }
 
@@ -134,7 +115,7 @@ uint32_t spatial_mask(const OpContext& ctx) {
 
 void infer_global_pool(OpContext& ctx) {
   require_single_output(ctx);
-  ctx.set_output(0, DType::F32, reduced_shape(ctx.input(0).shape, spatial_mask(ctx), true));
+  ctx.set_output(0, DType::F32, isa::reduced_dims(ctx.input(0).shape, spatial_mask(ctx), true));
 }
 
 template <Opcode kOp>
@@ -162,7 +143,7 @@ uint32_t arg_immediate(const OpContext& ctx) {
 void infer_arg(OpContext& ctx) {
   require_single_output(ctx);
   uint32_t imm = arg_immediate(ctx);
-  ctx.set_output(0, DType::I64, reduced_shape(ctx.input(0).shape, 1u << (imm & 7), ctx.attr_int("keepdims", 1) != 0));
+  ctx.set_output(0, DType::I64, isa::reduced_dims(ctx.input(0).shape, 1u << (imm & 7), ctx.attr_int("keepdims", 1) != 0));
 }
 
 template <Opcode kOp>

@@ -8,21 +8,9 @@
 namespace aivm::vm {
 namespace {
 
-// |x| with the axes in |mask| set to 1 (keepdims) or removed.
-Dims reduced_dims(const Dims& x, uint32_t mask, bool keep) {
-  Dims out;
-  for (size_t k = 0; k < x.size(); ++k) {
-    if (!(mask >> k & 1))
-      out.push_back(x[k]);
-    else if (keep)
-      out.push_back(1);
-  }
-  return out;
-}
-
 aivm_status_t require_reduced_shape(const Site& s, uint32_t a, uint32_t b, uint32_t mask) {
   Dims x = dims_of(s.reg(b)), y = dims_of(s.reg(a));
-  if (y != reduced_dims(x, mask, true) && y != reduced_dims(x, mask, false))
+  if (y != isa::reduced_dims(x, mask, true) && y != isa::reduced_dims(x, mask, false))
     return s.error("output shape " + dims_str(y) + " is not " + dims_str(x) + " reduced (with or without keepdims)");
   return AIVM_OK;
 }
