@@ -142,12 +142,16 @@ class Emitter {
   void plan(int end) {
     std::vector<Lifetime> lifetimes;
     std::vector<size_t> regs;
+    // Inputs live to the end: the API promises runs on the inputs as set, so a second run
+    // without new inputs must not see them overwritten by the first.
+    std::vector<bool> is_input(f_.values.size());
+    for (int v : f_.inputs) is_input[size_t(v)] = true;
     for (size_t v = 0; v < f_.values.size(); ++v) {
       int r = reg_of_[v];
       if (r < 0 || out_.registers[size_t(r)].storage != format::StorageKind::Arena) continue;
       uint64_t bytes = dtype_size(f_.values[v].dtype);
       for (int64_t d : f_.values[v].shape) bytes *= uint64_t(d);
-      lifetimes.push_back({bytes, first_[v], std::min(last_[v], end)});
+      lifetimes.push_back({bytes, first_[v], is_input[v] ? end : std::min(last_[v], end)});
       regs.push_back(size_t(r));
     }
     MemoryPlan p = plan_memory(lifetimes);

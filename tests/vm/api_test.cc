@@ -52,6 +52,19 @@ TEST(Api, RunsAndReadsOutputs) {
   EXPECT_EQ(testing::output_f32(m.session, 0), (std::vector<float>{1, 0, 0.5f, 0, 1, 0.25f}));
 }
 
+// The arena may reuse a dead tensor's bytes, but never an input's: runs use the inputs as set.
+TEST(Api, InputsSurviveARun) {
+  testing::LoadedModel m;
+  ASSERT_EQ(testing::load(testing::compile_to_bytes(add_relu()), &m), "OK");
+  float x[6] = {0, 0, 0, -2, 2, -0.25f};
+  int64_t shape[2] = {2, 3};
+  ASSERT_EQ(aivm_session_set_input(m.session, "x", AIVM_DTYPE_F32, shape, 2, x, sizeof(x)), AIVM_OK);
+  for (int run = 0; run < 3; ++run) {
+    ASSERT_EQ(aivm_session_run(m.session), AIVM_OK);
+    EXPECT_EQ(testing::output_f32(m.session, 0), (std::vector<float>{1, 0, 0.5f, 0, 1, 0.25f})) << "run " << run;
+  }
+}
+
 TEST(Api, WrongInputsListTheExpectedOnes) {
   testing::LoadedModel m;
   ASSERT_EQ(testing::load(testing::compile_to_bytes(add_relu()), &m), "OK");
