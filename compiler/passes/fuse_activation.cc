@@ -1,4 +1,4 @@
-// Activation fusion: Conv/Gemm followed by an activation becomes one superinstruction whose
+// Activation fusion: Conv/Gemm/2-D MatMul followed by an activation becomes one superinstruction whose
 // epilogue applies the activation in the kernel's store, saving a pass over memory.
 #include <algorithm>
 
@@ -83,7 +83,10 @@ int fuse_activations(Function& f) {
       int p = producer[size_t(src)];
       if (p < 0 || uses[size_t(src)] != 1) continue;
       Instr& prod = b.instrs[size_t(p)];
-      if ((prod.op != "Conv" && prod.op != "Gemm") || prod.attrs.count("__act")) continue;
+      // A 2-D MatMul is selected as a GEMM (compiler/ops/linear.cc), so it takes an epilogue too.
+      bool gemm_matmul = prod.op == "MatMul" && f.values[size_t(prod.inputs[0])].shape.size() == 2 &&
+                         f.values[size_t(prod.inputs[1])].shape.size() == 2;
+      if ((prod.op != "Conv" && prod.op != "Gemm" && !gemm_matmul) || prod.attrs.count("__act")) continue;
       int64_t kind;
       float p0, p1;
       if (!activation_of(f, act, &kind, &p0, &p1)) continue;
