@@ -10,6 +10,7 @@
 
 #include "aivm.h"
 #include "tools/aivm/commands.h"
+#include "tools/aivm/profile_report.h"
 #include "tools/aivm/tensor_io.h"
 
 namespace aivm::tools {
@@ -30,7 +31,7 @@ const char kRunHelp[] =
 
 const char kBenchHelp[] =
     "usage: aivm bench BUNDLE [--input NAME=FILE]... [--threads N] [--warmup N] [--iters N]\n"
-    "                   [--json]\n"
+    "                   [--json] [--profile] [--trace FILE.json]\n"
     "\n"
     "Times repeated runs of BUNDLE and prints median, p90, min and mean latency in ms.\n"
     "Inputs not given are random with a fixed seed: uniform [-1, 1) for floats, 0..3 for\n"
@@ -41,7 +42,10 @@ const char kBenchHelp[] =
     "  --threads N        intra-op threads (default 1)\n"
     "  --warmup N         untimed runs first (default 5)\n"
     "  --iters N          timed runs (default 50)\n"
-    "  --json             print one JSON object instead of text\n";
+    "  --json             print one JSON object instead of text\n"
+    "  --profile          after the timed runs, as many profiled runs: time, share and GFLOP/s\n"
+    "                     of every instruction, by opcode and by source node\n"
+    "  --trace FILE.json  write the profiled runs as a Chrome trace (implies --profile)\n";
 
 namespace {
 
@@ -299,7 +303,7 @@ int run_command(const std::vector<std::string>& argv) {
 }
 
 int bench_command(const std::vector<std::string>& argv) {
-  Args args("bench", argv, {"--input", "--threads", "--warmup", "--iters"}, {"--json"});
+  Args args("bench", argv, {"--input", "--threads", "--warmup", "--iters", "--trace"}, {"--json", "--profile"});
   if (args.help()) return std::fputs(kBenchHelp, stdout), 0;
   std::string bundle = bundle_argument(args, "bench");
   long threads = args.integer("--threads", 1, 1, 1024);
@@ -327,17 +331,37 @@ int bench_command(const std::vector<std::string>& argv) {
   }
   Stats s = summarize(ms);
 
+  // Profiled runs come after the timed ones so the latency figures carry no clock overhead.
+  std::vector<std::string> trace = args.values("--trace");
+  bool profile = args.has("--profile") || !trace.empty();
+  std::vector<ProfileRow> rows;
+  if (profile) {
+    check(aivm_session_set_profiling(m.session, trace.empty() ? AIVM_PROFILING_COUNTERS : AIVM_PROFILING_TRACE),
+          "cannot start profiling");
+    for (long i = 0; i < iters; ++i) check(aivm_session_run(m.session), "profiled run " + std::to_string(i));
+    rows = read_profile(m.session);
+    if (!trace.empty()) {
+      size_t events = write_chrome_trace(m.session, rows, trace.back());
+      std::fprintf(stderr, "aivm: wrote %zu trace events to %s\n", events, trace.back().c_str());
+    }
+  }
+
   if (args.has("--json")) {
     std::printf(
         "{\"bundle\": %s, \"threads\": %ld, \"warmup\": %ld, \"iters\": %ld, "
         "\"median_ms\": %.6f, \"p90_ms\": %.6f, \"min_ms\": %.6f, \"mean_ms\": %.6f, "
-        "\"max_ms\": %.6f}\n",
-        json_string(bundle).c_str(), threads, warmup, iters, s.median, s.p90, s.min, s.mean, s.max);
+        "\"max_ms\": %.6f%s%s}\n",
+        json_string(bundle).c_str(), threads, warmup, iters, s.median, s.p90, s.min, s.mean, s.max,
+        profile ? ", \"profile\": " : "", profile ? profile_json(rows, iters).c_str() : "");
   } else {
     std::printf("bundle   %s\n", bundle.c_str());
     std::printf("runs     %ld timed after %ld warm-up, %ld thread(s)\n", iters, warmup, threads);
     std::printf("latency  median %.4g ms  p90 %.4g ms  min %.4g ms  mean %.4g ms\n", s.median,
                 s.p90, s.min, s.mean);
+    if (profile) {
+      std::printf("\n");
+      print_profile(rows, iters);
+    }
   }
   return 0;
 }

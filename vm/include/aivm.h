@@ -158,6 +158,46 @@ aivm_status_t aivm_session_run(aivm_session_t* session);
 aivm_status_t aivm_session_get_output(aivm_session_t* session, size_t index,
                                       aivm_tensor_view_t* out_view);
 
+/*===------------------------------------------------------------------------------------===*/
+/* Profiling: where a session's runs spend their time, per instruction of the entry function. */
+/*===------------------------------------------------------------------------------------===*/
+
+typedef enum aivm_profiling_e {
+  AIVM_PROFILING_OFF = 0,      /* the default: runs take the fast dispatch loop */
+  AIVM_PROFILING_COUNTERS = 1, /* per-instruction call counts and total time */
+  AIVM_PROFILING_TRACE = 2,    /* counters, plus one event per executed instruction */
+} aivm_profiling_t;
+
+/* Sets the profiling mode for later runs and clears everything recorded so far. A profiled
+ * run reads the clock around every instruction, so it is slightly slower. */
+aivm_status_t aivm_session_set_profiling(aivm_session_t* session, aivm_profiling_t mode);
+
+typedef struct aivm_instruction_profile_s {
+  const char* opcode;  /* mnemonic, as `aivm dis` prints it; owned by the library */
+  const char* source;  /* source node(s) the compiler made it from, "" if unknown; owned by the model */
+  uint64_t calls;      /* times it ran since profiling was set */
+  uint64_t total_ns;   /* summed wall time of those calls */
+  double flops;        /* floating-point operations per call (multiply-add = 2); 0 if not counted */
+} aivm_instruction_profile_t;
+
+/* Instructions in the entry function (0 while profiling is off): valid |instruction| indices. */
+size_t aivm_session_profile_size(const aivm_session_t* session);
+aivm_status_t aivm_session_profile_get(const aivm_session_t* session, size_t instruction,
+                                       aivm_instruction_profile_t* out_profile);
+
+typedef struct aivm_trace_event_s {
+  uint32_t instruction; /* index into the profile */
+  uint32_t run;         /* 0 for the first run after profiling was set */
+  uint64_t start_ns;    /* since profiling was set */
+  uint64_t duration_ns;
+} aivm_trace_event_t;
+
+/* Events recorded in AIVM_PROFILING_TRACE mode, in execution order (at most 2^22; later
+ * events are counted in |out_dropped| but not kept). */
+size_t aivm_session_trace_size(const aivm_session_t* session, uint64_t* out_dropped);
+aivm_status_t aivm_session_trace_get(const aivm_session_t* session, size_t index,
+                                     aivm_trace_event_t* out_event);
+
 #ifdef __cplusplus
 }  /* extern "C" */
 #endif

@@ -1,6 +1,7 @@
 // The C API: model loading, signature queries, sessions.
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <string>
 
@@ -8,6 +9,7 @@
 #include "kernels/config/thread_pool.h"
 #include "vm/src/interp.h"
 #include "vm/src/loader.h"
+#include "vm/src/profile.h"
 #include "vm/src/program.h"
 #include "vm/src/status.h"
 
@@ -148,6 +150,7 @@ struct aivm_session_s {
   std::vector<uint8_t*> register_data;  // entry function: one pointer per register
   aivm::kernels::ThreadPool* pool = nullptr;
   bool has_run = false;
+  std::unique_ptr<aivm::vm::Profiler> profiler;  // set while profiling is on
 };
 
 namespace {
@@ -236,7 +239,10 @@ aivm_status_t aivm_session_set_input(aivm_session_t* session, const char* name, 
 aivm_status_t aivm_session_run(aivm_session_t* session) {
   if (!session) return make_status(AIVM_STATUS_INVALID_ARGUMENT, "session is NULL");
   aivm::vm::Frame frame{&session->model->functions[0], session->register_data.data(), session->pool};
-  aivm::vm::execute(frame);
+  if (session->profiler)
+    aivm::vm::execute_profiled(frame, *session->profiler);
+  else
+    aivm::vm::execute(frame);
   session->has_run = true;
   return AIVM_OK;
 }
@@ -253,6 +259,56 @@ aivm_status_t aivm_session_get_output(aivm_session_t* session, size_t index, aiv
   for (int i = 0; i < AIVM_MAX_RANK; ++i) out_view->shape[i] = i < e.shape.rank ? e.shape.dims[i] : 0;
   out_view->data = session->register_data[e.reg];
   out_view->size_bytes = session->model->functions[0].registers[e.reg].bytes;
+  return AIVM_OK;
+}
+
+aivm_status_t aivm_session_set_profiling(aivm_session_t* session, aivm_profiling_t mode) {
+  if (!session) return make_status(AIVM_STATUS_INVALID_ARGUMENT, "session is NULL");
+  if (mode == AIVM_PROFILING_OFF) {
+    session->profiler.reset();
+    return AIVM_OK;
+  }
+  if (mode != AIVM_PROFILING_COUNTERS && mode != AIVM_PROFILING_TRACE)
+    return make_status(AIVM_STATUS_INVALID_ARGUMENT, "unknown profiling mode %d", int(mode));
+  if (!session->profiler) session->profiler.reset(new (std::nothrow) aivm::vm::Profiler);
+  if (!session->profiler) return make_status(AIVM_STATUS_OUT_OF_MEMORY, "cannot allocate the profiler");
+  session->profiler->reset(session->model->functions[0], mode == AIVM_PROFILING_TRACE);
+  return AIVM_OK;
+}
+
+size_t aivm_session_profile_size(const aivm_session_t* session) {
+  return session && session->profiler ? session->profiler->counters.size() : 0;
+}
+
+aivm_status_t aivm_session_profile_get(const aivm_session_t* session, size_t instruction,
+                                       aivm_instruction_profile_t* out_profile) {
+  if (!session || !out_profile) return make_status(AIVM_STATUS_INVALID_ARGUMENT, "session and out_profile are required");
+  size_t n = aivm_session_profile_size(session);
+  if (instruction >= n)
+    return make_status(AIVM_STATUS_INVALID_ARGUMENT, "instruction %zu out of range (profile has %zu; is profiling on?)", instruction, n);
+  const aivm::vm::Function& f = session->model->functions[0];
+  uint64_t word = f.code[instruction];
+  const aivm::isa::OpInfo* info = aivm::isa::op_info(AIVM_OPCODE(word));
+  out_profile->opcode = info ? info->mnemonic : "?";
+  out_profile->source = instruction < f.debug_names.size() ? f.debug_names[instruction].c_str() : "";
+  out_profile->calls = session->profiler->counters[instruction].calls;
+  out_profile->total_ns = session->profiler->counters[instruction].total_ns;
+  out_profile->flops = aivm::vm::instruction_flops(f, word);
+  return AIVM_OK;
+}
+
+size_t aivm_session_trace_size(const aivm_session_t* session, uint64_t* out_dropped) {
+  const aivm::vm::Profiler* p = session ? session->profiler.get() : nullptr;
+  if (out_dropped) *out_dropped = p ? p->dropped_events : 0;
+  return p ? p->events.size() : 0;
+}
+
+aivm_status_t aivm_session_trace_get(const aivm_session_t* session, size_t index, aivm_trace_event_t* out_event) {
+  if (!session || !out_event) return make_status(AIVM_STATUS_INVALID_ARGUMENT, "session and out_event are required");
+  size_t n = aivm_session_trace_size(session, nullptr);
+  if (index >= n) return make_status(AIVM_STATUS_INVALID_ARGUMENT, "trace event %zu out of range (trace has %zu)", index, n);
+  const aivm::vm::TraceEvent& e = session->profiler->events[index];
+  *out_event = {e.instruction, e.run, e.start_ns, e.duration_ns};
   return AIVM_OK;
 }
 
