@@ -56,6 +56,8 @@ struct Problem {
   float* C;
   int64_t c_rs, c_cs;
   GemmEpilogue ep;
+  const float* packed_a = nullptr;  // gemm_pack_a panels of packed_mr rows over all of K, or nullptr
+  int64_t packed_mr = 0;
 };
 
 // C^T = op(B)^T op(A)^T: the same product with the roles of M and N exchanged.
@@ -88,7 +90,10 @@ Problem transposed(const Problem& g) {
 void run_packed(const GemmConfig& cfg, const Problem& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
   const int64_t NR = int64_t(cfg.nr), KC = int64_t(cfg.kc), MC = int64_t(cfg.mc), NC = int64_t(cfg.nc);
   Scratch& s = scratch();
-  float* abuf = s.a.get(size_t(MC * KC));
+  const int64_t pmr = g.packed_a ? g.packed_mr : 0;
+  // Prepacked A: row blocks stay on panel boundaries (the grid cuts rows on them too).
+  const int64_t mc_step = pmr ? (MC / pmr > 0 ? MC / pmr * pmr : pmr) : MC;
+  float* abuf = pmr ? nullptr : s.a.get(size_t(MC * KC));
   float* bbuf = g.packed_b ? nullptr : s.b.get(size_t(KC * NC));
   GemmUkernelParams p;
   p.alpha = g.ep.alpha;
@@ -113,19 +118,25 @@ void run_packed(const GemmConfig& cfg, const Problem& g, int64_t m0, int64_t m1,
         pstride = kc * NR;
       }
       p.flags = (pc > 0 ? kGemmLoadC : 0u) | (pc + kc >= g.K ? kGemmEpilogue : 0u);
-      for (int64_t ic = m0; ic < m1; ic += MC) {
-        const int64_t mc = m1 - ic < MC ? m1 - ic : MC;
-        // Rows per A micro-panel: MR, or fewer and balanced when mc is not a multiple of it.
-        const int64_t panels = (mc + int64_t(cfg.mr) - 1) / int64_t(cfg.mr), mr = (mc + panels - 1) / panels;
-        const float* a = g.ta ? g.A + pc * g.lda + ic : g.A + ic * g.lda + pc;
-        aivm_x32_packa_gemm(g.ta, size_t(mr), size_t(mc), size_t(kc), a, size_t(g.lda), abuf);
+      for (int64_t ic = m0; ic < m1; ic += mc_step) {
+        const int64_t mc = m1 - ic < mc_step ? m1 - ic : mc_step;
+        int64_t mr = pmr;
+        if (!pmr) {
+          // Rows per A micro-panel: MR, or fewer and balanced when mc is not a multiple of it.
+          const int64_t panels = (mc + int64_t(cfg.mr) - 1) / int64_t(cfg.mr);
+          mr = (mc + panels - 1) / panels;
+          const float* a = g.ta ? g.A + pc * g.lda + ic : g.A + ic * g.lda + pc;
+          aivm_x32_packa_gemm(g.ta, size_t(mr), size_t(mc), size_t(kc), a, size_t(g.lda), abuf);
+        }
         for (int64_t jr = 0; jr < nc; jr += NR) {
           const int64_t nr = nc - jr < NR ? nc - jr : NR;
           for (int64_t ir = 0; ir < mc; ir += mr) {
-            const int64_t m = ic + ir, n = jc + jr;
+            const int64_t m = ic + ir, n = jc + jr, rows = mc - ir < mr ? mc - ir : mr;
+            // A prepacked panel holds its rows over all of K: the kc slice starts at pc * rows.
+            const float* ap = pmr ? g.packed_a + m * g.K + pc * rows : abuf + ir * kc;
             p.bias = g.ep.bias ? g.ep.bias + m * p.bias_rs + n * p.bias_cs : nullptr;
-            cfg.ukernel(size_t(mc - ir < mr ? mc - ir : mr), size_t(nr), size_t(kc), abuf + ir * kc,
-                        bp + (jr / NR) * pstride, g.C + m * g.c_rs + n, size_t(g.c_rs), &p);
+            cfg.ukernel(size_t(rows), size_t(nr), size_t(kc), ap, bp + (jr / NR) * pstride, g.C + m * g.c_rs + n,
+                        size_t(g.c_rs), &p);
           }
         }
       }
@@ -211,8 +222,8 @@ Grid choose_grid(int64_t threads, int64_t tiles_m, int64_t tile_m, int64_t tiles
 }
 
 void run(const GemmConfig& cfg, const Problem& g, ThreadPool* pool) {
-  const bool small = !g.packed_b && g.M <= kSmallM;
-  const int64_t tile_m = small ? g.M : int64_t(cfg.mr), tile_n = small ? kSmallTileN : int64_t(cfg.nr);
+  const bool small = !g.packed_b && !g.packed_a && g.M <= kSmallM;
+  const int64_t tile_m = small ? g.M : g.packed_a ? g.packed_mr : int64_t(cfg.mr), tile_n = small ? kSmallTileN : int64_t(cfg.nr);
   const int64_t tiles_m = (g.M + tile_m - 1) / tile_m, tiles_n = (g.N + tile_n - 1) / tile_n;
   int64_t threads = pool ? pool->num_threads() : 1;
   if (g.M * g.N * (g.K > 0 ? g.K : 1) < kMinParallelMacs) threads = 1;
@@ -271,6 +282,33 @@ void gemm_f32_prepacked_b(const GemmConfig& cfg, bool trans_a, int64_t M, int64_
   if (M <= 0 || N <= 0) return;
   if (K < 0) K = 0;
   const Problem g{trans_a, false, M, N, K, A, lda, nullptr, 0, static_cast<const float*>(packed_b), C, ldc, 1, ep};
+  run(cfg, g, pool);
+}
+
+// Rows per prepacked A panel: MR, or fewer and balanced so that no panel is nearly empty.
+int64_t packed_a_rows(const GemmConfig& cfg, int64_t M) {
+  const int64_t panels = (M + int64_t(cfg.mr) - 1) / int64_t(cfg.mr);
+  return panels ? (M + panels - 1) / panels : 1;
+}
+
+size_t gemm_packed_a_bytes(const GemmConfig&, int64_t M, int64_t K) {
+  return size_t((M > 0 ? M : 0) * (K > 0 ? K : 0)) * sizeof(float);
+}
+
+void gemm_pack_a(const GemmConfig& cfg, bool trans_a, int64_t M, int64_t K, const float* A, int64_t lda, void* out) {
+  if (M <= 0 || K <= 0) return;
+  aivm_x32_packa_gemm(trans_a, size_t(packed_a_rows(cfg, M)), size_t(M), size_t(K), A, size_t(lda),
+                      static_cast<float*>(out));
+}
+
+void gemm_f32_prepacked_a(const GemmConfig& cfg, int64_t M, int64_t N, int64_t K, const void* packed_a, bool trans_b,
+                          const float* B, int64_t ldb, float* C, int64_t ldc, const GemmEpilogue& ep,
+                          ThreadPool* pool) {
+  if (M <= 0 || N <= 0) return;
+  if (K < 0) K = 0;
+  Problem g{false, trans_b, M, N, K, nullptr, 0, B, ldb, nullptr, C, ldc, 1, ep};
+  g.packed_a = static_cast<const float*>(packed_a);
+  g.packed_mr = packed_a_rows(cfg, M);
   run(cfg, g, pool);
 }
 

@@ -64,6 +64,22 @@ void gemm_f32_prepacked_b(const GemmConfig& cfg, bool trans_a, int64_t M, int64_
                           int64_t lda, const void* packed_b, float* C, int64_t ldc, const GemmEpilogue& ep,
                           ThreadPool* pool);
 
+//===----------------------------------------------------------------------===//
+// Pre-packed A (e.g. convolution weights, packed once and used for every column block)
+//===----------------------------------------------------------------------===//
+//
+// Layout: op(A) cut into panels of r rows (r = MR, or fewer and balanced over M), each panel
+// k-major with its rows interleaved (row count r, the last panel possibly fewer) over all of
+// K; panel starting at row m begins at float offset m*K. Internal to this library and the
+// running process: it is never stored in a bundle.
+
+size_t gemm_packed_a_bytes(const GemmConfig& cfg, int64_t M, int64_t K);
+void gemm_pack_a(const GemmConfig& cfg, bool trans_a, int64_t M, int64_t K, const float* A, int64_t lda, void* out);
+// gemm_f32 with op(A) given as gemm_pack_a(cfg, ...) output for the same M and K.
+void gemm_f32_prepacked_a(const GemmConfig& cfg, int64_t M, int64_t N, int64_t K, const void* packed_a, bool trans_b,
+                          const float* B, int64_t ldb, float* C, int64_t ldc, const GemmEpilogue& ep,
+                          ThreadPool* pool);
+
 // numpy matmul over dense row-major tensors: ranks >= 1; a 1-D a is treated as [1, K] and a
 // 1-D b as [K, 1], with that dim removed from the result; batch dims (all but the last two)
 // broadcast. y is the result shape (given). Y must not overlap A or B.

@@ -42,4 +42,13 @@ inline void expect_close(const std::vector<float>& got, const std::vector<float>
   expect_close(got.data(), want.data(), int64_t(want.size()));
 }
 
+// For sums of |reduction| products (GEMM, conv): blocked FMA sums round differently from the
+// reference's sequential ones, so the tolerance grows with sqrt(reduction) (random-walk
+// rounding), relative with the scale floored at 1.
+inline void expect_close(const std::vector<float>& got, const std::vector<float>& want, int64_t reduction) {
+  ASSERT_EQ(got.size(), want.size());
+  const float rel = 1e-5f * std::fmax(1.f, std::sqrt(float(reduction) / 16.f));
+  for (size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], want[i], rel * std::fmax(1.f, std::fabs(want[i]))) << "at " << i;
+}
+
 }  // namespace aivm::kernels::test_util
