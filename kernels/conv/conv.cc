@@ -7,8 +7,10 @@
 //    output range (no bounds checks in the inner loop). Used where GEMM has too few rows to pay
 //    (depthwise and other tiny groups).
 #include <algorithm>
+#include <memory>
 #include <vector>
 
+#include "kernels/config/gemm_config.h"
 #include "kernels/config/thread_pool.h"
 #include "kernels/conv/conv.h"
 #include "kernels/conv/window.h"
@@ -62,21 +64,38 @@ constexpr int64_t kMinGemmRows = 4;
 // Upper bound on the im2col slice, in floats (1 MiB): bounded memory whatever the input size.
 constexpr int64_t kMaxColFloats = 1 << 18;
 
-// Fills col[r, j] for rows r = (c, kh, kw) and output columns j in [j0, j0 + nb), zero where
-// the window reads padding.
-void im2col_block(const Conv2dParams& p, const float* x, int64_t n, int64_t c0, int64_t j0, int64_t nb, float* col) {
+// Fills col[r, j] for rows r = (c, kh, kw) and the output columns of output rows
+// [oh0, oh0 + nrows) (j = (oh - oh0) * OW + ow), zero where the window reads padding. Walks
+// whole output rows with the valid column range of each tap computed once, so the inner loop
+// is a plain (for stride 1, contiguous) copy with no per-element bounds test.
+void im2col_rows(const Conv2dParams& p, const float* x, int64_t n, int64_t c0, int64_t oh0, int64_t nrows,
+                 float* col) {
   const isa::Window2d& win = p.window;
-  const int64_t cg = p.C / p.group;
+  const int64_t cg = p.C / p.group, nb = nrows * p.OW, sw = win.stride_w;
   for (int64_t c = 0; c < cg; ++c) {
     const float* xc = x + (n * p.C + c0 + c) * p.H * p.W;
     for (int64_t kh = 0; kh < win.kernel_h; ++kh) {
       for (int64_t kw = 0; kw < win.kernel_w; ++kw) {
         float* row = col + ((c * win.kernel_h + kh) * win.kernel_w + kw) * nb;
-        for (int64_t j = 0; j < nb; ++j) {
-          int64_t oh = (j0 + j) / p.OW, ow = (j0 + j) % p.OW;
-          int64_t ih = oh * win.stride_h - win.pad_top + kh * win.dilation_h;
-          int64_t iw = ow * win.stride_w - win.pad_left + kw * win.dilation_w;
-          row[j] = (ih >= 0 && ih < p.H && iw >= 0 && iw < p.W) ? xc[ih * p.W + iw] : 0.f;
+        int64_t ow0, ow1;
+        window_valid_range(p.W, p.OW, sw, win.pad_left, kw * win.dilation_w, &ow0, &ow1);
+        ow1 = std::max(ow0, ow1);
+        const int64_t iw0 = ow0 * sw - win.pad_left + kw * win.dilation_w;
+        for (int64_t r = 0; r < nrows; ++r) {
+          float* out = row + r * p.OW;
+          const int64_t ih = (oh0 + r) * win.stride_h - win.pad_top + kh * win.dilation_h;
+          if (ih < 0 || ih >= p.H || ow0 >= ow1) {
+            std::fill(out, out + p.OW, 0.f);
+            continue;
+          }
+          std::fill(out, out + ow0, 0.f);
+          const float* in = xc + ih * p.W + iw0;
+          if (sw == 1) {
+            std::copy(in, in + (ow1 - ow0), out + ow0);
+          } else {
+            for (int64_t ow = ow0; ow < ow1; ++ow) out[ow] = in[(ow - ow0) * sw];
+          }
+          std::fill(out + ow1, out + p.OW, 0.f);
         }
       }
     }
@@ -89,41 +108,75 @@ bool is_pointwise(const Conv2dParams& p) {
          w.pad_left == 0 && w.pad_bottom == 0 && w.pad_right == 0;
 }
 
-void conv_gemm(const Conv2dParams& p, const float* x, const float* w, const float* bias, const Activation& act,
-               float* y, ThreadPool* pool) {
+// Heap floats without the zero fill std::vector would do: every element is written before it
+// is read (im2col blocks, packed weights).
+std::unique_ptr<float[]> uninitialized_floats(size_t n) { return std::unique_ptr<float[]>(new float[n]); }
+
+// Runs the GEMM strategy; |packed_w| holds every group's weights as conv2d_pack_weights
+// writes them, or is null to pack them here (once per call, shared by images and blocks).
+void conv_gemm(const Conv2dParams& p, const float* x, const float* w, const float* packed_w, const float* bias,
+               const Activation& act, float* y, ThreadPool* pool) {
   const int64_t cg = p.C / p.group, kg = p.K / p.group;
   const int64_t rows = cg * p.window.kernel_h * p.window.kernel_w, cols = p.OH * p.OW;
   const bool pointwise = is_pointwise(p);
-  const int64_t block = pointwise ? cols : std::max<int64_t>(std::min<int64_t>(cols, kMaxColFloats / rows), 64);
-  std::vector<float> col(pointwise ? 0 : size_t(rows * std::min(block, cols)));
-  for (int64_t n = 0; n < p.N; ++n) {
-    for (int64_t g = 0; g < p.group; ++g) {
-      GemmEpilogue ep;
-      ep.act = act;
-      if (bias) {
-        ep.bias = bias + g * kg;
-        ep.bias_row_stride = 1;  // one bias per output channel = per GEMM row
-      }
-      const float* wg = w + g * kg * rows;
+  // Whole output rows per im2col block, as many as fit the bound (at least one).
+  const int64_t block_rows = pointwise ? p.OH : std::clamp<int64_t>(kMaxColFloats / (rows * p.OW), 1, p.OH);
+  std::unique_ptr<float[]> col = uninitialized_floats(pointwise ? 0 : size_t(rows * block_rows * p.OW));
+  const GemmConfig& cfg = gemm_config();
+  std::unique_ptr<float[]> own_packed;
+  if (!packed_w) {
+    own_packed = uninitialized_floats(conv2d_packed_weights_bytes(p) / sizeof(float));
+    conv2d_pack_weights(p, w, own_packed.get());
+    packed_w = own_packed.get();
+  }
+  for (int64_t g = 0; g < p.group; ++g) {
+    const float* wg = packed_w + g * kg * rows;  // packed A of one group: kg * rows floats
+    GemmEpilogue ep;
+    ep.act = act;
+    if (bias) {
+      ep.bias = bias + g * kg;
+      ep.bias_row_stride = 1;  // one bias per output channel = per GEMM row
+    }
+    for (int64_t n = 0; n < p.N; ++n) {
       float* yg = y + (n * p.K + g * kg) * cols;
-      for (int64_t j0 = 0; j0 < cols; j0 += block) {
-        int64_t nb = std::min(block, cols - j0);
+      for (int64_t oh0 = 0; oh0 < p.OH; oh0 += block_rows) {
+        const int64_t nrows = std::min(block_rows, p.OH - oh0), nb = nrows * p.OW, j0 = oh0 * p.OW;
         const float* b = x + (n * p.C + g * cg) * p.H * p.W;  // pointwise: the input is col
         if (!pointwise) {
-          im2col_block(p, x, n, g * cg, j0, nb, col.data());
-          b = col.data();
+          im2col_rows(p, x, n, g * cg, oh0, nrows, col.get());
+          b = col.get();
         }
-        gemm_f32(false, false, kg, nb, rows, wg, rows, b, pointwise ? cols : nb, yg + j0, cols, ep, pool);
+        gemm_f32_prepacked_a(cfg, kg, nb, rows, wg, false, b, pointwise ? cols : nb, yg + j0, cols, ep, pool);
       }
     }
   }
 }
 
+bool uses_gemm(const Conv2dParams& p) { return p.K / p.group >= kMinGemmRows; }
+
 }  // namespace
+
+size_t conv2d_packed_weights_bytes(const Conv2dParams& p) {
+  if (!uses_gemm(p)) return 0;
+  const int64_t kg = p.K / p.group, rows = (p.C / p.group) * p.window.kernel_h * p.window.kernel_w;
+  return size_t(p.group) * gemm_packed_a_bytes(gemm_config(), kg, rows);
+}
+
+void conv2d_pack_weights(const Conv2dParams& p, const float* w, void* out) {
+  if (!uses_gemm(p)) return;
+  const int64_t kg = p.K / p.group, rows = (p.C / p.group) * p.window.kernel_h * p.window.kernel_w;
+  for (int64_t g = 0; g < p.group; ++g)
+    gemm_pack_a(gemm_config(), false, kg, rows, w + g * kg * rows, rows, static_cast<float*>(out) + g * kg * rows);
+}
 
 void conv2d_f32(const Conv2dParams& p, const float* x, const float* w, const float* bias, const Activation& act,
                 float* y, ThreadPool* pool) {
-  if (p.K / p.group >= kMinGemmRows) return conv_gemm(p, x, w, bias, act, y, pool);
+  conv2d_f32_prepacked(p, x, w, nullptr, bias, act, y, pool);
+}
+
+void conv2d_f32_prepacked(const Conv2dParams& p, const float* x, const float* w, const void* packed_w,
+                          const float* bias, const Activation& act, float* y, ThreadPool* pool) {
+  if (uses_gemm(p)) return conv_gemm(p, x, w, static_cast<const float*>(packed_w), bias, act, y, pool);
   auto run = [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) plane(p, x, w, bias, act, y, i / p.K, i % p.K);
   };

@@ -2,6 +2,7 @@
 // bias + activation.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "isa/attrs.h"
@@ -20,8 +21,17 @@ struct Conv2dParams {
 // y = act(conv(x, w) + bias); bias is [K] or nullptr. y must not overlap x, w or bias.
 void conv2d_f32_reference(const Conv2dParams& p, const float* x, const float* w, const float* bias,
                           const Activation& act, float* y);
-// Direct loops per output plane; (n, k) planes are split across the pool.
+// Fast path: GEMM on im2col blocks where there are enough output channels per group, direct
+// loops per output plane otherwise (depthwise); work is split across the pool.
 void conv2d_f32(const Conv2dParams& p, const float* x, const float* w, const float* bias, const Activation& act,
                 float* y, ThreadPool* pool);
+
+// Constant weights packed once for this process's GEMM (e.g. by the VM at model load), so a
+// run does not repack them. 0 bytes: this convolution does not use packed weights.
+size_t conv2d_packed_weights_bytes(const Conv2dParams& p);
+void conv2d_pack_weights(const Conv2dParams& p, const float* w, void* out);
+// conv2d_f32 with |packed_w| from conv2d_pack_weights for the same parameters (or null).
+void conv2d_f32_prepacked(const Conv2dParams& p, const float* x, const float* w, const void* packed_w,
+                          const float* bias, const Activation& act, float* y, ThreadPool* pool);
 
 }  // namespace aivm::kernels

@@ -84,6 +84,7 @@ TEST_P(ConvFast, MatchesReference) {
       params(1, 16, 33, 33, 16, 1, window(3, 3, 1, 1, 1, 1, 1, 1, 1, 1)),         // threaded, stride 1
       params(1, 64, 41, 39, 9, 1, window(3, 3, 1, 1, 1, 1, 1, 1, 1, 1)),          // im2col in several column blocks
       params(2, 12, 5, 7, 20, 2, window(1, 1)),                                   // pointwise GEMM, two groups
+      params(1, 300, 3, 100, 4, 1, window(3, 3, 1, 2, 1, 1, 1, 1)),             // one output row > im2col bound
   };
   unsigned seed = 0;
   for (const Conv2dParams& p : cases) {
@@ -98,7 +99,12 @@ TEST_P(ConvFast, MatchesReference) {
         conv2d_f32(p, x.data(), w.data(), b, act, got.data(), pool_);
         SCOPED_TRACE(testing::Message() << "case " << seed / 3 << " bias " << (b != nullptr) << " act "
                                         << int(act.kind));
-        expect_close(got, want);
+        expect_close(got, want, (p.C / p.group) * p.window.kernel_h * p.window.kernel_w);
+        // Weights packed ahead (as the VM does at load) give the same result.
+        std::vector<float> packed(conv2d_packed_weights_bytes(p) / 4 + 1, NAN), again(want.size(), -42.f);
+        conv2d_pack_weights(p, w.data(), packed.data());
+        conv2d_f32_prepacked(p, x.data(), w.data(), packed.data(), b, act, again.data(), pool_);
+        ASSERT_EQ(again, got);
       }
     }
   }

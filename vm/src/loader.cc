@@ -8,6 +8,7 @@
 #include "isa/decode.h"
 #include "kernels/config/gemm_config.h"
 #include "kernels/gemm/gemm.h"
+#include "vm/src/op_handlers.h"
 #include "vm/src/status.h"
 #include "vm/src/verifier.h"
 
@@ -200,6 +201,7 @@ aivm_status_t load_program(aivm_model_s* m) {
     m->load_note = "weights packed for " + b->target()->isa()->str() + ", repacked at load for " +
                    kernels::gemm_config().packed_b_layout;
   }
+  for (Function& f : m->functions) prepare_conv_weights(m, &f);
   return AIVM_OK;
 }
 

@@ -44,6 +44,10 @@ inline kernels::Activation kernel_activation(const isa::ActivationAttrs& a) {
   return {isa::Activation(a.kind), isa::bits_float(a.p0_bits), isa::bits_float(a.p1_bits)};
 }
 
+// Load-time work after verification: packs each CONV's constant weights for this CPU's GEMM
+// into |m| and points f->prepared at them (vm/src/ops/window.cc).
+void prepare_conv_weights(aivm_model_s* m, Function* f);
+
 #define AIVM_OP(NAME, CODE, FMT, KA, KB, KC, KD, SEM)                   \
   aivm_status_t verify_##NAME(const Site& site, const isa::Instr& in); \
   const uint64_t* exec_##NAME(const Frame& fr, uint64_t w, const uint64_t* next);

@@ -34,6 +34,9 @@ struct Function {
   uint64_t arena_bytes = 0;
   int64_t packed_nr = 0;  // NR of the bundle's pre-packed GEMM weights, 0 if none
   std::vector<std::string> debug_names;  // per instruction; may be empty
+  // Per instruction: data prepared at load for this CPU (e.g. CONV's packed weights, owned by
+  // the model), or null; empty when no instruction has any.
+  std::vector<const void*> prepared;
 
   const int32_t* record(uint32_t i) const { return attrs + attr_begin[i]; }
   uint32_t record_size(uint32_t i) const { return attr_begin[i + 1] - attr_begin[i]; }

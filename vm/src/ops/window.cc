@@ -1,5 +1,7 @@
 // Windows over NCHW: conv (the superinstruction with bias and a fused activation), max and
 // average pooling.
+#include <vector>
+
 #include "kernels/conv/conv.h"
 #include "kernels/pool/pool.h"
 #include "vm/src/op_handlers.h"
@@ -50,13 +52,42 @@ aivm_status_t verify_CONV(const Site& s, const isa::Instr& in) {
   return AIVM_OK;
 }
 
+namespace {
+
+kernels::Conv2dParams conv_params(const Function& f, uint64_t w, isa::ConvAttrs* attrs) {
+  std::memcpy(attrs, f.record(AIVM_FIELD_D(w)), sizeof *attrs);
+  const kernels::Shape &x = f.registers[AIVM_FIELD_B(w)].shape, &y = f.registers[AIVM_FIELD_A(w)].shape;
+  return {x.dims[0], x.dims[1], x.dims[2], x.dims[3], y.dims[1], y.dims[2], y.dims[3], attrs->group, attrs->window};
+}
+
+}  // namespace
+
+void prepare_conv_weights(aivm_model_s* m, Function* f) {
+  for (size_t pc = 0; pc < f->code_size; ++pc) {
+    const uint64_t w = f->code[pc];
+    if (AIVM_OPCODE(w) != uint8_t(isa::Opcode::CONV)) continue;
+    const RegisterInfo& weights = f->registers[AIVM_FIELD_C(w)];
+    if (!weights.is_constant) continue;  // computed weights are packed by each run
+    isa::ConvAttrs attrs;
+    kernels::Conv2dParams p = conv_params(*f, w, &attrs);
+    const size_t bytes = kernels::conv2d_packed_weights_bytes(p);
+    if (!bytes) continue;
+    std::vector<float> packed(bytes / sizeof(float));
+    kernels::conv2d_pack_weights(p, reinterpret_cast<const float*>(weights.constant_data), packed.data());
+    if (f->prepared.empty()) f->prepared.assign(f->code_size, nullptr);
+    f->prepared[pc] = packed.data();
+    m->repacked.push_back(std::move(packed));  // the buffer moves, its address stays
+  }
+}
+
 const uint64_t* exec_CONV(const Frame& fr, uint64_t w, const uint64_t* next) {
   uint32_t a = AIVM_FIELD_A(w), b = AIVM_FIELD_B(w), c = AIVM_FIELD_C(w);
-  isa::ConvAttrs ca = exec_record<isa::ConvAttrs>(fr, AIVM_FIELD_D(w));
-  const kernels::Shape &x = fr.shape(b), &y = fr.shape(a);
-  kernels::Conv2dParams p{x.dims[0], x.dims[1], x.dims[2], x.dims[3], y.dims[1], y.dims[2], y.dims[3], ca.group, ca.window};
+  isa::ConvAttrs ca;
+  kernels::Conv2dParams p = conv_params(*fr.f, w, &ca);
   const float* bias = ca.bias == isa::kNoRegister ? nullptr : fr.f32(uint32_t(ca.bias));
-  kernels::conv2d_f32(p, fr.f32(b), fr.f32(c), bias, kernel_activation(ca.act), fr.f32(a), fr.pool);
+  const size_t pc = size_t(next - 1 - fr.f->code);
+  const void* packed = fr.f->prepared.empty() ? nullptr : fr.f->prepared[pc];
+  kernels::conv2d_f32_prepacked(p, fr.f32(b), fr.f32(c), packed, bias, kernel_activation(ca.act), fr.f32(a), fr.pool);
   return next;
 }
 
