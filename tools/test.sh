@@ -3,13 +3,20 @@
 #   1. libFuzzer over the loader and verifiers for a minute, seeded with real bundles.
 #   2. The interpreter compiled as a switch: the VM and model tests.
 #   3. AddressSanitizer + UBSan: the format, VM (verifier, byte-flip), model and kernel tests.
-#   4. Release build, computed-goto dispatch: every test (last, so its summary closes the log).
+#   4. Release build, computed-goto dispatch: every test (last, so its summary closes the log),
+#      including the exported-model test (tests/models/exported_models.sh, label zoo), which
+#      needs Debian's torch: run tools/setup.sh --with-models first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
 
 cmake --preset release >/dev/null
 cmake --build --preset release -j"$jobs"
+if ! ctest --preset release -N -L zoo | grep -q "Total Tests: [1-9]"; then
+  echo "test.sh: the exported-model test is not registered: it needs Debian's torch and" \
+       "torchvision (bash tools/setup.sh --with-models), then a fresh cmake --preset release" >&2
+  exit 1
+fi
 
 if command -v clang++ >/dev/null; then
   cmake --preset fuzz >/dev/null

@@ -286,6 +286,8 @@ def main():
     ap.add_argument("--tol", type=float, default=1e-3, help="max |aivm-ORT| / max |ORT| to pass (default 1e-3)")
     ap.add_argument("--no-time", action="store_true", help="compile and check only")
     ap.add_argument("--json", help="also write the results to this file")
+    ap.add_argument("--check", action="store_true",
+                    help="exit 1 unless every model compiles and matches ORT (the test tests/models runs)")
     args = ap.parse_args()
 
     aivmc, aivm = find_tool(args.build, "aivmc"), find_tool(args.build, "aivm")
@@ -414,6 +416,13 @@ def main():
         with open(args.json, "w") as f:
             json.dump({"header": header, "models": compile_rows, "results": results}, f, indent=1)
         print(f"wrote {args.json}")
+    if args.check:
+        bad = [r["model"] for r in compile_rows if "error" in r]
+        bad += [f"{r['model']} (t={r['threads']})" for r in results if not r.get("match")]
+        if bad:
+            print(f"check: FAILED: {', '.join(bad)}")
+            return 1
+        print(f"check: all {len(models)} models compile and match ONNX Runtime (opset {args.opset})")
     return 0
 
 
