@@ -56,7 +56,7 @@ void plane(const Conv2dParams& p, const float* x, const float* w, const float* b
   }
   if (bias)
     for (int64_t i = 0; i < p.OH * p.OW; ++i) out[i] += bias[k];
-  apply_activation_f32(act, p.OH * p.OW, out);
+  epilogue_activation_f32(act, p.OH * p.OW, out);
 }
 
 // Output rows per group below which the direct loops beat GEMM (too few rows to fill a tile).

@@ -4,6 +4,7 @@
 
 #include "kernels/elementwise/broadcast.h"
 #include "kernels/elementwise/scalar_ops.h"
+#include "kernels/vmath/vmath.h"
 
 namespace aivm::kernels {
 
@@ -15,6 +16,13 @@ void apply_activation_f32(const Activation& act, int64_t n, float* y) {
     if constexpr (k != isa::Activation::None)
       for (int64_t i = 0; i < n; ++i) y[i] = activation_op<k>(y[i], p0, p1);
   });
+}
+
+void epilogue_activation_f32(const Activation& act, int64_t n, float* y) {
+  // The exp-based kinds are where libm's per-element call costs most: vectorise them.
+  if (act.kind == isa::Activation::Sigmoid) return vsigmoid_f32(size_t(n), y, y);
+  if (act.kind == isa::Activation::Swish) return vswish_f32(size_t(n), y, act.p0, y);
+  apply_activation_f32(act, n, y);
 }
 
 void activation_f32(const Activation& act, int64_t n, const float* x, float* y, ThreadPool* pool) {

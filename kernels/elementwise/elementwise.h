@@ -94,6 +94,9 @@ void activation_f32(const Activation& act, int64_t n, const float* x, float* y, 
 
 // In place over y[0, n), on the caller's thread: the fused epilogue of gemm/conv.
 void apply_activation_f32(const Activation& act, int64_t n, float* y);
+// The same for the fast paths' epilogues (GEMM, conv): exp-based kinds use kernels/vmath, so
+// they may differ from apply_activation_f32 by a few ulp.
+void epilogue_activation_f32(const Activation& act, int64_t n, float* y);
 
 //===----------------------------------------------------------------------===//
 // f32 shorthands (the original entry points)

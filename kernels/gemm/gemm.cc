@@ -161,7 +161,7 @@ void finish_rows(const Problem& g, int64_t n0, int64_t nn, float* out, int64_t l
     } else if (ep.alpha != 1.f) {
       for (int64_t j = 0; j < nn; ++j) row[j] = ep.alpha * row[j];
     }
-    apply_activation_f32(ep.act, nn, row);
+    epilogue_activation_f32(ep.act, nn, row);
     if (g.c_cs != 1) {
       float* c = g.C + r * g.c_rs + n0 * g.c_cs;
       for (int64_t j = 0; j < nn; ++j) c[j * g.c_cs] = row[j];

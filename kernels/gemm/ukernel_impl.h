@@ -181,7 +181,7 @@ AIVM_INLINE void store_tile(typename V::T (&acc)[R][NV], size_t n, float* c, siz
         V::storen(cr + col, v, cnt);
       }
     }
-    if (row_activation(p)) apply_activation_f32(p.act, int64_t(n), cr);
+    if (row_activation(p)) epilogue_activation_f32(p.act, int64_t(n), cr);
   }
 }
 

@@ -71,7 +71,8 @@ class ConvFast : public ::testing::TestWithParam<int> {
 
 TEST_P(ConvFast, MatchesReference) {
   const Activation acts[] = {{isa::Activation::None}, {isa::Activation::Relu}, {isa::Activation::Clip, -0.5f, 0.75f},
-                             {isa::Activation::Sigmoid}, {isa::Activation::Tanh}};
+                             {isa::Activation::Sigmoid}, {isa::Activation::Tanh},
+                             {isa::Activation::Swish, 1.f}};
   const Conv2dParams cases[] = {
       params(1, 1, 1, 1, 1, 1, window(1, 1)),
       params(2, 3, 7, 15, 5, 1, window(3, 3, 1, 1, 1, 1, 1, 1)),

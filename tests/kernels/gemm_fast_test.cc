@@ -31,7 +31,9 @@ const Activation kActs[] = {{isa::Activation::None},
                             {isa::Activation::Tanh},
                             {isa::Activation::LeakyRelu, 0.1f},
                             {isa::Activation::HardSwish},
-                            {isa::Activation::Gelu}};
+                            {isa::Activation::Gelu},
+                            {isa::Activation::Swish, 1.f}};
+constexpr int kNumActs = int(sizeof(kActs) / sizeof(kActs[0]));
 constexpr int kBiasForms = 6;  // none, scalar, row vector, column vector, full, strided
 
 // Runs one case through |fn| (a fast path writing into got) and compares with the reference.
@@ -79,7 +81,7 @@ std::vector<Case> sweep() {
   return cases;
 }
 
-// Every bias form x activation x transpose on shapes hitting each path (small M, swapped
+// Every bias form x activation (all of kActs) x transpose on shapes hitting each path (small M, swapped
 // small N, packed with edge tiles).
 std::vector<Case> epilogues() {
   const int64_t shapes[][3] = {{3, 37, 19}, {41, 2, 23}, {29, 45, 200}, {1, 33, 7}};
@@ -87,7 +89,7 @@ std::vector<Case> epilogues() {
   for (const auto& s : shapes)
     for (int t = 0; t < 4; ++t)
       for (int b = 0; b < kBiasForms; ++b)
-        for (int a = 0; a < 5; ++a) cases.push_back({s[0], s[1], s[2], t, b, a});
+        for (int a = 0; a < kNumActs; ++a) cases.push_back({s[0], s[1], s[2], t, b, a});
   return cases;
 }
 

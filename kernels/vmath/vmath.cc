@@ -1,0 +1,85 @@
+// Dispatch (the ISA gemm_config() chose, so AIVM_FORCE_ISA steers both), the portable
+// polynomial variant and the libm reference.
+#include "kernels/vmath/vmath.h"
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+#include "kernels/config/gemm_config.h"
+#include "kernels/vmath/vmath_impl.h"
+
+namespace aivm::kernels {
+
+#if defined(__x86_64__) || defined(_M_X64)
+extern const VmathKernels kVmathAvx512;
+extern const VmathKernels kVmathAvx2;
+#endif
+
+namespace {
+
+struct Scalar {
+  using T = float;
+  static constexpr size_t W = 1;
+  static T load(const float* p) { return *p; }
+  static void store(float* p, T v) { *p = v; }
+  static T set1(float f) { return f; }
+  static T zero() { return 0.f; }
+  static T add(T a, T b) { return a + b; }
+  static T sub(T a, T b) { return a - b; }
+  static T mul(T a, T b) { return a * b; }
+  static T div(T a, T b) { return a / b; }
+  static T min(T a, T b) { return a < b ? a : b; }
+  static T max(T a, T b) { return a > b ? a : b; }
+  static T fmadd(T a, T b, T c) { return std::fma(a, b, c); }
+  static T fnmadd(T a, T b, T c) { return std::fma(-a, b, c); }
+  static T round(T a) { return std::nearbyint(a); }
+  static T pow2i(T n) {
+    uint32_t bits = uint32_t(int32_t(n) + 127) << 23;
+    float f;
+    std::memcpy(&f, &bits, sizeof f);
+    return f;
+  }
+};
+
+void exp_ref(size_t n, const float* x, float* y) {
+  for (size_t i = 0; i < n; ++i) y[i] = std::exp(x[i]);
+}
+void sigmoid_ref(size_t n, const float* x, float* y) {
+  for (size_t i = 0; i < n; ++i) y[i] = 1.f / (1.f + std::exp(-x[i]));
+}
+void swish_ref(size_t n, const float* x, float beta, float* y) {
+  for (size_t i = 0; i < n; ++i) y[i] = x[i] / (1.f + std::exp(-beta * x[i]));
+}
+
+const VmathKernels kReference = {"reference", exp_ref, sigmoid_ref, swish_ref};
+const VmathKernels kPortable = {"scalar", vmath_impl::exp_array<Scalar>, vmath_impl::sigmoid_array<Scalar>,
+                                vmath_impl::swish_array<Scalar>};
+
+const VmathKernels& selected() {
+  static const VmathKernels* k = [] {
+    const VmathKernels* v = vmath_for_isa(gemm_config().isa);
+    return v ? v : &kPortable;
+  }();
+  return *k;
+}
+
+}  // namespace
+
+const VmathKernels& vmath_reference() { return kReference; }
+const VmathKernels& vmath_portable() { return kPortable; }
+
+const VmathKernels* vmath_for_isa(const char* isa) {
+#if defined(__x86_64__) || defined(_M_X64)
+  if (std::strcmp(isa, "avx512") == 0) return &kVmathAvx512;
+  if (std::strcmp(isa, "avx2") == 0) return &kVmathAvx2;
+#endif
+  if (std::strcmp(isa, "scalar") == 0) return &kPortable;
+  return nullptr;
+}
+
+void vexp_f32(size_t n, const float* x, float* y) { selected().exp(n, x, y); }
+void vsigmoid_f32(size_t n, const float* x, float* y) { selected().sigmoid(n, x, y); }
+void vswish_f32(size_t n, const float* x, float beta, float* y) { selected().swish(n, x, beta, y); }
+
+}  // namespace aivm::kernels
