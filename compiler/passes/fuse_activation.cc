@@ -1,5 +1,6 @@
-// Activation fusion: Conv/Gemm/2-D MatMul followed by an activation becomes one superinstruction whose
-// epilogue applies the activation in the kernel's store, saving a pass over memory.
+// Activation fusion: Conv/Gemm/2-D MatMul followed by an activation (or by x * Sigmoid(x), SiLU)
+// becomes one superinstruction whose epilogue applies the activation in the kernel's store,
+// saving passes over memory.
 #include <algorithm>
 
 #include "compiler/passes/passes.h"
@@ -80,19 +81,41 @@ int fuse_activations(Function& f) {
       for (int v : act.outputs) producer[size_t(v)] = int(i);
       if (act.inputs.empty() || act.inputs[0] == kNoValue) continue;
       int src = act.inputs[0];
+      int64_t kind;
+      float p0, p1;
+      Instr* sigmoid = nullptr;  // x * Sigmoid(x): the Sigmoid folded in with the Mul as SiLU
+      if (act.op == "Mul" && act.inputs.size() == 2 && act.inputs[1] != kNoValue) {
+        for (int side = 0; side < 2 && !sigmoid; ++side) {
+          int s = act.inputs[size_t(side)], x = act.inputs[size_t(1 - side)];
+          int ps = producer[size_t(s)];
+          if (ps < 0 || uses[size_t(s)] != 1 || uses[size_t(x)] != 2) continue;
+          Instr& cand = b.instrs[size_t(ps)];
+          if (cand.op == "Sigmoid" && cand.inputs.size() == 1 && cand.inputs[0] == x) {
+            sigmoid = &cand;
+            src = x;
+          }
+        }
+        if (!sigmoid) continue;
+        kind = int64_t(isa::Activation::Swish);
+        p0 = 1.f;
+        p1 = 0.f;
+      } else {
+        if (uses[size_t(src)] != 1 || !activation_of(f, act, &kind, &p0, &p1)) continue;
+      }
       int p = producer[size_t(src)];
-      if (p < 0 || uses[size_t(src)] != 1) continue;
+      if (p < 0) continue;
       Instr& prod = b.instrs[size_t(p)];
       // A 2-D MatMul is selected as a GEMM (compiler/ops/linear.cc), so it takes an epilogue too.
       bool gemm_matmul = prod.op == "MatMul" && f.values[size_t(prod.inputs[0])].shape.size() == 2 &&
                          f.values[size_t(prod.inputs[1])].shape.size() == 2;
       if ((prod.op != "Conv" && prod.op != "Gemm" && !gemm_matmul) || prod.attrs.count("__act")) continue;
-      int64_t kind;
-      float p0, p1;
-      if (!activation_of(f, act, &kind, &p0, &p1)) continue;
       prod.attrs["__act"] = kind;
       prod.attrs["__act_p0"] = p0;
       prod.attrs["__act_p1"] = p1;
+      if (sigmoid) {
+        prod.loc.node += "+" + (sigmoid->loc.node.empty() ? sigmoid->op : sigmoid->loc.node);
+        sigmoid->op.clear();  // tombstone: its only use was the Mul
+      }
       prod.loc.node += "+" + (act.loc.node.empty() ? act.op : act.loc.node);
       // The producer now writes the activation's result; the activation disappears.
       f.values[size_t(act.outputs[0])].shape_known = true;

@@ -12,6 +12,7 @@
 #include "kernels/pool/pool.h"
 #include "isa/shape_rules.h"
 #include "kernels/softmax/softmax.h"
+#include "compiler/asm/stack_asm.h"
 #include "tests/common/op_harness.h"
 
 namespace aivm {
@@ -198,6 +199,17 @@ TEST(Ops, AveragePoolWithAndWithoutPadCounting) {
   }
 }
 
+// Runs a compiled one-input ("x", 4-D f32) function; returns output 0.
+std::vector<float> run_with_x(const format::BundleDesc& d, const Operand& x) {
+  testing::LoadedModel m;
+  EXPECT_EQ(testing::load(format::serialize_bundle(d), &m), "OK");
+  if (!m.session) return {};
+  EXPECT_EQ(aivm_session_set_input(m.session, "x", AIVM_DTYPE_F32, x.shape.data(), 4, x.data(), x.bytes.size()),
+            AIVM_OK);
+  EXPECT_EQ(aivm_session_run(m.session), AIVM_OK);
+  return testing::output_f32(m.session, 0);
+}
+
 // Conv followed by an activation: fused into the conv's epilogue, same numbers as unfused.
 TEST(Ops, FusedActivationsMatchUnfused) {
   const std::pair<const char*, AttrMap> acts[] = {{"Relu", {}},
@@ -233,14 +245,38 @@ TEST(Ops, FusedActivationsMatchUnfused) {
       o.fuse = fuse;
       format::BundleDesc d = compiler::compile_program(p, o);
       EXPECT_EQ(d.functions[0].code.size(), fuse ? 2u : 3u) << act;  // conv [+ activation] + halt
-      testing::LoadedModel m;
-      ASSERT_EQ(testing::load(format::serialize_bundle(d), &m), "OK");
-      ASSERT_EQ(aivm_session_set_input(m.session, "x", AIVM_DTYPE_F32, x.shape.data(), 4, x.data(), x.bytes.size()),
-                AIVM_OK);
-      ASSERT_EQ(aivm_session_run(m.session), AIVM_OK);
-      out[fuse] = testing::output_f32(m.session, 0);
+      out[fuse] = run_with_x(d, x);
     }
     SCOPED_TRACE(act);
+    expect_near(out[1], out[0]);
+  }
+}
+
+// x * Sigmoid(x) after a conv (SiLU, either operand order) becomes the conv's Swish epilogue;
+// not when the conv's output has another use.
+TEST(Ops, ConvSiluFusesIntoTheEpilogue) {
+  std::string weights;
+  for (int i = 0; i < 4 * 2 * 3 * 3; ++i) weights += " " + std::to_string(float((i * 37) % 19) / 9.f - 1.f);
+  const std::string head = ".input x f32 [1,2,5,6]\n.output y f32 [1,4,5,6]\n.local c\n.const W f32 [4,2,3,3]" + weights +
+                           "\nlocal.get x\nconst W\nConv pads=[1,1,1,1]\nlocal.set c\n";
+  const struct {
+    const char* tail;
+    size_t fused_code;  // instructions when fused (incl. halt)
+  } cases[] = {{"local.get c\nlocal.get c\nSigmoid\nMul\n", 2},
+               {"local.get c\nSigmoid\nlocal.get c\nMul\n", 2},
+               {"local.get c\nlocal.get c\nSigmoid\nMul\nlocal.get c\nAdd\n", 5}};  // c used thrice
+  Operand x = random_operand({1, 2, 5, 6}, 18);
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.tail);
+    StackProgram p = compiler::parse_stack_asm(head + c.tail, "silu.aivs");
+    std::vector<float> out[2];
+    for (bool fuse : {false, true}) {
+      compiler::CompileOptions o;
+      o.fuse = fuse;
+      format::BundleDesc d = compiler::compile_program(p, o);
+      if (fuse) EXPECT_EQ(d.functions[0].code.size(), c.fused_code);
+      out[fuse] = run_with_x(d, x);
+    }
     expect_near(out[1], out[0]);
   }
 }
