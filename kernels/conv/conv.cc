@@ -13,6 +13,7 @@
 #include "kernels/config/gemm_config.h"
 #include "kernels/config/thread_pool.h"
 #include "kernels/conv/conv.h"
+#include "kernels/conv/depthwise.h"
 #include "kernels/conv/window.h"
 #include "kernels/elementwise/elementwise.h"
 #include "kernels/gemm/gemm.h"
@@ -177,6 +178,7 @@ void conv2d_f32(const Conv2dParams& p, const float* x, const float* w, const flo
 void conv2d_f32_prepacked(const Conv2dParams& p, const float* x, const float* w, const void* packed_w,
                           const float* bias, const Activation& act, float* y, ThreadPool* pool) {
   if (uses_gemm(p)) return conv_gemm(p, x, w, static_cast<const float*>(packed_w), bias, act, y, pool);
+  if (depthwise_applies(p)) return depthwise_conv2d_f32(p, x, w, bias, act, y, pool);
   auto run = [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) plane(p, x, w, bias, act, y, i / p.K, i % p.K);
   };

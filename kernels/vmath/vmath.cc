@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "kernels/config/gemm_config.h"
+#include "kernels/simd/scalar.h"
 #include "kernels/vmath/vmath_impl.h"
 
 namespace aivm::kernels {
@@ -16,31 +17,9 @@ extern const VmathKernels kVmathAvx512;
 extern const VmathKernels kVmathAvx2;
 #endif
 
-namespace {
+using simd::Scalar;
 
-struct Scalar {
-  using T = float;
-  static constexpr size_t W = 1;
-  static T load(const float* p) { return *p; }
-  static void store(float* p, T v) { *p = v; }
-  static T set1(float f) { return f; }
-  static T zero() { return 0.f; }
-  static T add(T a, T b) { return a + b; }
-  static T sub(T a, T b) { return a - b; }
-  static T mul(T a, T b) { return a * b; }
-  static T div(T a, T b) { return a / b; }
-  static T min(T a, T b) { return a < b ? a : b; }
-  static T max(T a, T b) { return a > b ? a : b; }
-  static T fmadd(T a, T b, T c) { return std::fma(a, b, c); }
-  static T fnmadd(T a, T b, T c) { return std::fma(-a, b, c); }
-  static T round(T a) { return std::nearbyint(a); }
-  static T pow2i(T n) {
-    uint32_t bits = uint32_t(int32_t(n) + 127) << 23;
-    float f;
-    std::memcpy(&f, &bits, sizeof f);
-    return f;
-  }
-};
+namespace {
 
 void exp_ref(size_t n, const float* x, float* y) {
   for (size_t i = 0; i < n; ++i) y[i] = std::exp(x[i]);

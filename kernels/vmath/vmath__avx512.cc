@@ -1,34 +1,9 @@
-#include <immintrin.h>
-
+#include "kernels/simd/avx512.h"
 #include "kernels/vmath/vmath.h"
 #include "kernels/vmath/vmath_impl.h"
 
 namespace aivm::kernels {
-namespace {
-
-struct V512 {
-  using T = __m512;
-  static constexpr size_t W = 16;
-  static T load(const float* p) { return _mm512_loadu_ps(p); }
-  static void store(float* p, T v) { _mm512_storeu_ps(p, v); }
-  static T set1(float f) { return _mm512_set1_ps(f); }
-  static T zero() { return _mm512_setzero_ps(); }
-  static T add(T a, T b) { return _mm512_add_ps(a, b); }
-  static T sub(T a, T b) { return _mm512_sub_ps(a, b); }
-  static T mul(T a, T b) { return _mm512_mul_ps(a, b); }
-  static T div(T a, T b) { return _mm512_div_ps(a, b); }
-  static T min(T a, T b) { return _mm512_min_ps(a, b); }
-  static T max(T a, T b) { return _mm512_max_ps(a, b); }
-  static T fmadd(T a, T b, T c) { return _mm512_fmadd_ps(a, b, c); }
-  static T fnmadd(T a, T b, T c) { return _mm512_fnmadd_ps(a, b, c); }
-  static T round(T a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
-  static T pow2i(T n) {  // 2^n for integral n in [-127, 128): n + 127 in the exponent field
-    __m512i e = _mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127));
-    return _mm512_castsi512_ps(_mm512_slli_epi32(e, 23));
-  }
-};
-
-}  // namespace
+using simd::V512;
 
 extern const VmathKernels kVmathAvx512 = {"avx512", vmath_impl::exp_array<V512>, vmath_impl::sigmoid_array<V512>,
                                           vmath_impl::swish_array<V512>};

@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "kernels/config/cpu.h"
 #include "kernels/config/thread_pool.h"
+#include "kernels/conv/depthwise.h"
 #include "tests/kernels/kernel_test_util.h"
 
 namespace aivm::kernels {
@@ -113,6 +115,48 @@ TEST_P(ConvFast, MatchesReference) {
 
 INSTANTIATE_TEST_SUITE_P(Threads, ConvFast, ::testing::Values(1, 2),
                          [](const auto& info) { return "threads" + std::to_string(info.param); });
+
+// The depthwise plane kernel of every ISA the CPU has, against the reference: widths around
+// the vector widths, strides 1 and 2, 3x3 and 5x5, dilation, asymmetric padding.
+TEST(ConvDepthwise, EveryIsaMatchesReference) {
+  const CpuFeatures& f = cpu_features();
+  std::vector<const char*> isas = {"scalar"};
+  if (f.avx2 && f.fma) isas.push_back("avx2");
+  if (f.avx512f) isas.push_back("avx512");
+  const Conv2dParams cases[] = {
+      params(1, 3, 1, 1, 3, 3, window(1, 1)),
+      params(1, 2, 7, 7, 2, 2, window(3, 3, 1, 1, 1, 1, 1, 1)),
+      params(2, 3, 9, 17, 3, 3, window(3, 3, 2, 2, 1, 1, 1, 1)),
+      params(1, 4, 15, 33, 4, 4, window(5, 5, 1, 1, 2, 2, 2, 2)),
+      params(1, 2, 20, 31, 2, 2, window(5, 5, 2, 2, 2, 2, 2, 2)),
+      params(1, 2, 16, 16, 2, 2, window(3, 3, 1, 1, 2, 2, 2, 2, 2, 2)),   // dilation 2
+      params(1, 3, 8, 100, 3, 3, window(3, 3, 2, 2, 0, 1, 1, 0)),         // asymmetric pads
+      params(1, 2, 5, 6, 2, 2, window(3, 2, 1, 3, 0, 0, 2, 4)),           // stride 3, windows in padding
+  };
+  const Activation acts[] = {{isa::Activation::None}, {isa::Activation::Relu}, {isa::Activation::Clip, 0.f, 6.f},
+                             {isa::Activation::Swish, 1.f}};
+  unsigned seed = 100;
+  for (const char* isa : isas) {
+    DepthwisePlaneFn plane = depthwise_plane_for_isa(isa);
+    ASSERT_NE(plane, nullptr) << isa;
+    for (const Conv2dParams& p : cases) {
+      ASSERT_TRUE(depthwise_applies(p));
+      std::vector<float> x = random_vec(p.N * p.C * p.H * p.W, ++seed);
+      std::vector<float> w = random_vec(p.C * p.window.kernel_h * p.window.kernel_w, ++seed);
+      std::vector<float> bias = random_vec(p.C, ++seed);
+      for (const Activation& act : acts) {
+        std::vector<float> want = run_ref(p, x, w, bias.data(), act), got(want.size(), -42.f);
+        std::vector<float> scratch(depthwise_scratch_floats(p), NAN);
+        const int64_t taps = int64_t(p.window.kernel_h) * p.window.kernel_w;
+        for (int64_t i = 0; i < p.N * p.C; ++i)
+          plane(p, x.data() + i * p.H * p.W, w.data() + (i % p.C) * taps, bias[size_t(i % p.C)], act,
+                got.data() + i * p.OH * p.OW, scratch.data());
+        SCOPED_TRACE(testing::Message() << isa << " case seed " << seed << " act " << int(act.kind));
+        expect_close(got, want, taps);
+      }
+    }
+  }
+}
 
 }  // namespace
 }  // namespace aivm::kernels

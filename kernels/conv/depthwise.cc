@@ -1,0 +1,65 @@
+// Depthwise dispatch: the plane kernel of the ISA gemm_config() chose (AIVM_FORCE_ISA steers
+// it too), channel planes split across the pool.
+#include "kernels/conv/depthwise.h"
+
+#include <cstring>
+#include <vector>
+
+#include "kernels/config/gemm_config.h"
+#include "kernels/config/thread_pool.h"
+#include "kernels/conv/depthwise_impl.h"
+#include "kernels/simd/scalar.h"
+
+namespace aivm::kernels {
+
+#if defined(__x86_64__) || defined(_M_X64)
+extern const DepthwisePlaneFn kDepthwisePlane_avx512;
+extern const DepthwisePlaneFn kDepthwisePlane_avx2;
+#endif
+
+namespace {
+
+constexpr int64_t kWidestLanes = 16;  // scratch sized for the widest variant serves them all
+
+}  // namespace
+
+bool depthwise_applies(const Conv2dParams& p) {
+  return p.group == p.C && p.K == p.C && p.C > 0 && p.window.kernel_w <= 64;  // kernel_w: depthwise_impl's tap table
+}
+
+size_t depthwise_scratch_floats(const Conv2dParams& p) { return depthwise_impl::scratch_floats(p, kWidestLanes); }
+
+DepthwisePlaneFn depthwise_plane_for_isa(const char* isa) {
+#if defined(__x86_64__) || defined(_M_X64)
+  if (std::strcmp(isa, "avx512") == 0) return kDepthwisePlane_avx512;
+  if (std::strcmp(isa, "avx2") == 0) return kDepthwisePlane_avx2;
+#endif
+  if (std::strcmp(isa, "scalar") == 0) return depthwise_impl::plane<simd::Scalar>;
+  return nullptr;
+}
+
+void depthwise_conv2d_f32(const Conv2dParams& p, const float* x, const float* w, const float* bias,
+                          const Activation& act, float* y, ThreadPool* pool) {
+  static const DepthwisePlaneFn kernel = [] {
+    DepthwisePlaneFn f = depthwise_plane_for_isa(gemm_config().isa);
+    return f ? f : depthwise_impl::plane<simd::Scalar>;
+  }();
+  const int64_t planes = p.N * p.C, in_size = p.H * p.W, out_size = p.OH * p.OW;
+  const int64_t taps = int64_t(p.window.kernel_h) * p.window.kernel_w;
+  const size_t scratch_size = depthwise_scratch_floats(p);
+  auto run = [&](int64_t begin, int64_t end) {
+    thread_local std::vector<float> scratch;
+    if (scratch.size() < scratch_size) scratch.resize(scratch_size);
+    for (int64_t i = begin; i < end; ++i) {
+      const int64_t c = i % p.C;
+      kernel(p, x + i * in_size, w + c * taps, bias ? bias[c] : 0.f, act, y + i * out_size, scratch.data());
+    }
+  };
+  if (planes * out_size * taps < (int64_t{1} << 15)) {
+    run(0, planes);
+  } else {
+    parallel_for(pool, planes, run);
+  }
+}
+
+}  // namespace aivm::kernels

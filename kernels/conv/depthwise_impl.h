@@ -1,0 +1,96 @@
+// The depthwise plane kernel, written once over a vector type V (kernels/simd).
+//
+// The plane is first copied into a zero-padded scratch image, split by column phase when the
+// stride is s > 1 (phase q holds padded columns q, q+s, q+2s, ...), so every tap of every
+// output vector is one contiguous unaligned load with no bounds test: output column ow reads
+// padded column ow*s + t (t = kw * dilation), i.e. phase t % s at index ow + t / s.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+
+#include "kernels/conv/conv.h"
+#include "kernels/elementwise/elementwise.h"
+
+namespace aivm::kernels::depthwise_impl {
+
+struct Geometry {
+  int64_t rows, cols;   // padded image: rows x cols
+  int64_t phase_cols;   // columns per phase, plus a vector of slack for the last load
+  int64_t stride;       // column stride (phases)
+};
+
+inline Geometry geometry(const Conv2dParams& p, int64_t lanes) {
+  const isa::Window2d& w = p.window;
+  Geometry g;
+  g.rows = std::max<int64_t>(p.H + w.pad_top + w.pad_bottom, (p.OH - 1) * w.stride_h + (w.kernel_h - 1) * w.dilation_h + 1);
+  g.cols = std::max<int64_t>(p.W + w.pad_left + w.pad_right, (p.OW - 1) * w.stride_w + (w.kernel_w - 1) * w.dilation_w + 1);
+  g.stride = w.stride_w;
+  g.phase_cols = (g.cols + g.stride - 1) / g.stride + lanes;
+  return g;
+}
+
+inline size_t scratch_floats(const Conv2dParams& p, int64_t lanes) {
+  Geometry g = geometry(p, lanes);
+  return size_t(g.rows * g.stride * g.phase_cols + lanes);
+}
+
+template <class V>
+void plane(const Conv2dParams& p, const float* x, const float* w, float bias, const Activation& act, float* y,
+           float* scratch) {
+  constexpr int64_t W = int64_t(V::W);
+  constexpr int64_t kMaxKernelW = 64;
+  const isa::Window2d& win = p.window;
+  const Geometry g = geometry(p, W);
+  const int64_t row_floats = g.stride * g.phase_cols, s = g.stride;
+  std::fill(scratch, scratch + g.rows * row_floats, 0.f);
+  for (int64_t ih = 0; ih < p.H; ++ih) {
+    float* row = scratch + (ih + win.pad_top) * row_floats;
+    const float* in = x + ih * p.W;
+    if (s == 1) {
+      std::copy(in, in + p.W, row + win.pad_left);
+      continue;
+    }
+    for (int64_t q = 0; q < s; ++q) {  // phase q: padded columns c = q + s*j, input column c - pad_left
+      float* phase = row + q * g.phase_cols;
+      int64_t j = q >= win.pad_left ? 0 : (win.pad_left - q + s - 1) / s;
+      for (int64_t iw = q + s * j - win.pad_left; iw < p.W; iw += s, ++j) phase[j] = in[iw];
+    }
+  }
+  // Offset of each kernel column's tap within a padded row (phase, then index).
+  int64_t kw_offset[kMaxKernelW];
+  const int64_t kernel_w = std::min<int64_t>(win.kernel_w, kMaxKernelW);
+  for (int64_t kw = 0; kw < kernel_w; ++kw) {
+    const int64_t col = kw * win.dilation_w;
+    kw_offset[kw] = (col % s) * g.phase_cols + col / s;
+  }
+  // Relu and Clip are applied in registers before the store; other kinds on the stored plane.
+  const bool in_register = act.kind == isa::Activation::Relu || act.kind == isa::Activation::Clip;
+  const typename V::T lo = V::set1(act.kind == isa::Activation::Relu ? 0.f : act.p0);
+  const typename V::T hi = V::set1(act.kind == isa::Activation::Relu ? std::numeric_limits<float>::infinity() : act.p1);
+  for (int64_t oh = 0; oh < p.OH; ++oh) {
+    float* out = y + oh * p.OW;
+    const float* rows = scratch + oh * win.stride_h * row_floats;
+    for (int64_t ow = 0; ow < p.OW; ow += W) {
+      typename V::T acc = V::set1(bias);
+      const float* wt = w;
+      for (int64_t kh = 0; kh < win.kernel_h; ++kh) {
+        const float* r = rows + kh * win.dilation_h * row_floats + ow;
+        for (int64_t kw = 0; kw < kernel_w; ++kw) acc = V::fmadd(V::load(r + kw_offset[kw]), V::set1(wt[kw]), acc);
+        wt += win.kernel_w;
+      }
+      if (in_register) acc = V::min(hi, V::max(lo, acc));  // operand order keeps NaN, as the reference does
+      if (ow + W <= p.OW) {
+        V::store(out + ow, acc);
+      } else {
+        float tail[W];
+        V::store(tail, acc);
+        std::copy(tail, tail + (p.OW - ow), out + ow);
+      }
+    }
+  }
+  if (!in_register) epilogue_activation_f32(act, p.OH * p.OW, y);
+}
+
+}  // namespace aivm::kernels::depthwise_impl

@@ -1,0 +1,36 @@
+// One-lane "vector" so a kernel template written for simd::V512/V256 also builds portably.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+namespace aivm::kernels::simd {
+
+struct Scalar {
+  using T = float;
+  static constexpr size_t W = 1;
+  static T load(const float* p) { return *p; }
+  static void store(float* p, T v) { *p = v; }
+  static T set1(float f) { return f; }
+  static T zero() { return 0.f; }
+  static T add(T a, T b) { return a + b; }
+  static T sub(T a, T b) { return a - b; }
+  static T mul(T a, T b) { return a * b; }
+  static T div(T a, T b) { return a / b; }
+  static T min(T a, T b) { return a < b ? a : b; }
+  static T max(T a, T b) { return a > b ? a : b; }
+  static T fmadd(T a, T b, T c) { return std::fma(a, b, c); }
+  static T fnmadd(T a, T b, T c) { return std::fma(-a, b, c); }
+  static T round(T a) { return std::nearbyint(a); }
+  static T pow2i(T n) {
+    uint32_t bits = uint32_t(int32_t(n) + 127) << 23;
+    float f;
+    std::memcpy(&f, &bits, sizeof f);
+    return f;
+  }
+};
+
+
+}  // namespace aivm::kernels::simd
