@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev       # tests and benchmarks
   libopenblas-dev libdnnl-dev                      # GEMM benchmark peers (bench/ only)
   clang libclang-rt-14-dev                         # libFuzzer and sanitizers
+  g++-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user  # AArch64 cross build, tests under qemu
   python3 python3-venv                             # test tooling venv
 )
 missing=()

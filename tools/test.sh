@@ -3,7 +3,8 @@
 #   1. libFuzzer over the loader and verifiers for a minute, seeded with real bundles.
 #   2. The interpreter compiled as a switch: the VM and model tests.
 #   3. AddressSanitizer + UBSan: the format, VM (verifier, byte-flip), model and kernel tests.
-#   4. Release build, computed-goto dispatch: every test (last, so its summary closes the log),
+#   4. AArch64 cross build: the runtime and kernel tests under qemu-aarch64 (NEON kernels).
+#   5. Release build, computed-goto dispatch: every test (last, so its summary closes the log),
 #      including the exported-model test (tests/models/exported_models.sh, label zoo), which
 #      needs Debian's torch: run tools/setup.sh --with-models first.
 set -euo pipefail
@@ -37,5 +38,7 @@ ctest --preset switch-dispatch -j"$jobs" -L 'vm|models'
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j"$jobs" --target format_tests vm_tests models_tests kernels_tests
 ctest --preset asan -j"$jobs" -L 'format|vm|models|kernels'
+
+tools/test-aarch64.sh
 
 ctest --preset release -j"$jobs"

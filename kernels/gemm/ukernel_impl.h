@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstring>
+#include <type_traits>
 #include <utility>
 
 #if defined(__AVX2__) || defined(__AVX512F__)
@@ -190,6 +191,50 @@ AIVM_INLINE void store_tile(typename V::T (&acc)[R][NV], size_t n, float* c, siz
 // cost only their own FMAs.
 //===----------------------------------------------------------------------===//
 
+// Rows [R0, R) of one k step: each A value broadcast to a register, times the NV B vectors.
+template <class V, size_t R, size_t NV, size_t R0 = 0>
+AIVM_INLINE void fma_rows_broadcast(typename V::T (&acc)[R][NV], const float* a, const typename V::T (&bv)[NV]) {
+#pragma GCC unroll 16
+  for (size_t r = R0; r < R; ++r) {
+    const typename V::T av = V::set1(a[r]);
+#pragma GCC unroll 16
+    for (size_t j = 0; j < NV; ++j) acc[r][j] = V::fma(av, bv[j], acc[r][j]);
+  }
+}
+
+#if defined(__aarch64__)
+// NEON multiplies by a vector element (fmla v.4s, v.4s, v.s[L]), so four rows of A come in
+// with one load and need no broadcasts: per k, MR/4 loads of A instead of MR. The lane must
+// be an immediate, hence the index_sequence instead of a loop.
+template <int L, size_t NV>
+AIVM_INLINE void fma_lane(float32x4_t (&acc)[NV], float32x4_t av, const float32x4_t (&bv)[NV]) {
+#pragma GCC unroll 16
+  for (size_t j = 0; j < NV; ++j) acc[j] = vfmaq_laneq_f32(acc[j], bv[j], av, L);
+}
+
+template <size_t R, size_t NV, int... L>
+AIVM_INLINE void fma_quad(float32x4_t (&acc)[R][NV], size_t r0, float32x4_t av, const float32x4_t (&bv)[NV],
+                          std::integer_sequence<int, L...>) {
+  (fma_lane<L>(acc[r0 + L], av, bv), ...);
+}
+#endif
+
+// One k step of the packed tile: acc[r][j] += A(r, k) * B(k, j-th vector).
+template <class V, size_t R, size_t NV>
+AIVM_INLINE void fma_rows(typename V::T (&acc)[R][NV], const float* a, const typename V::T (&bv)[NV]) {
+#if defined(__aarch64__)
+  if constexpr (std::is_same_v<V, VNeon>) {
+    // Whole quads of rows by lane; the last R % 4 rows broadcast, since a full vector load
+    // there would read past the end of the A panel.
+#pragma GCC unroll 16
+    for (size_t q = 0; q < R / 4; ++q) fma_quad(acc, 4 * q, vld1q_f32(a + 4 * q), bv, std::make_integer_sequence<int, 4>());
+    fma_rows_broadcast<V, R, NV, R / 4 * 4>(acc, a, bv);
+    return;
+  }
+#endif
+  fma_rows_broadcast<V, R, NV>(acc, a, bv);
+}
+
 template <class V, size_t R, size_t NV>
 void packed_tile(size_t n, size_t kc, const float* a, const float* b, float* c, size_t ldc,
                  const GemmUkernelParams& p) {
@@ -204,12 +249,7 @@ void packed_tile(size_t n, size_t kc, const float* a, const float* b, float* c, 
     T bv[NV];
 #pragma GCC unroll 16
     for (size_t j = 0; j < NV; ++j) bv[j] = V::load(b + j * W);
-#pragma GCC unroll 16
-    for (size_t r = 0; r < R; ++r) {
-      const T av = V::set1(a[r]);
-#pragma GCC unroll 16
-      for (size_t j = 0; j < NV; ++j) acc[r][j] = V::fma(av, bv[j], acc[r][j]);
-    }
+    fma_rows<V, R, NV>(acc, a, bv);
     a += R;
     b += NR;
   }
