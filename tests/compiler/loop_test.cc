@@ -231,6 +231,46 @@ local.get y
   EXPECT_EQ(r.outputs[0], (std::vector<float>{0.5f + 4 * (0 + 1 + 2) + 3 * (0 + 1 + 2 + 3)}));
 }
 
+// Structures inside each other: an if in a loop body that sets the carried local in one arm,
+// and that loop inside the then-arm of an if. y := x; if x > 0 { loop 5 { if i is odd: y *= 2 } }.
+TEST(Loop, IfInsideLoopInsideIf) {
+  std::string text = R"(
+.input x f32 [1]
+.output y
+.local y
+.const five i64 [] 5
+.const two i64 [] 2
+.const twof f32 [1] 2
+.const zero f32 [1] 0
+local.get x
+local.set y
+local.get x
+const zero
+Greater
+if
+  const five
+  loop
+    loop.index
+    const two
+    Mod
+    if
+      local.get y
+      const twof
+      Mul
+      local.set y
+    end
+  end
+end
+local.get y
+)";
+  RunResult r = run(text, {3});
+  ASSERT_EQ(r.status, "");
+  EXPECT_EQ(r.outputs[0], (std::vector<float>{12}));  // i = 1 and 3
+  r = run(text, {-3});
+  ASSERT_EQ(r.status, "");
+  EXPECT_EQ(r.outputs[0], (std::vector<float>{-3}));
+}
+
 // A while loop: double y while y < 100 (the trip count is only a bound).
 const char* kWhile = R"(
 .input x f32 [1]
