@@ -232,6 +232,7 @@ class GraphImporter {
 
   void emit_node(const onnx::NodeProto& node, int index, Scope& scope) {
     SourceLoc loc = node_loc(ctx_.file, node, index);
+    loc.node.insert(0, subgraph_path_);
     if (!node.domain().empty() && node.domain() != "ai.onnx")
       throw CompileError(loc, "operator domain '" + node.domain() + "' is not supported (only the default ONNX domain is)");
     if (opset_ <= 0) throw CompileError(loc, "the model imports no opset for the default ONNX domain");
@@ -270,9 +271,13 @@ class GraphImporter {
   }
 
   // The subgraph's initializers and nodes, with |child| (whose parent is the outer scope).
-  void emit_subgraph(const onnx::GraphProto& g, Scope& child) {
+  // Its nodes are named "<parent node>/<attribute>/<node>" in messages and debug names.
+  void emit_subgraph(const onnx::GraphProto& g, Scope& child, const SourceLoc& parent, const char* attr) {
+    std::string saved = subgraph_path_;
+    subgraph_path_ = parent.node + "/" + attr + "/";
     import_initializers(g, child);
     emit_body(g, child);
+    subgraph_path_ = saved;
   }
 
   void push_binding(const Binding& b, const SourceLoc& loc) {
@@ -309,7 +314,7 @@ class GraphImporter {
         throw CompileError(loc, std::string(arm) + " has " + std::to_string(g.output_size()) + " outputs, the node " +
                                     std::to_string(n));
       Scope child{&scope, {}};
-      emit_subgraph(g, child);
+      emit_subgraph(g, child, loc, arm);
       for (int i = 0; i < n; ++i) push_value(g.output(i).name(), child, loc);
     }
     emit(StackOpKind::End, 0, loc);
@@ -364,7 +369,7 @@ class GraphImporter {
     emit(StackOpKind::LocalSet, iter, loc);
     bind(child, body.input(0).name(), {Binding::Local, iter}, loc);
     for (int k = 0; k < carried; ++k) bind(child, body.input(2 + k).name(), {Binding::Local, state[size_t(k)]}, loc);
-    emit_subgraph(body, child);
+    emit_subgraph(body, child, loc, "body");
     // The next state, as one parallel assignment: push everything, then store.
     for (int i = has_cond ? 0 : 1; i <= carried; ++i) push_value(body.output(i).name(), child, loc);
     for (int k = carried - 1; k >= 0; --k) emit(StackOpKind::LocalSet, state[size_t(k)], loc);
@@ -448,7 +453,7 @@ class GraphImporter {
       emit(StackOpKind::LocalSet, slice, loc);
       bind(child, body.input(int(n_state + m)).name(), {Binding::Local, slice}, loc);
     }
-    emit_subgraph(body, child);
+    emit_subgraph(body, child, loc, "body");
     for (size_t k = 0; k < n_state; ++k) push_value(body.output(int(k)).name(), child, loc);
     for (size_t k = n_state; k-- > 0;) emit(StackOpKind::LocalSet, results[k], loc);
     for (size_t j = 0; j < n_out; ++j) push_value(body.output(int(n_state + j)).name(), child, loc);
@@ -680,6 +685,7 @@ class GraphImporter {
   StackProgram prog_;
   int64_t opset_ = 0;
   int64_t discard_ = -1;
+  std::string subgraph_path_;  // prefix of node names inside a subgraph, "" at the top
 };
 
 }  // namespace
