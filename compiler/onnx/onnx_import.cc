@@ -271,10 +271,11 @@ class GraphImporter {
   }
 
   // The subgraph's initializers and nodes, with |child| (whose parent is the outer scope).
-  // Its nodes are named "<parent node>/<attribute>/<node>" in messages and debug names.
+  // Its nodes are named "<parent node>><attribute>><node>" in messages and debug names (not
+  // "/", which tools read as a path).
   void emit_subgraph(const onnx::GraphProto& g, Scope& child, const SourceLoc& parent, const char* attr) {
     std::string saved = subgraph_path_;
-    subgraph_path_ = parent.node + "/" + attr + "/";
+    subgraph_path_ = parent.node + ">" + attr + ">";
     import_initializers(g, child);
     emit_body(g, child);
     subgraph_path_ = saved;
