@@ -340,6 +340,7 @@ class GraphImporter {
     if (has_cond) {
       cond_local = new_local(loc.node + ".cond");
       push_value(node.input(1), scope, loc);
+      emit_helper_op("Squeeze", 1, {}, loc);  // [] or [1] alike: the carried cond keeps one shape
       emit(StackOpKind::LocalSet, cond_local, loc);
     }
     std::vector<int64_t> state(static_cast<size_t>(carried));
@@ -372,7 +373,11 @@ class GraphImporter {
     for (int k = 0; k < carried; ++k) bind(child, body.input(2 + k).name(), {Binding::Local, state[size_t(k)]}, loc);
     emit_subgraph(body, child, loc, "body");
     // The next state, as one parallel assignment: push everything, then store.
-    for (int i = has_cond ? 0 : 1; i <= carried; ++i) push_value(body.output(i).name(), child, loc);
+    if (has_cond) {
+      push_value(body.output(0).name(), child, loc);
+      emit_helper_op("Squeeze", 1, {}, loc);
+    }
+    for (int i = 1; i <= carried; ++i) push_value(body.output(i).name(), child, loc);
     for (int k = carried - 1; k >= 0; --k) emit(StackOpKind::LocalSet, state[size_t(k)], loc);
     if (has_cond) emit(StackOpKind::LocalSet, cond_local, loc);
     for (int s = 0; s < scans; ++s) push_value(body.output(1 + carried + s).name(), child, loc);

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""ONNX If and Loop models built with onnx.helper, compiled by aivmc, run by `aivm run`, and
+"""ONNX If, Loop and Scan models built with onnx.helper, compiled by aivmc, run by `aivm run`, and
 compared with ONNX Runtime on several inputs. Also checks that `aivm dis` shows the jumps
-(jmpz for If, loop for Loop): control flow is compiled, not interpreted per iteration.
+(jmpz for If, loop for Loop and Scan): control flow is compiled, not interpreted per iteration.
 
   control_flow_vs_ort.py --build BUILD_DIR
 """
@@ -64,13 +64,13 @@ def loop_model() -> onnx.ModelProto:
     while_body = helper.make_graph(
         [helper.make_node("Mul", ["z_in", "two"], ["d"]),
          helper.make_node("Add", ["d", "one"], ["z_out"]),
-         helper.make_node("ReduceSum", ["z_out"], ["s"], keepdims=0),
+         helper.make_node("ReduceSum", ["z_out"], ["s"], keepdims=1),  # cond_out [1], cond []
          helper.make_node("Less", ["s", "limit"], ["cond_out"])],
         "while_body",
         [helper.make_tensor_value_info("j", TensorProto.INT64, []),
          helper.make_tensor_value_info("cond_in", TensorProto.BOOL, []),
          helper.make_tensor_value_info("z_in", TensorProto.FLOAT, [3])],
-        [helper.make_tensor_value_info("cond_out", TensorProto.BOOL, []),
+        [helper.make_tensor_value_info("cond_out", TensorProto.BOOL, [1]),
          helper.make_tensor_value_info("z_out", TensorProto.FLOAT, [3])],
         [helper.make_tensor("two", TensorProto.FLOAT, [], [2.0]),
          helper.make_tensor("one", TensorProto.FLOAT, [], [1.0])])
@@ -88,6 +88,28 @@ def loop_model() -> onnx.ModelProto:
          helper.make_tensor_value_info("z", TensorProto.FLOAT, [3])],
         [helper.make_tensor("M", TensorProto.INT64, [], [4]),
          helper.make_tensor("limit", TensorProto.FLOAT, [], [200.0])])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
+
+
+def scan_model() -> onnx.ModelProto:
+    """Scan-9 over x[2,4,3] along axis 1 in reverse: a running sum s (state) and its product
+    with the row, the scan output stacked in reverse along output axis 1."""
+    body = helper.make_graph(
+        [helper.make_node("Add", ["s_in", "row"], ["s_out"]),
+         helper.make_node("Mul", ["s_out", "row"], ["scan_out"])],
+        "scan_body",
+        [helper.make_tensor_value_info("s_in", TensorProto.FLOAT, [2, 3]),
+         helper.make_tensor_value_info("row", TensorProto.FLOAT, [2, 3])],
+        [helper.make_tensor_value_info("s_out", TensorProto.FLOAT, [2, 3]),
+         helper.make_tensor_value_info("scan_out", TensorProto.FLOAT, [2, 3])])
+    node = helper.make_node("Scan", ["s0", "x"], ["s", "ys"], body=body, num_scan_inputs=1,
+                            scan_input_axes=[1], scan_input_directions=[1],
+                            scan_output_axes=[1], scan_output_directions=[1])
+    g = helper.make_graph(
+        [node], "scan_model", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 4, 3])],
+        [helper.make_tensor_value_info("s", TensorProto.FLOAT, [2, 3]),
+         helper.make_tensor_value_info("ys", TensorProto.FLOAT, [2, 4, 3])],
+        [helper.make_tensor("s0", TensorProto.FLOAT, [2, 3], [0.5] * 6)])
     return helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
 
 
@@ -129,6 +151,8 @@ def main() -> int:
         xs_loop = [rng.standard_normal(3).astype(np.float32) * s for s in (0.1, 1, 10, 100)]
         problems = check("if", if_model(), xs_if, args.build, work, "jmpz")
         problems += check("loop", loop_model(), xs_loop, args.build, work, "loop")
+        xs_scan = [rng.standard_normal((2, 4, 3)).astype(np.float32) for _ in range(3)]
+        problems += check("scan", scan_model(), xs_scan, args.build, work, "loop")
     for p in problems:
         print(p, file=sys.stderr)
     print(f"control flow vs onnxruntime: {'FAILED' if problems else 'ok'}")
