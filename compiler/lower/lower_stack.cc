@@ -13,6 +13,7 @@
 #include <string>
 
 #include "compiler/ir/register_ir.h"
+#include "isa/attrs.h"
 
 namespace aivm::compiler {
 namespace {
@@ -308,34 +309,25 @@ class Lowering {
     f_.blocks[size_t(from)].term = Terminator{Terminator::Branch, -1, cur_, cond, op.loc};
   }
 
+  // A loop as it is being lowered: what the preheader set up and the latch and exit need.
+  struct LoopParts {
+    int trips = kNoValue, counter = kNoValue, positive = kNoValue;
+    std::vector<std::pair<size_t, int>> carried;  // (local, loop value)
+    int preheader = -1, head = -1;
+  };
+
   void lower_loop(size_t* pc, State* st) {
     const StackOp& loop_op = p_.code[*pc];
     const SourceLoc loc = loop_op.loc;
     const int collected = loop_op.num_outputs;
     if (collected < 0) throw CompileError(loc, "'loop' collects a negative number of values");
-    int trips = pop(st, loop_op);
-    if (trips == kNoValue) throw CompileError(loc, "'loop' trip count is an absent value");
+    LoopParts parts;
+    parts.trips = pop(st, loop_op);
+    if (parts.trips == kNoValue) throw CompileError(loc, "'loop' trip count is an absent value");
     std::set<size_t> sets;
     bool reads_index = false;
     scan_body(*pc + 1, &sets, &reads_index);
-
-    // Preheader: the counter, the carried locals' loop values, the iteration number, and the
-    // skip when there is nothing to run.
-    int counter = copy_into(f_.new_value("loop.counter"), trips, loc);
-    int positive = f_.new_value("loop.entered");
-    emit("Greater", {trips, i64_constant(0, "loop.zero")}, {positive}, loc);
-    std::vector<std::pair<size_t, int>> carried;  // (local, loop value)
-    for (size_t i : sets) {
-      if (i >= st->locals.size() || st->locals[i] == kNoValue) continue;  // body-only temporaries
-      int v = copy_into(f_.new_value(f_.values[size_t(st->locals[i])].name + ".loop"), st->locals[i], loc);
-      st->locals[i] = v;
-      carried.push_back({i, v});
-    }
-    LoopFrame frame;
-    frame.entry_depth = st->stack.size();
-    if (reads_index || collected > 0) frame.index = copy_into(f_.new_value("loop.index"), i64_constant(0, "loop.zero"), loc);
-    int preheader = cur_;
-    int head = cur_ = new_block();
+    LoopFrame frame = loop_preheader(sets, reads_index || collected > 0, loc, st, &parts);
 
     loops_.push_back(frame);
     State body = *st;
@@ -353,21 +345,57 @@ class Lowering {
       throw CompileError(end, "loop body must leave the stack as it found it plus " + std::to_string(collected) +
                                   " collected value(s); it leaves " + std::to_string(body.stack.size()) +
                                   " values over an entry depth of " + std::to_string(st->stack.size()));
+    std::vector<int> results = loop_latch(body, frame, parts, collected, end);
+    loop_exit(frame, parts, collected > 0, loc, end);
 
-    // Latch: collect, then the carried copies as one parallel copy (a source that is itself a
-    // loop value being overwritten is saved first), then the next iteration number.
+    // After the loop, carried locals hold their loop values; body-only locals are unset.
+    for (size_t i : sets)
+      if (i < st->locals.size() && std::none_of(parts.carried.begin(), parts.carried.end(),
+                                                [&](const auto& c) { return c.first == i; }))
+        st->locals[i] = kNoValue;
+    for (int r : results) st->stack.push_back(r);
+  }
+
+  // The counter, the carried locals' loop values (locals the body sets that hold a value
+  // already; the others are body temporaries) and the iteration number. Starts the head block.
+  LoopFrame loop_preheader(const std::set<size_t>& sets, bool needs_index, const SourceLoc& loc, State* st,
+                           LoopParts* parts) {
+    parts->counter = copy_into(f_.new_value("loop.counter"), parts->trips, loc);
+    parts->positive = f_.new_value("loop.entered");
+    emit("Greater", {parts->trips, i64_constant(0, "loop.zero")}, {parts->positive}, loc);
+    for (size_t i : sets) {
+      if (i >= st->locals.size() || st->locals[i] == kNoValue) continue;
+      int v = copy_into(f_.new_value(f_.values[size_t(st->locals[i])].name + ".loop"), st->locals[i], loc);
+      st->locals[i] = v;
+      parts->carried.push_back({i, v});
+    }
+    LoopFrame frame;
+    frame.entry_depth = st->stack.size();
+    if (needs_index) frame.index = copy_into(f_.new_value("loop.index"), i64_constant(0, "loop.zero"), loc);
+    parts->preheader = cur_;
+    parts->head = cur_ = new_block();
+    return frame;
+  }
+
+  // Collects the values on top of the body's stack into their rows, then writes the carried
+  // locals back as one parallel copy (a source that is itself a loop value being overwritten
+  // is saved first), then steps the iteration number; ends in the back edge. Returns the
+  // collected values.
+  std::vector<int> loop_latch(const State& body, const LoopFrame& frame, const LoopParts& parts, int collected,
+                              const SourceLoc& end) {
     std::vector<int> results;
+    size_t base = body.stack.size() - size_t(collected);
     for (int k = 0; k < collected; ++k) {
-      int v = body.stack[st->stack.size() + size_t(k)];
+      int v = body.stack[base + size_t(k)];
       if (v == kNoValue) throw CompileError(end, "loop collects an absent value");
-      int acc = f_.new_value(f_.values[size_t(v)].name + ".collected");
-      emit("aivm.StoreAt", {v, frame.index, trips}, {acc}, end);
-      results.push_back(acc);
+      int rows = f_.new_value(f_.values[size_t(v)].name + ".collected");
+      emit("aivm.StoreAt", {v, frame.index, parts.trips}, {rows}, end);
+      results.push_back(rows);
     }
     std::set<int> loop_values;
-    for (auto [i, v] : carried) loop_values.insert(v);
+    for (auto [i, v] : parts.carried) loop_values.insert(v);
     std::vector<std::pair<int, int>> copies;  // (loop value, source)
-    for (auto [i, v] : carried) {
+    for (auto [i, v] : parts.carried) {
       int src = body.locals[i];
       if (src == v) continue;
       if (src == kNoValue) throw CompileError(end, "local " + std::to_string(i) + " is unset at the end of the loop body");
@@ -380,29 +408,26 @@ class Lowering {
       emit("Add", {frame.index, i64_constant(1, "loop.one")}, {next}, end);
       copy_into(frame.index, next, end);
     }
-    int latch = cur_;
-    f_.blocks[size_t(latch)].term = Terminator{Terminator::LoopBack, head, -1, counter, end};
+    f_.blocks[size_t(cur_)].term = Terminator{Terminator::LoopBack, parts.head, -1, parts.counter, end};
+    return results;
+  }
 
-    // Exit. A break skips the collection rows still unwritten: with collected values that
-    // fails the run, since their extent is static.
+  // The exit block, where the skip (trip count <= 0) and every break land. A break skips the
+  // rows still unwritten: with collected values it lands on a trap instead, since their
+  // extent is static.
+  void loop_exit(const LoopFrame& frame, const LoopParts& parts, bool collects, const SourceLoc& loc,
+                 const SourceLoc& end) {
     int exit = cur_ = new_block();
     int break_to = exit;
-    if (collected > 0 && !frame.breaks.empty()) {
+    if (collects && !frame.breaks.empty()) {
       int trap = new_block();
-      f_.blocks[size_t(trap)].term = Terminator{Terminator::Trap, 0 /* isa::TrapKind::LoopEndedEarly */, -1, kNoValue, end};
+      f_.blocks[size_t(trap)].term = Terminator{Terminator::Trap, int(isa::TrapKind::LoopEndedEarly), -1, kNoValue, end};
       int after = cur_ = new_block();
       f_.blocks[size_t(exit)].term = Terminator{Terminator::Jump, after, -1, kNoValue, end};
       break_to = trap;
     }
     for (int b : frame.breaks) f_.blocks[size_t(b)].term.target = break_to;
-    Terminator& skip = f_.blocks[size_t(preheader)].term;
-    skip = Terminator{Terminator::Branch, exit, head, positive, loc};
-
-    // After the loop, carried locals hold their loop values; body-only locals are unset.
-    for (size_t i : sets)
-      if (i < st->locals.size() && std::none_of(carried.begin(), carried.end(), [&](auto& c) { return c.first == i; }))
-        st->locals[i] = kNoValue;
-    for (int r : results) st->stack.push_back(r);
+    f_.blocks[size_t(parts.preheader)].term = Terminator{Terminator::Branch, exit, parts.head, parts.positive, loc};
   }
 
   const StackProgram& p_;
