@@ -73,7 +73,11 @@ aivm_status_t verify_LOOP(const Site& s, const isa::Instr& in) {
 
 const uint64_t* exec_LOOP(const Frame& fr, uint64_t w, const uint64_t* next) {
   int64_t* counter = reinterpret_cast<int64_t*>(fr.data[AIVM_FIELD_A(w)]);
-  if (--*counter <= 0) return next;
+  if (*counter <= 1) {  // done; a hostile INT64_MIN must not be decremented (overflow)
+    *counter = 0;
+    return next;
+  }
+  --*counter;
   if (fr.run->loop_budget-- <= 0) {
     fr.run->error = make_status(AIVM_STATUS_RESOURCE_EXHAUSTED,
                                 "the run took more loop iterations than the session allows (max_loop_iterations)");
