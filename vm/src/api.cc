@@ -250,7 +250,7 @@ aivm_status_t aivm_session_get_output(aivm_session_t* session, size_t index, aiv
   const auto& outs = session->model->outputs;
   if (index >= outs.size())
     return make_status(AIVM_STATUS_INVALID_ARGUMENT, "output index %zu out of range (model has %zu)", index, outs.size());
-  if (!session->has_run) return make_status(AIVM_STATUS_FAILED_PRECONDITION, "output read before the session ran");
+  if (!session->has_run) return make_status(AIVM_STATUS_FAILED_PRECONDITION, "output read before a successful run of the session");
   const auto& e = outs[index];
   out_view->dtype = aivm_dtype_t(e.dtype);
   out_view->rank = size_t(e.shape.rank);
