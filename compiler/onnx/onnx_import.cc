@@ -483,7 +483,8 @@ class GraphImporter {
         push_i64({-1}, false, loc);
         emit_helper_op("Slice", 5, {}, loc);
       }
-      if (spec.out_axes[j] != 0) emit_helper_op("Transpose", 1, {{"perm", scan_output_perm(body, n_state + j, spec.out_axes[j], loc)}}, loc);
+      if (spec.out_axes[j] != 0)
+        emit_helper_op("Transpose", 1, {{"perm", scan_output_perm(body, n_state + j, spec.out_axes[j], loc)}}, loc);
       results.push_back(new_local(body.output(int(n_state + j)).name() + ".scan_out"));
       emit(StackOpKind::LocalSet, results.back(), loc);
     }
