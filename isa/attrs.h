@@ -125,6 +125,12 @@ enum class CompareKind : int32_t { Equal, Less, Greater, LessOrEqual, GreaterOrE
 
 // NARY: a fold over n >= 2 registers of one dtype, broadcast to A. Header, then the registers.
 enum class NaryKind : int32_t { Sum, Mean, Max, Min, kCount };
+
+// Why a TRAP fails a run (opcodes.def *L2).
+enum class TrapKind : int32_t {
+  LoopEndedEarly,  // a loop with scan outputs (static extent) stopped before its trip count
+  kCount
+};
 struct NaryAttrs {
   int32_t kind;  // NaryKind; Mean is f32 only (the sum divided by n)
 };

@@ -7,6 +7,7 @@
 // print -> parse is the identity on programs (source locations aside).
 #include "compiler/asm/stack_asm.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -526,8 +527,8 @@ class AsmParser {
       SourceLoc loc;
       loc.file = file_;
       loc.line = open_ifs_.back();
-      loc.op_type = "if";
-      throw CompileError(loc, "'if' is not closed by 'end'");
+      loc.op_type = is_loop_.back() ? "loop" : "if";
+      throw CompileError(loc, "'" + loc.op_type + "' is not closed by 'end'");
     }
     return std::move(prog_);
   }
@@ -614,6 +615,23 @@ class AsmParser {
       op.kind = StackOpKind::PushNone;
     } else if (m == "if" || m == "else" || m == "end") {
       op.kind = structure(t, m);
+    } else if (m == "loop") {
+      op.kind = StackOpKind::Loop;
+      op.num_outputs = 0;
+      if (!t.at_end()) {
+        std::string key = t.name("collect=N");
+        if (key != "collect") t.fail("'loop' takes only collect=N, not '" + key + "'");
+        t.expect('=', "after 'collect'");
+        int64_t v = t.integer("a count of collected values");
+        if (v < 0 || v > 1 << 16) t.fail("collect=" + std::to_string(v) + " is out of range");
+        op.num_outputs = int(v);
+      }
+      open_ifs_.push_back(t.loc().line);
+      has_else_.push_back(false);
+      is_loop_.push_back(true);
+    } else if (m == "break_unless" || m == "loop.index") {
+      if (std::find(is_loop_.begin(), is_loop_.end(), true) == is_loop_.end()) t.fail("'" + m + "' outside a loop");
+      op.kind = m == "loop.index" ? StackOpKind::LoopIndex : StackOpKind::BreakUnless;
     } else {
       if (!is_identifier(m)) t.fail("'" + m + "' is not an instruction or operator name");
       return operator_line(t, op, m);
@@ -626,16 +644,19 @@ class AsmParser {
     if (m == "if") {
       open_ifs_.push_back(t.loc().line);
       has_else_.push_back(false);
+      is_loop_.push_back(false);
       return StackOpKind::If;
     }
-    if (open_ifs_.empty()) t.fail("'" + m + "' without a matching 'if'");
+    if (open_ifs_.empty()) t.fail("'" + m + "' without a matching 'if' or 'loop'");
     if (m == "else") {
+      if (is_loop_.back()) t.fail("'else' in the loop opened at line " + std::to_string(open_ifs_.back()));
       if (has_else_.back()) t.fail("second 'else' for the 'if' at line " + std::to_string(open_ifs_.back()));
       has_else_.back() = true;
       return StackOpKind::Else;
     }
     open_ifs_.pop_back();
     has_else_.pop_back();
+    is_loop_.pop_back();
     return StackOpKind::End;
   }
 
@@ -692,8 +713,9 @@ class AsmParser {
   StackProgram prog_;
   std::vector<std::string> local_decls_;
   std::unordered_map<std::string, int64_t> local_index_, const_index_;
-  std::vector<int> open_ifs_;  // line of each open 'if'
+  std::vector<int> open_ifs_;  // line of each open 'if' or 'loop'
   std::vector<bool> has_else_;
+  std::vector<bool> is_loop_;
 };
 
 //===----------------------------------------------------------------------===//
@@ -827,6 +849,13 @@ class AsmPrinter {
       case StackOpKind::If: out_ << "if"; ++depth; break;
       case StackOpKind::Else: out_ << "else"; ++depth; break;
       case StackOpKind::End: out_ << "end"; break;
+      case StackOpKind::Loop:
+        out_ << "loop";
+        if (op.num_outputs) out_ << " collect=" << op.num_outputs;
+        ++depth;
+        break;
+      case StackOpKind::BreakUnless: out_ << "break_unless"; break;
+      case StackOpKind::LoopIndex: out_ << "loop.index"; break;
       case StackOpKind::Op: print_operator(op); break;
     }
     out_ << "\n";
@@ -835,7 +864,8 @@ class AsmPrinter {
   void print_operator(const StackOp& op) {
     // Quote operator names the parser would otherwise read as instructions or not as a word.
     bool reserved = op.name == "local.get" || op.name == "local.set" || op.name == "const" ||
-                    op.name == "push.none" || op.name == "if" || op.name == "else" || op.name == "end";
+                    op.name == "push.none" || op.name == "if" || op.name == "else" || op.name == "end" ||
+                    op.name == "loop" || op.name == "break_unless" || op.name == "loop.index";
     out_ << (reserved || !is_identifier(op.name) ? quote(op.name) : op.name);
     int in = -1, out = -1;
     stack_asm_default_arity(op.name, &in, &out);

@@ -23,10 +23,13 @@ class Emitter {
     for (int v : f_.inputs) touch(v, 0);
     int pos = 0;
     std::vector<size_t> block_start(f_.blocks.size());
+    std::vector<int> block_pos(f_.blocks.size());  // live-range position of the block's start
+    std::vector<LoopSpan> loops;
     std::vector<std::pair<size_t, int>> jump_fixups;  // (word index, target block)
     for (size_t bi = 0; bi < f_.blocks.size(); ++bi) {
       const Block& b = f_.blocks[bi];
       block_start[bi] = out_.code.size();
+      block_pos[bi] = pos + 1;
       for (const Instr& in : b.instrs) emit_instr(in, ++pos);
       const Terminator& t = b.term;
       switch (t.kind) {
@@ -45,6 +48,15 @@ class Emitter {
           push_word(isa::encode_aj(isa::Opcode::JMPZ, uint32_t(reg(t.cond)), 0), t.loc.node);
           break;
         }
+        case Terminator::LoopBack:
+          touch(t.cond, ++pos);
+          loops.push_back({block_pos[size_t(t.target)], pos});
+          jump_fixups.push_back({out_.code.size(), t.target});
+          push_word(isa::encode_aj(isa::Opcode::LOOP, uint32_t(reg(t.cond)), 0), t.loc.node);
+          break;
+        case Terminator::Trap:
+          push_word(isa::encode_abcd(isa::Opcode::TRAP, 0, 0, 0, uint32_t(t.target)), t.loc.node);
+          break;
       }
     }
     for (auto [word, block] : jump_fixups) {
@@ -53,7 +65,7 @@ class Emitter {
     }
     // Outputs stay live to the end.
     for (int v : f_.outputs) touch(v, pos + 1);
-    plan(pos + 1);
+    plan(pos + 1, loops);
     signature(inputs, outputs);
     return std::move(out_);
   }
@@ -139,7 +151,7 @@ class Emitter {
     return uint32_t(out_.attr_offsets.size() - 1);
   }
 
-  void plan(int end) {
+  void plan(int end, const std::vector<LoopSpan>& loops) {
     std::vector<Lifetime> lifetimes;
     std::vector<size_t> regs;
     // Inputs live to the end: the API promises runs on the inputs as set, so a second run
@@ -154,6 +166,7 @@ class Emitter {
       lifetimes.push_back({bytes, first_[v], is_input[v] ? end : std::min(last_[v], end)});
       regs.push_back(size_t(r));
     }
+    extend_across_loops(&lifetimes, loops);
     MemoryPlan p = plan_memory(lifetimes);
     for (size_t i = 0; i < regs.size(); ++i) out_.registers[regs[i]].offset = p.offsets[i];
     out_.arena_bytes = p.arena_bytes;

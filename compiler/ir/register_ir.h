@@ -4,7 +4,12 @@
 // still name operators as ONNX does ("Conv", "Gemm"); instruction selection into ISA opcodes
 // happens at emission (compiler/emit). Control flow is basic blocks ending in a terminator.
 // Values merged at an If's join are written by "aivm.Mov" in each arm (phi resolved by copies),
-// so such a value has one definition per arm; every other value has exactly one.
+// so such a value has one definition per arm; a loop-carried value likewise has one before the
+// loop and one at its latch. Every other value has exactly one.
+//
+// A loop is laid out as: preheader (ends in a Branch that skips the loop when the trip count
+// is <= 0), the body's blocks from the head, the latch block ending in LoopBack (the only
+// backward edge; its fallthrough is the exit), then the exit.
 #pragma once
 
 #include <cstdint>
@@ -37,10 +42,11 @@ struct Instr {
 };
 
 struct Terminator {
-  enum Kind : uint8_t { Return, Jump, Branch } kind = Return;
-  int target = -1;         // Jump: block id; Branch: the block run when cond is zero
+  enum Kind : uint8_t { Return, Jump, Branch, LoopBack, Trap } kind = Return;
+  int target = -1;         // Jump: block id; Branch: the block run when cond is zero;
+                           // LoopBack: the loop's head; Trap: the isa::TrapKind
   int fallthrough = -1;    // Branch: the block run when cond is non-zero
-  int cond = kNoValue;     // Branch
+  int cond = kNoValue;     // Branch; LoopBack: the counter (iterations left, i64)
   SourceLoc loc;
 };
 

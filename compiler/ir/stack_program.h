@@ -7,6 +7,15 @@
 //   - PushNone pushes the "absent optional input" marker (ONNX's empty input name);
 //   - control flow is structured: If pops a condition, Else and End close the arms; both arms
 //     of an If must leave the same stack depth (checked at the join);
+//   - Loop pops a trip count (a one-element i64 tensor; <= 0 runs no iteration) and runs its
+//     body, up to the matching End, that many times. Locals carry values from one iteration
+//     to the next and out of the loop. LoopIndex pushes the innermost loop's iteration number
+//     (i64 scalar, from 0). BreakUnless pops a condition and leaves the loop when it is zero;
+//     it must come before any LocalSet, If or Loop of the body, at the body's own level (the
+//     top-of-loop test of a while loop). The body leaves the stack as it found it plus
+//     Loop.num_outputs values on top: these are collected, iteration i into row i of a
+//     [trip count, ...] tensor each, pushed when the loop ends (scan outputs; the trip count
+//     must then be a compile-time constant, and a BreakUnless that fires fails the run);
 //   - when the program ends, the stack holds exactly the outputs, first output deepest.
 #pragma once
 
@@ -54,7 +63,10 @@ enum class StackOpKind : uint8_t {
   Op,         // operator |name| with attrs
   If,         // pop condition; run the then-arm when it is non-zero
   Else,
-  End,
+  End,        // closes an If or a Loop
+  Loop,       // pop the trip count; num_outputs = values collected per iteration
+  BreakUnless,  // pop a condition; leave the innermost loop when it is zero
+  LoopIndex,  // push the innermost loop's iteration number
 };
 
 struct StackOp {
@@ -62,7 +74,7 @@ struct StackOp {
   int64_t index = 0;     // PushConst, LocalGet, LocalSet
   std::string name;      // Op: operator name as ONNX spells it ("Conv", "Relu", "Gemm")
   int num_inputs = 0;    // Op: operands popped (absent optionals count, as PushNone)
-  int num_outputs = 1;   // Op: results pushed
+  int num_outputs = 1;   // Op: results pushed; Loop: values collected per iteration
   AttrMap attrs;         // Op: attributes
   SourceLoc loc;
 };

@@ -2,11 +2,13 @@
 //
 // Structure: a GraphImporter walks one graph in topological order, keeping a Scope that maps
 // every ONNX value name to where it lives (a local or a constant). Scopes chain to a parent so
-// that control-flow subgraphs (If/Loop/Scan), when they are implemented, can emit their body
-// into a structured block while still reading the outer graph's values; the topological sort
-// already accounts for the outer values a subgraph reads.
+// that control-flow subgraphs (If/Loop/Scan) emit their body into a structured block while
+// still reading the outer graph's values; the topological sort accounts for the outer values
+// a subgraph reads.
 #include "compiler/onnx/onnx_import.h"
 
+#include <algorithm>
+#include <climits>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -230,21 +232,349 @@ class GraphImporter {
 
   void emit_node(const onnx::NodeProto& node, int index, Scope& scope) {
     SourceLoc loc = node_loc(ctx_.file, node, index);
+    loc.node.insert(0, subgraph_path_);
     if (!node.domain().empty() && node.domain() != "ai.onnx")
       throw CompileError(loc, "operator domain '" + node.domain() + "' is not supported (only the default ONNX domain is)");
     if (opset_ <= 0) throw CompileError(loc, "the model imports no opset for the default ONNX domain");
     for (const auto& a : node.attribute())
-      if (is_graph_attr(a)) return emit_control_flow(node, a, loc, scope);
+      if (is_graph_attr(a)) return emit_control_flow(node, loc, scope);
     if (node.op_type() == "Constant") return emit_constant_node(node, loc, scope);
     for (const auto& name : node.input()) push_value(name, scope, loc);
     emit_op(node, loc);
     store_outputs(node, loc, scope);
   }
 
-  // Subgraph-carrying ops (If, Loop, Scan). To implement: emit the node's inputs, then a
-  // structured block per subgraph with a child Scope whose parent is |scope|.
-  [[noreturn]] void emit_control_flow(const onnx::NodeProto& node, const A& attr, const SourceLoc& loc, Scope&) {
-    throw CompileError(loc, "control-flow subgraphs are not supported yet (attribute '" + attr.name() + "')");
+  // Subgraph-carrying ops: their bodies become structured blocks (if/else/end, loop/end) in
+  // this program, importing each subgraph in a child Scope so it reads the outer values.
+  void emit_control_flow(const onnx::NodeProto& node, const SourceLoc& loc, Scope& scope) {
+    const std::string& op = node.op_type();
+    if (op == "If") return emit_if(node, loc, scope);
+    if (op == "Loop") return emit_loop(node, loc, scope);
+    if (op == "Scan") return opset_ >= 9 ? emit_scan9(node, loc, scope) : emit_scan8(node, loc, scope);
+    throw CompileError(loc, "operator '" + op + "' with a graph attribute is not supported");
+  }
+
+  //===--------------------------------------------------------------------===//
+  // Control flow (If, Loop, Scan)
+  //===--------------------------------------------------------------------===//
+
+  static const onnx::GraphProto& graph_attr(const onnx::NodeProto& node, const char* name, const SourceLoc& loc) {
+    for (const auto& a : node.attribute())
+      if (a.name() == name && a.has_g()) return a.g();
+    throw CompileError(loc, std::string("missing graph attribute '") + name + "'");
+  }
+
+  static std::vector<int64_t> ints_attr(const onnx::NodeProto& node, const char* name, size_t n, int64_t def) {
+    for (const auto& a : node.attribute())
+      if (a.name() == name) return std::vector<int64_t>(a.ints().begin(), a.ints().end());
+    return std::vector<int64_t>(n, def);
+  }
+
+  // The subgraph's initializers and nodes, with |child| (whose parent is the outer scope).
+  // Its nodes are named "<parent node>><attribute>><node>" in messages and debug names (not
+  // "/", which tools read as a path).
+  void emit_subgraph(const onnx::GraphProto& g, Scope& child, const SourceLoc& parent, const char* attr) {
+    std::string saved = subgraph_path_;
+    subgraph_path_ = parent.node + ">" + attr + ">";
+    import_initializers(g, child);
+    emit_body(g, child);
+    subgraph_path_ = saved;
+  }
+
+  void push_binding(const Binding& b, const SourceLoc& loc) {
+    emit(b.kind == Binding::Local ? StackOpKind::LocalGet : StackOpKind::PushConst, b.index, loc);
+  }
+
+  // An internal use of an ONNX operator (a slice of a scan input, a reversal): opset 13 forms.
+  void emit_helper_op(const std::string& name, int n_in, AttrMap attrs, const SourceLoc& loc) {
+    StackOp op;
+    op.kind = StackOpKind::Op;
+    op.name = name;
+    op.num_inputs = n_in;
+    op.num_outputs = 1;
+    op.attrs = std::move(attrs);
+    op.attrs[kOpsetAttr] = int64_t(13);
+    op.loc = loc;
+    prog_.code.push_back(std::move(op));
+  }
+
+  void push_i64(const std::vector<int64_t>& values, bool scalar, const SourceLoc& loc) {
+    Tensor t = scalar_or_list<int64_t>(DType::I64, values, !scalar);
+    emit(StackOpKind::PushConst, add_constant(std::move(t), ""), loc);
+  }
+
+  void emit_if(const onnx::NodeProto& node, const SourceLoc& loc, Scope& scope) {
+    if (node.input_size() != 1) throw CompileError(loc, "If takes one input (the condition)");
+    const int n = num_outputs(node);
+    push_value(node.input(0), scope, loc);
+    emit(StackOpKind::If, 0, loc);
+    for (const char* arm : {"then_branch", "else_branch"}) {
+      if (arm[0] == 'e') emit(StackOpKind::Else, 0, loc);
+      const onnx::GraphProto& g = graph_attr(node, arm, loc);
+      if (g.output_size() < n)
+        throw CompileError(loc, std::string(arm) + " has " + std::to_string(g.output_size()) + " outputs, the node " +
+                                    std::to_string(n));
+      Scope child{&scope, {}};
+      emit_subgraph(g, child, loc, arm);
+      for (int i = 0; i < n; ++i) push_value(g.output(i).name(), child, loc);
+    }
+    emit(StackOpKind::End, 0, loc);
+    store_outputs(node, loc, scope);
+  }
+
+  // ONNX Loop: for (i = 0; i < M && cond; ++i) (cond, v...) = body(i, cond, v...), plus scan
+  // outputs stacked over the iterations. Loop-carried values live in locals; cond is tested at
+  // the top of each iteration (break_unless). Without M the loop is a while loop, bounded at
+  // run time by the session's max_loop_iterations.
+  void emit_loop(const onnx::NodeProto& node, const SourceLoc& loc, Scope& scope) {
+    const onnx::GraphProto& body = graph_attr(node, "body", loc);
+    if (node.input_size() < 2) throw CompileError(loc, "Loop needs the inputs M and cond (either may be empty)");
+    const int carried = node.input_size() - 2;
+    const int scans = body.output_size() - 1 - carried;
+    if (body.input_size() != carried + 2 || scans < 0)
+      throw CompileError(loc, "Loop body has " + std::to_string(body.input_size()) + " inputs and " +
+                                  std::to_string(body.output_size()) + " outputs for " + std::to_string(carried) +
+                                  " loop-carried values");
+    const bool has_cond = !node.input(1).empty();
+    int64_t cond_local = -1;
+    if (has_cond) {
+      cond_local = new_local(loc.node + ".cond");
+      push_value(node.input(1), scope, loc);
+      emit_helper_op("Squeeze", 1, {}, loc);  // [] or [1] alike: the carried cond keeps one shape
+      emit(StackOpKind::LocalSet, cond_local, loc);
+    }
+    std::vector<int64_t> state(static_cast<size_t>(carried));
+    for (int k = 0; k < carried; ++k) {
+      state[size_t(k)] = new_local(body.input(2 + k).name());
+      push_value(node.input(2 + k), scope, loc);
+      emit(StackOpKind::LocalSet, state[size_t(k)], loc);
+    }
+    if (!node.input(0).empty()) push_value(node.input(0), scope, loc);
+    else push_i64({INT64_MAX}, true, loc);
+    StackOp loop;
+    loop.kind = StackOpKind::Loop;
+    loop.num_outputs = scans;
+    loop.loc = loc;
+    prog_.code.push_back(std::move(loop));
+
+    Scope child{&scope, {}};
+    if (has_cond) {
+      emit(StackOpKind::LocalGet, cond_local, loc);
+      emit(StackOpKind::BreakUnless, 0, loc);
+      bind(child, body.input(1).name(), {Binding::Local, cond_local}, loc);
+    } else {
+      Tensor t = scalar_or_list<uint8_t>(DType::Bool, {1}, false);
+      bind(child, body.input(1).name(), {Binding::Const, add_constant(std::move(t), body.input(1).name())}, loc);
+    }
+    int64_t iter = new_local(body.input(0).name());
+    emit(StackOpKind::LoopIndex, 0, loc);
+    emit(StackOpKind::LocalSet, iter, loc);
+    bind(child, body.input(0).name(), {Binding::Local, iter}, loc);
+    for (int k = 0; k < carried; ++k) bind(child, body.input(2 + k).name(), {Binding::Local, state[size_t(k)]}, loc);
+    emit_subgraph(body, child, loc, "body");
+    // The next state, as one parallel assignment: push everything, then store.
+    if (has_cond) {
+      push_value(body.output(0).name(), child, loc);
+      emit_helper_op("Squeeze", 1, {}, loc);
+    }
+    for (int i = 1; i <= carried; ++i) push_value(body.output(i).name(), child, loc);
+    for (int k = carried - 1; k >= 0; --k) emit(StackOpKind::LocalSet, state[size_t(k)], loc);
+    if (has_cond) emit(StackOpKind::LocalSet, cond_local, loc);
+    for (int s = 0; s < scans; ++s) push_value(body.output(1 + carried + s).name(), child, loc);
+    emit(StackOpKind::End, 0, loc);
+
+    for (int k = 0; k < carried && k < node.output_size(); ++k)
+      if (!node.output(k).empty()) bind(scope, node.output(k), {Binding::Local, state[size_t(k)]}, loc);
+    store_stacked(node, carried, scans, loc, scope);
+  }
+
+  // Pops |count| stacked values into node outputs first..first+count-1 (or the discard local).
+  void store_stacked(const onnx::NodeProto& node, int first, int count, const SourceLoc& loc, Scope& scope) {
+    for (int s = count - 1; s >= 0; --s) {
+      int i = first + s;
+      if (i >= node.output_size() || node.output(i).empty()) {
+        emit(StackOpKind::LocalSet, discard_local(), loc);
+        continue;
+      }
+      int64_t l = new_local(node.output(i));
+      bind(scope, node.output(i), {Binding::Local, l}, loc);
+      emit(StackOpKind::LocalSet, l, loc);
+    }
+  }
+
+  struct ScanSpec {
+    std::vector<Binding> init, inputs;  // initial states, scanned tensors
+    std::vector<int64_t> in_axes, in_reverse, out_axes, out_reverse;
+  };
+
+  // One scan as a loop over the first scanned input's extent: each iteration Gathers row i (or
+  // T-1-i when reversed) of every scanned input, runs the body and collects its scan outputs,
+  // which are then reversed and moved to their axis as asked. Returns the locals holding the
+  // final states, then the scan outputs.
+  std::vector<int64_t> emit_scan_loop(const onnx::GraphProto& body, const ScanSpec& spec, const SourceLoc& loc,
+                                      const Scope& scope) {
+    const size_t n_state = spec.init.size(), n_in = spec.inputs.size();
+    if (n_in == 0) throw CompileError(loc, "Scan needs at least one scan input");
+    if (size_t(body.input_size()) != n_state + n_in || size_t(body.output_size()) < n_state)
+      throw CompileError(loc, "Scan body's inputs and outputs do not match its states and scan inputs");
+    const size_t n_out = size_t(body.output_size()) - n_state;
+    if (spec.in_axes.size() != n_in || spec.in_reverse.size() != n_in || spec.out_axes.size() != n_out ||
+        spec.out_reverse.size() != n_out)
+      throw CompileError(loc, "Scan's axes/directions attributes do not match its inputs and outputs");
+    std::vector<int64_t> results;
+    for (size_t k = 0; k < n_state; ++k) {
+      results.push_back(new_local(body.input(int(k)).name()));
+      push_binding(spec.init[k], loc);
+      emit(StackOpKind::LocalSet, results.back(), loc);
+    }
+    // The trip count: the extent of the first scan input along its axis (static, so folded).
+    int64_t trips = new_local(loc.node + ".trips");
+    push_binding(spec.inputs[0], loc);
+    emit_helper_op("Shape", 1, {}, loc);
+    push_i64({spec.in_axes[0]}, true, loc);
+    emit_helper_op("Gather", 2, {{"axis", int64_t(0)}}, loc);
+    emit(StackOpKind::LocalSet, trips, loc);
+    emit(StackOpKind::LocalGet, trips, loc);
+    StackOp loop;
+    loop.kind = StackOpKind::Loop;
+    loop.num_outputs = int(n_out);
+    loop.loc = loc;
+    prog_.code.push_back(std::move(loop));
+
+    Scope child{&scope, {}};
+    for (size_t k = 0; k < n_state; ++k) bind(child, body.input(int(k)).name(), {Binding::Local, results[k]}, loc);
+    for (size_t m = 0; m < n_in; ++m) {
+      push_binding(spec.inputs[m], loc);
+      if (spec.in_reverse[m]) {  // row T-1-i
+        emit(StackOpKind::LocalGet, trips, loc);
+        push_i64({1}, true, loc);
+        emit_helper_op("Sub", 2, {}, loc);
+        emit(StackOpKind::LoopIndex, 0, loc);
+        emit_helper_op("Sub", 2, {}, loc);
+      } else {
+        emit(StackOpKind::LoopIndex, 0, loc);
+      }
+      emit_helper_op("Gather", 2, {{"axis", spec.in_axes[m]}}, loc);
+      int64_t slice = new_local(body.input(int(n_state + m)).name());
+      emit(StackOpKind::LocalSet, slice, loc);
+      bind(child, body.input(int(n_state + m)).name(), {Binding::Local, slice}, loc);
+    }
+    emit_subgraph(body, child, loc, "body");
+    for (size_t k = 0; k < n_state; ++k) push_value(body.output(int(k)).name(), child, loc);
+    for (size_t k = n_state; k-- > 0;) emit(StackOpKind::LocalSet, results[k], loc);
+    for (size_t j = 0; j < n_out; ++j) push_value(body.output(int(n_state + j)).name(), child, loc);
+    emit(StackOpKind::End, 0, loc);
+
+    std::vector<int64_t> outs(n_out);
+    for (size_t j = n_out; j-- > 0;) {
+      outs[j] = new_local(body.output(int(n_state + j)).name() + ".scan");
+      emit(StackOpKind::LocalSet, outs[j], loc);
+    }
+    for (size_t j = 0; j < n_out; ++j) {
+      if (!spec.out_reverse[j] && spec.out_axes[j] == 0) {
+        results.push_back(outs[j]);
+        continue;
+      }
+      emit(StackOpKind::LocalGet, outs[j], loc);
+      if (spec.out_reverse[j]) {  // rows in reverse: a slice with step -1
+        push_i64({-1}, false, loc);
+        push_i64({INT64_MIN}, false, loc);
+        push_i64({0}, false, loc);
+        push_i64({-1}, false, loc);
+        emit_helper_op("Slice", 5, {}, loc);
+      }
+      if (spec.out_axes[j] != 0)
+        emit_helper_op("Transpose", 1, {{"perm", scan_output_perm(body, n_state + j, spec.out_axes[j], loc)}}, loc);
+      results.push_back(new_local(body.output(int(n_state + j)).name() + ".scan_out"));
+      emit(StackOpKind::LocalSet, results.back(), loc);
+    }
+    return results;
+  }
+
+  // Moves the stacked axis 0 of scan output |j| to |axis| (negative counts from the end).
+  static std::vector<int64_t> scan_output_perm(const onnx::GraphProto& body, size_t j, int64_t axis,
+                                               const SourceLoc& loc) {
+    const auto& type = body.output(int(j)).type();
+    if (!type.has_tensor_type() || !type.tensor_type().has_shape())
+      throw CompileError(loc, "Scan output " + std::to_string(j) + " needs a declared rank for scan_output_axes");
+    int64_t rank = type.tensor_type().shape().dim_size() + 1;
+    if (axis < 0) axis += rank;
+    if (axis < 0 || axis >= rank) throw CompileError(loc, "scan_output_axes value out of range");
+    std::vector<int64_t> perm;
+    for (int64_t d = 1; d <= axis; ++d) perm.push_back(d);
+    perm.push_back(0);
+    for (int64_t d = axis + 1; d < rank; ++d) perm.push_back(d);
+    return perm;
+  }
+
+  void emit_scan9(const onnx::NodeProto& node, const SourceLoc& loc, Scope& scope) {
+    const onnx::GraphProto& body = graph_attr(node, "body", loc);
+    int64_t n_in = -1;
+    for (const auto& a : node.attribute())
+      if (a.name() == "num_scan_inputs") n_in = a.i();
+    if (n_in <= 0 || n_in > node.input_size()) throw CompileError(loc, "Scan needs num_scan_inputs in [1, inputs]");
+    const size_t n_state = size_t(node.input_size() - n_in);
+    const size_t n_out = size_t(std::max(0, body.output_size() - int(n_state)));
+    ScanSpec spec;
+    for (int i = 0; i < node.input_size(); ++i) {
+      const Binding* b = scope.find(node.input(i));
+      if (!b) throw CompileError(loc, "input '" + node.input(i) + "' is not defined");
+      (size_t(i) < n_state ? spec.init : spec.inputs).push_back(*b);
+    }
+    spec.in_axes = ints_attr(node, "scan_input_axes", size_t(n_in), 0);
+    spec.in_reverse = ints_attr(node, "scan_input_directions", size_t(n_in), 0);
+    spec.out_axes = ints_attr(node, "scan_output_axes", n_out, 0);
+    spec.out_reverse = ints_attr(node, "scan_output_directions", n_out, 0);
+    std::vector<int64_t> results = emit_scan_loop(body, spec, loc, scope);
+    for (size_t i = 0; i < results.size() && int(i) < node.output_size(); ++i)
+      if (!node.output(int(i)).empty()) bind(scope, node.output(int(i)), {Binding::Local, results[i]}, loc);
+  }
+
+  // Scan-8: a batch axis 0 on every state and scanned input, and an optional sequence_lens.
+  // Lowered as a loop over the batch around the Scan-9 loop; the outer loop stacks the final
+  // states and the scan outputs back along the batch axis.
+  void emit_scan8(const onnx::NodeProto& node, const SourceLoc& loc, Scope& scope) {
+    const onnx::GraphProto& body = graph_attr(node, "body", loc);
+    if (node.input_size() < 2) throw CompileError(loc, "Scan-8 needs sequence_lens and at least one input");
+    if (!node.input(0).empty()) throw CompileError(loc, "Scan-8 sequence_lens is not supported (give it as empty)");
+    int64_t n_in = -1;
+    for (const auto& a : node.attribute())
+      if (a.name() == "num_scan_inputs") n_in = a.i();
+    if (n_in <= 0 || n_in > node.input_size() - 1) throw CompileError(loc, "Scan needs num_scan_inputs in [1, inputs]");
+    const size_t n_state = size_t(node.input_size() - 1 - n_in);
+    const size_t n_out = size_t(std::max(0, body.output_size() - int(n_state)));
+    std::vector<Binding> whole;
+    for (int i = 1; i < node.input_size(); ++i) {
+      const Binding* b = scope.find(node.input(i));
+      if (!b) throw CompileError(loc, "input '" + node.input(i) + "' is not defined");
+      whole.push_back(*b);
+    }
+    // Batch extent from the first scanned input.
+    push_binding(whole[n_state], loc);
+    emit_helper_op("Shape", 1, {}, loc);
+    push_i64({0}, true, loc);
+    emit_helper_op("Gather", 2, {{"axis", int64_t(0)}}, loc);
+    StackOp loop;
+    loop.kind = StackOpKind::Loop;
+    loop.num_outputs = int(n_state + n_out);
+    loop.loc = loc;
+    prog_.code.push_back(std::move(loop));
+    ScanSpec spec;
+    for (size_t i = 0; i < whole.size(); ++i) {
+      push_binding(whole[i], loc);
+      emit(StackOpKind::LoopIndex, 0, loc);
+      emit_helper_op("Gather", 2, {{"axis", int64_t(0)}}, loc);
+      int64_t l = new_local(loc.node + ".batch" + std::to_string(i));
+      emit(StackOpKind::LocalSet, l, loc);
+      (i < n_state ? spec.init : spec.inputs).push_back({Binding::Local, l});
+    }
+    spec.in_axes.assign(size_t(n_in), 0);
+    spec.in_reverse = ints_attr(node, "directions", size_t(n_in), 0);
+    spec.out_axes.assign(n_out, 0);
+    spec.out_reverse.assign(n_out, 0);
+    for (int64_t l : emit_scan_loop(body, spec, loc, scope)) emit(StackOpKind::LocalGet, l, loc);
+    emit(StackOpKind::End, 0, loc);
+    store_stacked(node, 0, int(n_state + n_out), loc, scope);
   }
 
   void push_value(const std::string& name, const Scope& scope, const SourceLoc& loc) {
@@ -362,6 +692,7 @@ class GraphImporter {
   StackProgram prog_;
   int64_t opset_ = 0;
   int64_t discard_ = -1;
+  std::string subgraph_path_;  // prefix of node names inside a subgraph, "" at the top
 };
 
 }  // namespace

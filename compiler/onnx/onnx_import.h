@@ -15,9 +15,15 @@
 //
 // Errors are CompileError with a SourceLoc naming the file and, where one is involved, the node
 // (its name, or "#<index>" when unnamed) and op type. A file that is not an ONNX model, a node
-// in a domain other than "" / "ai.onnx", an unsupported element type (e.g. DOUBLE) and a
-// control-flow subgraph (If/Loop/Scan, not supported yet) are all reported this way; no input
-// file makes the importer crash.
+// in a domain other than "" / "ai.onnx" and an unsupported element type (e.g. DOUBLE) are all
+// reported this way; no input file makes the importer crash.
+//
+// Control flow: If becomes if/else/end (each branch's nodes in its arm, its outputs pushed);
+// Loop becomes loop/end with its loop-carried values in locals, cond tested by break_unless at
+// the top of each iteration and scan outputs collected by the loop (M absent: a while loop,
+// trip count INT64_MAX, bounded at run time by the session's loop budget); Scan becomes a loop
+// over the scanned extent that Gathers row i of each scanned input (Scan-8's batch axis adds an
+// outer loop). Subgraphs read outer values through a child scope.
 //
 // Thread-safety: the functions are reentrant; they share no state.
 #pragma once

@@ -16,7 +16,7 @@ std::vector<int> use_counts(const Function& f) {
     for (const Instr& in : b.instrs)
       for (int v : in.inputs)
         if (v != kNoValue) ++uses[size_t(v)];
-    if (b.term.kind == Terminator::Branch) ++uses[size_t(b.term.cond)];
+    if (b.term.kind == Terminator::Branch || b.term.kind == Terminator::LoopBack) ++uses[size_t(b.term.cond)];
   }
   for (int v : f.outputs) ++uses[size_t(v)];
   return uses;

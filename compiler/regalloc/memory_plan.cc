@@ -54,4 +54,18 @@ MemoryPlan plan_memory(const std::vector<Lifetime>& tensors) {
   return plan;
 }
 
+void extend_across_loops(std::vector<Lifetime>* tensors, const std::vector<LoopSpan>& loops) {
+  std::vector<LoopSpan> inner_first = loops;
+  std::stable_sort(inner_first.begin(), inner_first.end(),
+                   [](const LoopSpan& a, const LoopSpan& b) { return a.latch - a.head < b.latch - b.head; });
+  for (Lifetime& t : *tensors)
+    for (const LoopSpan& l : inner_first) {
+      bool meets = t.first <= l.latch && l.head <= t.last;
+      bool inside = l.head <= t.first && t.last <= l.latch;
+      if (!meets || inside) continue;
+      t.first = std::min(t.first, l.head);
+      t.last = std::max(t.last, l.latch);
+    }
+}
+
 }  // namespace aivm::compiler

@@ -33,7 +33,8 @@ struct LoadedModel {
 inline std::string load(const std::vector<uint8_t>& bytes, LoadedModel* out, int threads = 1) {
   aivm_status_t s = aivm_model_load_buffer(bytes.data(), bytes.size(), aivm_allocator_system(), &out->model);
   if (s) return take_message(s);
-  aivm_session_options_t opts{threads};
+  aivm_session_options_t opts{};
+  opts.intra_op_threads = threads;
   s = aivm_session_create(out->model, &opts, aivm_allocator_system(), &out->session);
   return s ? take_message(s) : "OK";
 }

@@ -2,6 +2,8 @@
 // emitted stack program checked op by op (golden-sequence style).
 #include "compiler/onnx/onnx_import.h"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
 
@@ -10,6 +12,8 @@
 #include <fstream>
 #include <random>
 #include <variant>
+
+#include "compiler/compile.h"
 
 namespace aivm::compiler {
 namespace {
@@ -496,7 +500,8 @@ TEST(OnnxImport, NonDefaultDomainIsAnError) {
   EXPECT_NO_THROW(import_onnx_model(m, "ms.onnx"));
 }
 
-TEST(OnnxImport, ControlFlowSubgraphIsNotSupportedYet) {
+// If with branches that read the outer x: the branches become the arms of if/else/end.
+onnx::ModelProto if_model(bool else_is_shorter) {
   onnx::ModelProto m = new_model();
   auto* g = m.mutable_graph();
   add_input(g, "c", TP::BOOL, {});
@@ -505,13 +510,68 @@ TEST(OnnxImport, ControlFlowSubgraphIsNotSupportedYet) {
   for (const char* arm : {"then_branch", "else_branch"}) {
     auto* a = add_attr(n, arm, onnx::AttributeProto::GRAPH);
     auto* sub = a->mutable_g();
-    add_node(sub, "Relu", {"x"}, {std::string(arm) + "_y"});  // reads outer-scope x
-    add_output(sub, std::string(arm) + "_y", TP::FLOAT, {int64_t(4)});
+    std::string out = std::string(arm) + "_y";
+    if (else_is_shorter && arm[0] == 'e') {
+      *sub->add_initializer() = f32_tensor(out, {2}, {1, 2});
+    } else {
+      add_node(sub, "Relu", {"x"}, {out});  // reads outer-scope x
+    }
+    add_output(sub, out, TP::FLOAT, {int64_t(4)});
   }
   add_output(g, "y", TP::FLOAT, {int64_t(4)});
-  std::string e = error_of([&] { import_onnx_model(m, "if.onnx"); });
-  EXPECT_NE(e.find("if.onnx: node 'branch' (If)"), std::string::npos) << e;
-  EXPECT_NE(e.find("control-flow subgraphs are not supported yet"), std::string::npos) << e;
+  return m;
+}
+
+TEST(OnnxImport, IfBranchesBecomeStructuredArms) {
+  StackProgram p = import_onnx_model(if_model(false), "if.onnx");
+  std::vector<StackOpKind> kinds;
+  for (const StackOp& op : p.code) kinds.push_back(op.kind);
+  using K = StackOpKind;
+  // c; if; x; Relu; set then_y; get then_y; else; (the same for else_y); end; set y; get y
+  EXPECT_EQ(kinds, (std::vector<K>{K::LocalGet, K::If, K::LocalGet, K::Op, K::LocalSet, K::LocalGet, K::Else,
+                                   K::LocalGet, K::Op, K::LocalSet, K::LocalGet, K::End, K::LocalSet, K::LocalGet}));
+  EXPECT_EQ(p.code[2].index, 1);  // the outer x
+}
+
+TEST(OnnxImport, IfBranchesOfDifferentShapesAreACompileError) {
+  std::string e = error_of([&] { compile_program(import_onnx_model(if_model(true), "if.onnx"), CompileOptions{}); });
+  EXPECT_NE(e.find("different types or shapes"), std::string::npos) << e;
+  EXPECT_NE(e.find("[4] vs f32 [2]"), std::string::npos) << e;
+}
+
+// Loop(M, "", v) with a scan output: M must be known at compile time.
+TEST(OnnxImport, LoopScanOutputsNeedAConstantTripCount) {
+  onnx::ModelProto m = new_model();
+  auto* g = m.mutable_graph();
+  add_input(g, "M", TP::INT64, {});
+  add_input(g, "v", TP::FLOAT, {int64_t(2)});
+  auto* n = add_node(g, "Loop", {"M", "", "v"}, {"v_final", "vs"}, "counted");
+  auto* body = add_attr(n, "body", onnx::AttributeProto::GRAPH)->mutable_g();
+  add_input(body, "i", TP::INT64, {});
+  add_input(body, "c", TP::BOOL, {});
+  add_input(body, "v_in", TP::FLOAT, {int64_t(2)});
+  add_node(body, "Identity", {"c"}, {"c_out"});
+  add_node(body, "Relu", {"v_in"}, {"v_out"});
+  add_node(body, "Identity", {"v_out"}, {"scan"});
+  add_output(body, "c_out", TP::BOOL, {});
+  add_output(body, "v_out", TP::FLOAT, {int64_t(2)});
+  add_output(body, "scan", TP::FLOAT, {int64_t(2)});
+  add_output(g, "v_final", TP::FLOAT, {int64_t(2)});
+  add_output(g, "vs", TP::FLOAT, {int64_t(3), int64_t(2)});
+  StackProgram p = import_onnx_model(m, "loop.onnx");
+  EXPECT_TRUE(std::any_of(p.code.begin(), p.code.end(), [](const StackOp& op) { return op.kind == StackOpKind::Loop; }));
+  std::string e = error_of([&] { compile_program(p, CompileOptions{}); });
+  EXPECT_NE(e.find("node 'counted' (Loop)"), std::string::npos) << e;
+  EXPECT_NE(e.find("must be a constant"), std::string::npos) << e;
+  // Bound at compile time, it compiles.
+  CompileOptions bound;
+  Tensor three;
+  three.dtype = DType::I64;
+  three.data.resize(8);
+  int64_t v = 3;
+  std::memcpy(three.data.data(), &v, 8);
+  bound.bound_inputs["M"] = three;
+  EXPECT_EQ(compile_program(p, bound).outputs[1].shape, (std::vector<int64_t>{3, 2}));
 }
 
 TEST(OnnxImport, MissingDefaultOpsetIsAnError) {

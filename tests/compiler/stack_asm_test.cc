@@ -50,6 +50,9 @@ std::string kind_name(StackOpKind k) {
     case StackOpKind::If: return "if";
     case StackOpKind::Else: return "else";
     case StackOpKind::End: return "end";
+    case StackOpKind::Loop: return "loop";
+    case StackOpKind::BreakUnless: return "break_unless";
+    case StackOpKind::LoopIndex: return "loop.index";
   }
   return "?";
 }
@@ -62,6 +65,8 @@ std::vector<std::string> dump(const StackProgram& p) {
       out.push_back(op.name + " " + std::to_string(op.num_inputs) + "->" + std::to_string(op.num_outputs));
     else if (op.kind == StackOpKind::PushConst || op.kind == StackOpKind::LocalGet || op.kind == StackOpKind::LocalSet)
       out.push_back(kind_name(op.kind) + " " + std::to_string(op.index));
+    else if (op.kind == StackOpKind::Loop)
+      out.push_back("loop " + std::to_string(op.num_outputs));
     else
       out.push_back(kind_name(op.kind));
   }

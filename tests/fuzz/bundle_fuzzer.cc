@@ -17,7 +17,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Keep iterations fast: a valid bundle may legitimately plan a large arena and long kernels.
   if (aivm_model_arena_bytes(model) <= (4u << 20)) {
     aivm_session_t* session = nullptr;
-    if (aivm_session_create(model, nullptr, aivm_allocator_system(), &session) == AIVM_OK) {
+    aivm_session_options_t options{};
+    options.max_loop_iterations = 1024;  // a crafted loop ends with an error instead of 2^24 rounds
+    if (aivm_session_create(model, &options, aivm_allocator_system(), &session) == AIVM_OK) {
       for (size_t i = 0; i < aivm_model_input_count(model); ++i) {
         aivm_tensor_info_t info;
         if (aivm_model_input_info(model, i, &info) != AIVM_OK) continue;

@@ -80,7 +80,7 @@ const Case kCases[] = {
     {"RegisterOutOfRange", [](auto& d) { code(d)[1] = isa::encode_abcd(Opcode::UNARY, 4, 99, 0, 0); }, "out of range (< 5)"},
     {"UnusedFieldNonZero", [](auto& d) { code(d)[1] = isa::encode_abcd(Opcode::UNARY, 4, 3, 1, 0); }, "unused field C"},
     {"JumpOutOfRange", [](auto& d) { code(d)[1] = isa::encode_aj(Opcode::JMP, 0, 77); }, "jump target 77"},
-    {"BackwardJump", [](auto& d) { code(d).insert(code(d).begin() + 1, isa::encode_aj(Opcode::JMP, 0, 0)); }, "backward jumps are not allowed"},
+    {"BackwardJump", [](auto& d) { code(d).insert(code(d).begin() + 1, isa::encode_aj(Opcode::JMP, 0, 0)); }, "only loop jumps back"},
     {"FallsOffTheEnd", [](auto& d) { code(d).pop_back(); }, "fall off the end"},
     {"EmptyCode", [](auto& d) { code(d).clear(); }, "no instructions"},
     {"AttrRecordOutOfRange", [](auto& d) { code(d)[0] = isa::encode_abcd(Opcode::CONV, 3, 0, 1, 5); }, "attribute record D=@5"},

@@ -1,6 +1,7 @@
 // `aivm run` and `aivm bench`: load a bundle through the C API, bind inputs, run.
 #include <algorithm>
 #include <chrono>
+#include <climits>
 #include <filesystem>
 #include <cstdio>
 #include <cstring>
@@ -17,6 +18,7 @@ namespace aivm::tools {
 
 const char kRunHelp[] =
     "usage: aivm run BUNDLE [--input NAME=FILE]... [--output-dir DIR] [--threads N]\n"
+    "                [--max-loop-iterations N]\n"
     "\n"
     "Runs BUNDLE once. Inputs are .npy files (v1-v3, little-endian, C order; <f4 <f2 <i8 <i4\n"
     "|i1 |u1 |b1) or ONNX TensorProto .pb files. NAME= may be left out when the model has one\n"
@@ -27,7 +29,9 @@ const char kRunHelp[] =
     "options:\n"
     "  --input NAME=FILE  bind input NAME to the tensor in FILE (repeatable)\n"
     "  --output-dir DIR   where to write the outputs\n"
-    "  --threads N        intra-op threads (default 1)\n";
+    "  --threads N        intra-op threads (default 1)\n"
+    "  --max-loop-iterations N\n"
+    "                     loop back edges the run may take before it fails (default 2^24)\n";
 
 const char kBenchHelp[] =
     "usage: aivm bench BUNDLE [--input NAME=FILE]... [--threads N] [--warmup N] [--iters N]\n"
@@ -74,7 +78,7 @@ struct Loaded {
   }
 };
 
-void load(const std::string& path, long threads, Loaded* out) {
+void load(const std::string& path, long threads, Loaded* out, long max_loop_iterations = 0) {
   check(aivm_model_load_file(path.c_str(), aivm_allocator_system(), &out->model),
         "cannot load '" + path + "'");
   if (*aivm_model_load_note(out->model)) std::fprintf(stderr, "aivm: note: %s\n", aivm_model_load_note(out->model));
@@ -90,6 +94,7 @@ void load(const std::string& path, long threads, Loaded* out) {
   }
   aivm_session_options_t options{};
   options.intra_op_threads = int32_t(threads);
+  options.max_loop_iterations = max_loop_iterations;
   check(aivm_session_create(out->model, &options, aivm_allocator_system(), &out->session),
         "cannot create a session for '" + path + "'");
 }
@@ -280,16 +285,17 @@ std::string json_string(const std::string& s) {
 //===------------------------------------------------------------------------------------===//
 
 int run_command(const std::vector<std::string>& argv) {
-  Args args("run", argv, {"--input", "--output-dir", "--threads"}, {});
+  Args args("run", argv, {"--input", "--output-dir", "--threads", "--max-loop-iterations"}, {});
   if (args.help()) return std::fputs(kRunHelp, stdout), 0;
   std::string bundle = bundle_argument(args, "run");
   long threads = args.integer("--threads", 1, 1, 1024);
+  long max_loop_iterations = args.integer("--max-loop-iterations", 0, 1, LONG_MAX);
   std::vector<std::string> dirs = args.values("--output-dir");
   std::string dir = dirs.empty() ? "." : dirs.back();
   if (dir.empty()) usage_error("run: --output-dir needs a directory");
 
   Loaded m;
-  load(bundle, threads, &m);
+  load(bundle, threads, &m, max_loop_iterations);
   std::vector<HostTensor> inputs;
   load_inputs(m, args.values("--input"), &inputs);
   for (size_t i = 0; i < inputs.size(); ++i) {

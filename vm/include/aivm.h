@@ -31,6 +31,9 @@ typedef enum aivm_status_code_e {
   AIVM_STATUS_OUT_OF_MEMORY = 6,
   AIVM_STATUS_FAILED_PRECONDITION = 7, /* e.g. reading an output before run */
   AIVM_STATUS_INTERNAL = 8,
+  AIVM_STATUS_RESOURCE_EXHAUSTED = 9, /* a run hit a session limit (max_loop_iterations) */
+  AIVM_STATUS_OUT_OF_RANGE = 10,      /* the inputs drove the model outside what it was compiled
+                                         for, e.g. a Loop with scan outputs ending early */
 } aivm_status_code_t;
 
 typedef struct aivm_status_s* aivm_status_t;
@@ -138,7 +141,13 @@ typedef struct aivm_session_s aivm_session_t;
 
 typedef struct aivm_session_options_s {
   int32_t intra_op_threads; /* threads that split one op; <= 1 runs on the caller's thread */
+  /* Loop back edges one run may take, over all loops; the run fails with
+   * AIVM_STATUS_RESOURCE_EXHAUSTED beyond it. <= 0 selects AIVM_DEFAULT_MAX_LOOP_ITERATIONS.
+   * It is what bounds a while-loop (an ONNX Loop without a trip count). */
+  int64_t max_loop_iterations;
 } aivm_session_options_t;
+
+#define AIVM_DEFAULT_MAX_LOOP_ITERATIONS ((int64_t)1 << 24)
 
 /* |options| may be NULL for defaults. The session holds a reference to |model|. */
 aivm_status_t aivm_session_create(aivm_model_t* model, const aivm_session_options_t* options,
@@ -151,7 +160,9 @@ aivm_status_t aivm_session_set_input(aivm_session_t* session, const char* name,
                                      aivm_dtype_t dtype, const int64_t* shape, size_t rank,
                                      const void* data, size_t size_bytes);
 
-/* Runs the entry function on the current inputs. */
+/* Runs the entry function on the current inputs. Fails (and leaves the outputs unspecified)
+ * when the run exceeds max_loop_iterations (RESOURCE_EXHAUSTED) or an instruction meets data
+ * it cannot handle (OUT_OF_RANGE); the session stays usable for the next run. */
 aivm_status_t aivm_session_run(aivm_session_t* session);
 
 /* Views output |index| of the last run. The data stays valid until the next run or release. */

@@ -149,6 +149,7 @@ struct aivm_session_s {
   uint8_t* arena = nullptr;
   std::vector<uint8_t*> register_data;  // entry function: one pointer per register
   aivm::kernels::ThreadPool* pool = nullptr;
+  int64_t max_loop_iterations = AIVM_DEFAULT_MAX_LOOP_ITERATIONS;
   bool has_run = false;
   std::unique_ptr<aivm::vm::Profiler> profiler;  // set while profiling is on
 };
@@ -199,6 +200,7 @@ aivm_status_t aivm_session_create(aivm_model_t* model, const aivm_session_option
   }
   int threads = options ? options->intra_op_threads : 1;
   if (threads > 1) s->pool = new (std::nothrow) aivm::kernels::ThreadPool(threads);
+  if (options && options->max_loop_iterations > 0) s->max_loop_iterations = options->max_loop_iterations;
   model->refs.fetch_add(1, std::memory_order_relaxed);
   s->model = model;
   *out_session = s;
@@ -238,13 +240,12 @@ aivm_status_t aivm_session_set_input(aivm_session_t* session, const char* name, 
 
 aivm_status_t aivm_session_run(aivm_session_t* session) {
   if (!session) return make_status(AIVM_STATUS_INVALID_ARGUMENT, "session is NULL");
-  aivm::vm::Frame frame{&session->model->functions[0], session->register_data.data(), session->pool};
-  if (session->profiler)
-    aivm::vm::execute_profiled(frame, *session->profiler);
-  else
-    aivm::vm::execute(frame);
-  session->has_run = true;
-  return AIVM_OK;
+  aivm::vm::RunState run;
+  run.loop_budget = session->max_loop_iterations;
+  aivm::vm::Frame frame{&session->model->functions[0], session->register_data.data(), session->pool, &run};
+  aivm_status_t st = session->profiler ? aivm::vm::execute_profiled(frame, *session->profiler) : aivm::vm::execute(frame);
+  session->has_run = st == AIVM_OK;  // a failed run's outputs are not to be read
+  return st;
 }
 
 aivm_status_t aivm_session_get_output(aivm_session_t* session, size_t index, aivm_tensor_view_t* out_view) {
@@ -252,7 +253,7 @@ aivm_status_t aivm_session_get_output(aivm_session_t* session, size_t index, aiv
   const auto& outs = session->model->outputs;
   if (index >= outs.size())
     return make_status(AIVM_STATUS_INVALID_ARGUMENT, "output index %zu out of range (model has %zu)", index, outs.size());
-  if (!session->has_run) return make_status(AIVM_STATUS_FAILED_PRECONDITION, "output read before the session ran");
+  if (!session->has_run) return make_status(AIVM_STATUS_FAILED_PRECONDITION, "output read before a successful run of the session");
   const auto& e = outs[index];
   out_view->dtype = aivm_dtype_t(e.dtype);
   out_view->rank = size_t(e.shape.rank);

@@ -1,6 +1,6 @@
 // The interpreter's dispatch loop. One case per opcode, expanded from isa/opcodes.def; each
 // calls its handler (vm/src/ops/*.cc), which returns the next instruction pointer or nullptr
-// to leave. With AIVM_USE_COMPUTED_GOTO the cases are labels reached through a table
+// to leave (HALT, or a run-time error recorded in the frame's run state). With AIVM_USE_COMPUTED_GOTO the cases are labels reached through a table
 // (threaded code); otherwise the same body compiles as a switch.
 #include "vm/src/interp.h"
 
@@ -14,7 +14,7 @@ namespace aivm::vm {
 #define AIVM_COMPUTED_GOTO_ACTIVE 1
 #endif
 
-void execute(const Frame& fr) {
+aivm_status_t execute(const Frame& fr) {
   const uint64_t* ip = fr.f->code;
   uint64_t w;
 
@@ -54,12 +54,12 @@ next:
 #define AIVM_OP(NAME, CODE, FMT, KA, KB, KC, KD, SEM) \
   vmcase(NAME) {                                     \
     ip = exec_##NAME(fr, w, ip);                     \
-    if (!ip) return;                                 \
+    if (!ip) return fr.run->error;                   \
     vmbreak;                                         \
   }
 #include "isa/opcodes.def"
 #undef AIVM_OP
-    vmdefault return;  // unreachable once verified; leaving is the safe answer
+    vmdefault return fr.run->error;  // unreachable once verified; leaving is the safe answer
   }
 }
 

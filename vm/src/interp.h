@@ -5,8 +5,9 @@
 
 namespace aivm::vm {
 
-// Executes |fr.f| from instruction 0 until HALT. Never fails: everything that could go wrong
-// was ruled out by the verifier at load time.
-void execute(const Frame& fr);
+// Executes |fr.f| from instruction 0 until HALT. What could go wrong statically was ruled out
+// by the verifier at load time; what depends on the data (loop budget, a run-time index) makes
+// a handler leave with fr.run->error set, which is returned (AIVM_OK after HALT).
+aivm_status_t execute(const Frame& fr);
 
 }  // namespace aivm::vm

@@ -21,12 +21,20 @@ namespace aivm::vm {
 
 struct Site;
 
+// What one run may change besides register data: the loop budget LOOP spends, and the error
+// a handler that fails at run time leaves (it then returns nullptr to leave the function).
+struct RunState {
+  int64_t loop_budget = 0;           // back edges left for this run
+  aivm_status_t error = nullptr;     // set at most once, by the failing handler
+};
+
 // What a handler sees: the function (register table, attributes), the per-register data
-// pointers of the running session, and the intra-op thread pool (may be null).
+// pointers of the running session, the intra-op thread pool (may be null) and the run state.
 struct Frame {
   const Function* f;
   uint8_t* const* data;
   kernels::ThreadPool* pool;
+  RunState* run;
 
   float* f32(uint32_t r) const { return reinterpret_cast<float*>(data[r]); }
   const kernels::Shape& shape(uint32_t r) const { return f->registers[r].shape; }

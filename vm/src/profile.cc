@@ -44,7 +44,7 @@ double elements(const kernels::Shape& s) {
 
 }  // namespace
 
-void execute_profiled(const Frame& fr, Profiler& p) {
+aivm_status_t execute_profiled(const Frame& fr, Profiler& p) {
   const uint64_t* code = fr.f->code;
   const uint64_t* ip = code;
   uint32_t run = p.runs++;
@@ -52,7 +52,7 @@ void execute_profiled(const Frame& fr, Profiler& p) {
     size_t index = size_t(ip - code);
     uint64_t w = *ip;
     ExecFn fn = kExec[AIVM_OPCODE(w)];
-    if (!fn) return;  // unreachable once verified
+    if (!fn) break;  // unreachable once verified
     uint64_t start = monotonic_ns();
     ip = fn(fr, w, ip + 1);
     uint64_t duration = monotonic_ns() - start;
@@ -65,6 +65,7 @@ void execute_profiled(const Frame& fr, Profiler& p) {
     else
       ++p.dropped_events;
   }
+  return fr.run->error;  // set by a handler that failed at run time; AIVM_OK after HALT
 }
 
 double instruction_flops(const Function& f, uint64_t w) {

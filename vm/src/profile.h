@@ -36,8 +36,8 @@ struct Profiler {
   void reset(const Function& f, bool with_trace);
 };
 
-// Runs |fr.f| like execute(), timing each instruction into |p|.
-void execute_profiled(const Frame& fr, Profiler& p);
+// Runs |fr.f| like execute() (same result and status), timing each instruction into |p|.
+aivm_status_t execute_profiled(const Frame& fr, Profiler& p);
 
 // Floating-point operations of one run of the instruction (a multiply-add counts 2), from
 // the register shapes; 0 for instructions whose work is not counted (data movement, ...).

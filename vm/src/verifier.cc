@@ -2,6 +2,7 @@
 #include "vm/src/verifier.h"
 
 #include <string>
+#include <vector>
 
 #include "vm/src/op_handlers.h"
 #include "vm/src/verify_util.h"
@@ -47,16 +48,70 @@ aivm_status_t verify_operands(const Site& s, const isa::OpInfo& info, uint64_t w
       case isa::OperandKind::Jump:
         if (v >= s.f.code_size)
           return s.error("jump target " + std::to_string(v) + " out of range (< " + std::to_string(s.f.code_size) + ")");
-        // Until loops arrive (with a trip-count bound), control only moves forward, so every
-        // verified function terminates: a hostile bundle cannot hang the caller.
-        if (v <= s.pc)
-          return s.error("jump target " + std::to_string(v) + " is not after the jump (backward jumps are not allowed)");
+        // Control only moves forward except at a LOOP's back edge (see check_loops).
+        if (info.opcode == isa::Opcode::LOOP ? v > s.pc : v <= s.pc)
+          return s.error("jump target " + std::to_string(v) + (info.opcode == isa::Opcode::LOOP
+                                                                  ? " of a loop is after the loop instruction"
+                                                                  : " is not after the jump (only loop jumps back)"));
         break;
       case isa::OperandKind::Immediate:
         break;  // range is the opcode rule's business
     }
   }
   (void)word;
+  return AIVM_OK;
+}
+
+//===----------------------------------------------------------------------===//
+// Loops: the termination rule (docs/design.md, "Loops")
+//===----------------------------------------------------------------------===//
+
+struct LoopSpan {
+  size_t head, latch;  // body = code[head .. latch], the LOOP at latch
+  uint32_t counter;
+};
+
+bool overlaps(const RegisterInfo& x, const RegisterInfo& y) {
+  if (x.is_constant || y.is_constant || !x.bytes || !y.bytes) return false;
+  return x.arena_offset < y.arena_offset + y.bytes && y.arena_offset < x.arena_offset + x.bytes;
+}
+
+// Instructions whose field A is a register they write (JMPZ only reads its A).
+bool writes_field_a(const isa::OpInfo& info) {
+  return info.kinds[0] == isa::OperandKind::Register && info.opcode != isa::Opcode::JMPZ;
+}
+
+// With every other jump forward, a run can only repeat code through LOOP back edges. Bodies
+// nest properly, and nothing in a body but its own LOOP writes the counter, so each back edge
+// strictly decrements a counter that the body cannot reset: the loop ends. The run's loop
+// budget (exec_LOOP) then bounds the total work, counters near 2^63 included.
+aivm_status_t check_loops(const Function& f, size_t index) {
+  std::vector<LoopSpan> loops;
+  for (size_t pc = 0; pc < f.code_size; ++pc) {
+    isa::Instr in = isa::decode(f.code[pc]);
+    if (in.op == isa::Opcode::LOOP) loops.push_back({size_t(in.j), pc, in.a});
+  }
+  for (size_t i = 0; i < loops.size(); ++i) {
+    const LoopSpan& l = loops[i];
+    for (size_t k = 0; k < i; ++k) {
+      const LoopSpan& o = loops[k];  // o.latch < l.latch
+      if (o.latch >= l.head && o.head < l.head)
+        return make_status(AIVM_STATUS_INVALID_BUNDLE,
+                           "functions[%zu].code[%zu] (loop): body [%zu, %zu] overlaps the loop at %zu without nesting",
+                           index, l.latch, l.head, l.latch, o.latch);
+    }
+    const RegisterInfo& counter = f.registers[l.counter];
+    for (size_t pc = l.head; pc < l.latch; ++pc) {
+      uint64_t w = f.code[pc];
+      const isa::OpInfo* info = isa::op_info(AIVM_OPCODE(w));
+      if (!writes_field_a(*info)) continue;
+      uint32_t dst = AIVM_FIELD_A(w);
+      if (dst == l.counter || overlaps(f.registers[dst], counter))
+        return make_status(AIVM_STATUS_INVALID_BUNDLE,
+                           "functions[%zu].code[%zu] (%s): writes r%u, which holds the counter r%u of the loop at %zu",
+                           index, pc, info->mnemonic, dst, l.counter, l.latch);
+    }
+  }
   return AIVM_OK;
 }
 
@@ -76,10 +131,11 @@ aivm_status_t verify_function(const Function& f, size_t index) {
     AIVM_RETURN_IF_ERROR(verify_operands(site, *info, word, in));
     AIVM_RETURN_IF_ERROR(verify_op(site, in));
   }
+  AIVM_RETURN_IF_ERROR(check_loops(f, index));
   // The interpreter has no end-of-code check: the last instruction must leave the function or jump.
   isa::Opcode last = isa::Opcode(AIVM_OPCODE(f.code[f.code_size - 1]));
-  if (last != isa::Opcode::HALT && last != isa::Opcode::JMP)
-    return make_status(AIVM_STATUS_INVALID_BUNDLE, "functions[%zu]: control can fall off the end (last op is not halt or jmp)",
+  if (last != isa::Opcode::HALT && last != isa::Opcode::JMP && last != isa::Opcode::TRAP)
+    return make_status(AIVM_STATUS_INVALID_BUNDLE, "functions[%zu]: control can fall off the end (last op is not halt, jmp or trap)",
                        index);
   return AIVM_OK;
 }
