@@ -17,7 +17,9 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "compiler/onnx/decompose.h"
 #include "compiler/onnx/onnx_convert.h"
+#include "compiler/ops/op_rules.h"
 
 namespace aivm::compiler {
 namespace {
@@ -153,6 +155,7 @@ class GraphImporter {
     find_opset();
     const onnx::GraphProto& g = model_.graph();
     Scope scope;
+    record_elem_types(g);
     import_initializers(g, scope);
     import_inputs(g, scope);
     emit_body(g, scope);
@@ -233,12 +236,55 @@ class GraphImporter {
     if (!node.domain().empty() && node.domain() != "ai.onnx")
       throw CompileError(loc, "operator domain '" + node.domain() + "' is not supported (only the default ONNX domain is)");
     if (opset_ <= 0) throw CompileError(loc, "the model imports no opset for the default ONNX domain");
+    emit_node_at(node, loc, opset_, scope, 0);
+  }
+
+  // Emits |node| written against |opset|. An op without a rule is replaced by its expansion
+  // (compiler/onnx/decompose.h), whose nodes are emitted here in turn at the expansion's opset;
+  // their errors name the original node, with op type "<Op> > <inner op>".
+  void emit_node_at(const onnx::NodeProto& node, const SourceLoc& loc, int64_t opset, Scope& scope, int depth) {
     for (const auto& a : node.attribute())
       if (is_graph_attr(a)) return emit_control_flow(node, a, loc, scope);
     if (node.op_type() == "Constant") return emit_constant_node(node, loc, scope);
+    if (!find_op_rule(node.op_type())) {
+      // Bodies nest a few levels (SoftmaxCrossEntropyLoss > NegativeLogLikelihoodLoss); a
+      // deeper chain would be a body that expands to itself.
+      if (depth > 8) throw CompileError(loc, "operator expansion nests too deeply");
+      auto expansion = onnx_import::expand_node(node, opset, input_elem_types(node), expansions_++, loc);
+      if (expansion) {
+        for (const onnx::NodeProto& inner : expansion->nodes) {
+          SourceLoc inner_loc = loc;
+          inner_loc.op_type += " > " + inner.op_type();
+          emit_node_at(inner, inner_loc, expansion->opset, scope, depth + 1);
+        }
+        return;
+      }
+    }
     for (const auto& name : node.input()) push_value(name, scope, loc);
-    emit_op(node, loc);
+    emit_op(node, loc, opset);
     store_outputs(node, loc, scope);
+  }
+
+  // The ONNX element types of |node|'s inputs where the model declares them (0 elsewhere):
+  // some function bodies depend on them.
+  std::vector<int32_t> input_elem_types(const onnx::NodeProto& node) const {
+    std::vector<int32_t> types;
+    for (const auto& name : node.input()) {
+      auto it = elem_types_.find(name);
+      types.push_back(it == elem_types_.end() ? 0 : it->second);
+    }
+    return types;
+  }
+
+  void record_elem_types(const onnx::GraphProto& g) {
+    auto record = [&](const onnx::ValueInfoProto& v) {
+      if (v.type().has_tensor_type() && v.type().tensor_type().elem_type() != 0)
+        elem_types_[v.name()] = v.type().tensor_type().elem_type();
+    };
+    for (const auto& v : g.input()) record(v);
+    for (const auto& v : g.value_info()) record(v);
+    for (const auto& v : g.output()) record(v);
+    for (const auto& t : g.initializer()) elem_types_[t.name()] = t.data_type();
   }
 
   // Subgraph-carrying ops (If, Loop, Scan). To implement: emit the node's inputs, then a
@@ -261,7 +307,7 @@ class GraphImporter {
     return n;
   }
 
-  void emit_op(const onnx::NodeProto& node, const SourceLoc& loc) {
+  void emit_op(const onnx::NodeProto& node, const SourceLoc& loc, int64_t opset) {
     StackOp op;
     op.kind = StackOpKind::Op;
     op.name = node.op_type();
@@ -269,7 +315,7 @@ class GraphImporter {
     op.num_outputs = num_outputs(node);
     op.loc = loc;
     for (const auto& a : node.attribute()) op.attrs[a.name()] = onnx_import::attr_from_onnx(a, ctx_, loc);
-    op.attrs[kOpsetAttr] = opset_;
+    op.attrs[kOpsetAttr] = opset;
     prog_.code.push_back(std::move(op));
   }
 
@@ -362,6 +408,8 @@ class GraphImporter {
   StackProgram prog_;
   int64_t opset_ = 0;
   int64_t discard_ = -1;
+  int64_t expansions_ = 0;  // numbers each expansion's fresh value names
+  std::unordered_map<std::string, int32_t> elem_types_;
 };
 
 }  // namespace

@@ -1,0 +1,542 @@
+// Composite-op expansion: libonnx function bodies and hand-written ONNX-text bodies, inlined
+// into the importer's node stream. See decompose.h.
+#include "compiler/onnx/decompose.h"
+
+#include <map>
+#include <unordered_map>
+
+#include <onnx/defs/parser.h>
+#include <onnx/defs/schema.h>
+
+#include "compiler/onnx/onnx_convert.h"
+
+namespace aivm::compiler::onnx_import {
+namespace {
+
+using A = onnx::AttributeProto;
+using AttrMap = std::map<std::string, A>;
+
+//===----------------------------------------------------------------------===//
+// Inlining a FunctionProto
+//===----------------------------------------------------------------------===//
+
+AttrMap attrs_of(const onnx::NodeProto& node) {
+  AttrMap m;
+  for (const A& a : node.attribute()) m[a.name()] = a;
+  return m;
+}
+
+int64_t function_opset(const onnx::FunctionProto& f, int64_t fallback) {
+  for (const auto& op : f.opset_import())
+    if (op.domain().empty() || op.domain() == "ai.onnx") return op.version();
+  return fallback;
+}
+
+// The body's nodes with the formal inputs/outputs replaced by |call|'s values, every other
+// value renamed to "<prefix><name>", and attribute references resolved against |attrs|. A
+// reference to an attribute the call does not set is dropped: the inner op's default applies,
+// which is what the ONNX function semantics say.
+Expansion inline_function(const onnx::FunctionProto& f, const onnx::NodeProto& call, const AttrMap& attrs,
+                          int64_t opset, const std::string& prefix, const SourceLoc& loc) {
+  std::unordered_map<std::string, std::string> rename;
+  for (int i = 0; i < f.input_size(); ++i) rename[f.input(i)] = i < call.input_size() ? call.input(i) : "";
+  for (int i = 0; i < f.output_size(); ++i)
+    rename[f.output(i)] = i < call.output_size() && !call.output(i).empty() ? call.output(i) : prefix + f.output(i);
+  auto map = [&](const std::string& name) -> std::string {
+    if (name.empty()) return name;
+    auto it = rename.find(name);
+    if (it != rename.end()) return it->second;
+    return rename.emplace(name, prefix + name).first->second;
+  };
+  Expansion e;
+  e.opset = function_opset(f, opset);
+  for (const onnx::NodeProto& n : f.node()) {
+    if (!n.domain().empty() && n.domain() != "ai.onnx")
+      throw CompileError(loc, "its expansion uses domain '" + n.domain() + "', which is not supported");
+    onnx::NodeProto out;
+    out.set_op_type(n.op_type());
+    for (const auto& in : n.input()) out.add_input(map(in));
+    for (const auto& o : n.output()) out.add_output(map(o));
+    for (const A& a : n.attribute()) {
+      if (attr_kind(a) == A::GRAPH || attr_kind(a) == A::GRAPHS)
+        throw CompileError(loc, "its expansion has a subgraph attribute, which is not supported");
+      if (a.ref_attr_name().empty()) {
+        *out.add_attribute() = a;
+        continue;
+      }
+      auto it = attrs.find(a.ref_attr_name());
+      if (it == attrs.end()) continue;
+      A resolved = it->second;
+      resolved.set_name(a.name());
+      *out.add_attribute() = std::move(resolved);
+    }
+    e.nodes.push_back(std::move(out));
+  }
+  return e;
+}
+
+onnx::FunctionProto parse_function(const std::string& text, const SourceLoc& loc) {
+  onnx::FunctionProto f;
+  auto status = onnx::OnnxParser::Parse(f, text.c_str());
+  if (!status.IsOK()) throw CompileError(loc, "internal: its expansion does not parse: " + status.ErrorMessage());
+  return f;
+}
+
+//===----------------------------------------------------------------------===//
+// Hand-written bodies
+//===----------------------------------------------------------------------===//
+
+// What a body builder sees of the node: attributes (with the op's defaults filled in), which
+// optional inputs/outputs are present, and the input element types the importer knows.
+class NodeView {
+ public:
+  NodeView(const onnx::NodeProto& node, AttrMap& attrs, const std::vector<int32_t>& types, const SourceLoc& loc)
+      : node_(node), attrs_(attrs), types_(types), loc_(loc) {}
+
+  bool has_input(int i) const { return i < node_.input_size() && !node_.input(i).empty(); }
+  bool has_output(int i) const { return i < node_.output_size() && !node_.output(i).empty(); }
+  int32_t input_type(int i) const { return size_t(i) < types_.size() ? types_[size_t(i)] : 0; }
+  bool has_attr(const std::string& name) const { return attrs_.count(name) != 0; }
+
+  int64_t attr_int(const std::string& name) const {
+    const A& a = attr(name);
+    if (attr_kind(a) != A::INT) fail("attribute '" + name + "' must be an integer");
+    return a.i();
+  }
+  float attr_float(const std::string& name) const {
+    const A& a = attr(name);
+    if (attr_kind(a) != A::FLOAT) fail("attribute '" + name + "' must be a float");
+    return a.f();
+  }
+  std::string attr_string(const std::string& name) const {
+    const A& a = attr(name);
+    if (attr_kind(a) != A::STRING) fail("attribute '" + name + "' must be a string");
+    return a.s();
+  }
+  const A& attr(const std::string& name) const {
+    auto it = attrs_.find(name);
+    if (it == attrs_.end()) fail("attribute '" + name + "' is required");
+    return it->second;
+  }
+
+  // Sets a default for an attribute the node does not set, so the body's @references resolve.
+  void default_int(const std::string& name, int64_t v) {
+    if (A* a = add_default(name, A::INT)) a->set_i(v);
+  }
+  void default_float(const std::string& name, float v) {
+    if (A* a = add_default(name, A::FLOAT)) a->set_f(v);
+  }
+  void default_string(const std::string& name, const std::string& v) {
+    if (A* a = add_default(name, A::STRING)) a->set_s(v);
+  }
+
+  [[noreturn]] void fail(const std::string& what) const { throw CompileError(loc_, what); }
+
+ private:
+  A* add_default(const std::string& name, A::AttributeType type) {
+    if (attrs_.count(name)) return nullptr;
+    A& a = attrs_[name];
+    a.set_name(name);
+    a.set_type(type);
+    return &a;
+  }
+
+  const onnx::NodeProto& node_;
+  AttrMap& attrs_;
+  const std::vector<int32_t>& types_;
+  const SourceLoc& loc_;
+};
+
+// The header of every hand-written body: they are written against opset 18 (Reduce* take their
+// axes as an input, Pad takes axes, Split takes num_outputs).
+std::string header(const std::string& signature) {
+  return "<domain: \"aivm.expand\", opset_import: [\"\" : 18]>\n" + signature + "\n";
+}
+
+// Values every body that works along one axis needs: XShape, Rank (scalar), PosAxis (the
+// @axis attribute made non-negative, scalar), One and Zero (scalars).
+const char* kAxisPrelude = R"(
+  XShape = Shape (X)
+  Rank = Size (XShape)
+  Axis = Constant <value_int: int = @axis> ()
+  PosAxis = Mod (Axis, Rank)
+  One = Constant <value_int: int = 1> ()
+  Zero = Constant <value_int: int = 0> ()
+  ZeroAxis = Constant <value_ints: ints = [0]> ()
+)";
+
+// Per-channel parameter P of shape [C] reshaped to [C, 1, ..., 1] so it broadcasts along axis 1
+// of an [N, C, D1, ...] tensor X: ChannelShape = [-1, 1 (rank - 2 times)].
+const char* kChannelShape = R"(
+  SpatialDims = Shape <start: int = 2> (X)
+  SpatialRank = Shape (SpatialDims)
+  SpatialOnes = ConstantOfShape <value: tensor = int64[1] {1}> (SpatialRank)
+  MinusOne = Constant <value_ints: ints = [-1]> ()
+  ChannelShape = Concat <axis: int = 0> (MinusOne, SpatialOnes)
+)";
+
+// Standardises |x| over the axes in Axes: Mean and Var keep those axes as 1; Normalized =
+// (x - Mean) / StdDev. The variance is the mean of squared deviations (not E[x^2] - E[x]^2,
+// which cancels badly). Needs Axes and the @epsilon attribute.
+std::string standardize(const std::string& x) {
+  return "  Mean = ReduceMean (" + x + ", Axes)\n  Deviation = Sub (" + x + ", Mean)\n" + R"(
+  Square = Mul (Deviation, Deviation)
+  Var = ReduceMean (Square, Axes)
+  Epsilon = Constant <value_float: float = @epsilon> ()
+  EpsilonT = CastLike (Epsilon, X)
+  VarEps = Add (Var, EpsilonT)
+  StdDev = Sqrt (VarEps)
+  Normalized = Div (Deviation, StdDev)
+)";
+}
+
+// Y = |normalized| * Scale + B with [C] parameters broadcast along axis 1 (needs kChannelShape).
+std::string channel_affine(const std::string& normalized) {
+  return "  ScaleC = Reshape (Scale, ChannelShape)\n  BC = Reshape (B, ChannelShape)\n  Scaled = Mul (" + normalized +
+         ", ScaleC)\n  Y = Add (Scaled, BC)\n";
+}
+
+// LayerNormalization-17: normalise over axes [axis, rank); Mean and InvStdDev keep those axes
+// as 1.
+std::string layer_normalization(NodeView& n) {
+  n.default_int("axis", -1);
+  n.default_float("epsilon", 1e-5f);
+  std::string body = header("LayerNormalization <axis, epsilon> (X, Scale, B) => (Y, Mean, InvStdDev)") + "{" +
+                     kAxisPrelude + R"(
+  Axes = Range (PosAxis, Rank, One)
+)" + standardize("X") + "  InvStdDev = Reciprocal (StdDev)\n";
+  body += n.has_input(2) ? "  Scaled = Mul (Normalized, Scale)\n  Y = Add (Scaled, B)\n}"
+                         : "  Y = Mul (Normalized, Scale)\n}";
+  return body;
+}
+
+// RMSNormalization-23: X / sqrt(mean(X^2 over [axis, rank)) + epsilon) * scale.
+std::string rms_normalization(NodeView& n) {
+  n.default_int("axis", -1);
+  n.default_float("epsilon", 1e-5f);
+  return header("RMSNormalization <axis, epsilon> (X, Scale) => (Y)") + "{" + kAxisPrelude + R"(
+  Axes = Range (PosAxis, Rank, One)
+  Square = Mul (X, X)
+  MeanSquare = ReduceMean (Square, Axes)
+  Epsilon = Constant <value_float: float = @epsilon> ()
+  EpsilonT = CastLike (Epsilon, X)
+  MeanSquareEps = Add (MeanSquare, EpsilonT)
+  Rms = Sqrt (MeanSquareEps)
+  Normalized = Div (X, Rms)
+  Y = Mul (Normalized, Scale)
+})";
+}
+
+// BatchNormalization (opset 9+). Inference folds the statistics into one per-channel scale and
+// shift (constants when the parameters are); training_mode uses the batch's statistics and
+// also returns the updated running statistics.
+std::string batch_normalization(NodeView& n) {
+  n.default_float("epsilon", 1e-5f);
+  n.default_float("momentum", 0.9f);
+  n.default_int("training_mode", 0);
+  bool training = n.attr_int("training_mode") != 0;
+  std::string body = header("BatchNormalization <epsilon, momentum> (X, Scale, B, InputMean, InputVar) => "
+                            "(Y, RunningMean, RunningVar)") +
+                     "{" + kChannelShape;
+  if (!training) {
+    body += R"(
+  Epsilon = Constant <value_float: float = @epsilon> ()
+  EpsilonT = CastLike (Epsilon, X)
+  VarEps = Add (InputVar, EpsilonT)
+  StdDev = Sqrt (VarEps)
+  ChannelScale = Div (Scale, StdDev)
+  MeanScaled = Mul (InputMean, ChannelScale)
+  ChannelShift = Sub (B, MeanScaled)
+  ScaleC = Reshape (ChannelScale, ChannelShape)
+  ShiftC = Reshape (ChannelShift, ChannelShape)
+  XScaled = Mul (X, ScaleC)
+  Y = Add (XScaled, ShiftC)
+})";
+    return body;
+  }
+  // Statistics over every axis but the channel axis 1; the variance is the population one.
+  body += R"(
+  XShape = Shape (X)
+  Rank = Size (XShape)
+  One = Constant <value_int: int = 1> ()
+  Two = Constant <value_int: int = 2> ()
+  ZeroAxis = Constant <value_ints: ints = [0]> ()
+  Spatial = Range (Two, Rank, One)
+  Axes = Concat <axis: int = 0> (ZeroAxis, Spatial)
+)" + standardize("X") + channel_affine("Normalized") + R"(
+  CurrentMean = ReduceMean <keepdims: int = 0> (X, Axes)
+  CurrentVar = ReduceMean <keepdims: int = 0> (Square, Axes)
+  Momentum = Constant <value_float: float = @momentum> ()
+  MomentumT = CastLike (Momentum, X)
+  OneF = Constant <value_float: float = 1.0> ()
+  OneT = CastLike (OneF, X)
+  Keep = Sub (OneT, MomentumT)
+  OldMean = Mul (InputMean, MomentumT)
+  NewMean = Mul (CurrentMean, Keep)
+  RunningMean = Add (OldMean, NewMean)
+  OldVar = Mul (InputVar, MomentumT)
+  NewVar = Mul (CurrentVar, Keep)
+  RunningVar = Add (OldVar, NewVar)
+})";
+  return body;
+}
+
+// InstanceNormalization: per (sample, channel) statistics over the spatial axes.
+std::string instance_normalization(NodeView& n) {
+  n.default_float("epsilon", 1e-5f);
+  return header("InstanceNormalization <epsilon> (X, Scale, B) => (Y)") + "{" + kChannelShape + R"(
+  XShape = Shape (X)
+  Rank = Size (XShape)
+  One = Constant <value_int: int = 1> ()
+  Two = Constant <value_int: int = 2> ()
+  Axes = Range (Two, Rank, One)
+)" + standardize("X") + channel_affine("Normalized") + "}";
+}
+
+// GroupNormalization: X [N, C, ...] viewed as [N, G, C/G * spatial], normalised per group.
+// Opset 21 scales per channel ([C]); opset 18 scaled per group ([G]).
+std::string group_normalization(NodeView& n, int64_t opset) {
+  n.default_float("epsilon", 1e-5f);
+  n.attr_int("num_groups");
+  std::string body = header("GroupNormalization <epsilon, num_groups> (X, Scale, B) => (Y)") + "{" + R"(
+  XShape = Shape (X)
+  Batch = Shape <end: int = 1> (X)
+  GroupCount = Constant <value_int: int = @num_groups> ()
+  ZeroAxis = Constant <value_ints: ints = [0]> ()
+  Groups = Unsqueeze (GroupCount, ZeroAxis)
+  Rest = Constant <value_ints: ints = [-1]> ()
+  GroupedShape = Concat <axis: int = 0> (Batch, Groups, Rest)
+  XG = Reshape (X, GroupedShape)
+  Axes = Constant <value_ints: ints = [2]> ()
+)" + standardize("XG");
+  if (opset >= 21) {
+    body += std::string(kChannelShape) + "  Ungrouped = Reshape (Normalized, XShape)\n" + channel_affine("Ungrouped") + "}";
+  } else {
+    body += R"(
+  GroupShape = Constant <value_ints: ints = [-1, 1]> ()
+  ScaleG = Reshape (Scale, GroupShape)
+  BG = Reshape (B, GroupShape)
+  ScaledG = Mul (Normalized, ScaleG)
+  YG = Add (ScaledG, BG)
+  Y = Reshape (YG, XShape)
+})";
+  }
+  return body;
+}
+
+// LpNormalization: X divided by its L1 or L2 norm along axis.
+std::string lp_normalization(NodeView& n) {
+  n.default_int("axis", -1);
+  n.default_int("p", 2);
+  int64_t p = n.attr_int("p");
+  if (p != 1 && p != 2) n.fail("p = " + std::to_string(p) + " is not supported (1 or 2)");
+  std::string body = header("LpNormalization <axis> (X) => (Y)") + "{" + kAxisPrelude + R"(
+  Axes = Unsqueeze (PosAxis, ZeroAxis)
+)";
+  body += p == 1 ? "  Abs = Abs (X)\n  Norm = ReduceSum (Abs, Axes)\n"
+                 : "  SumSq = ReduceSumSquare (X, Axes)\n  Norm = Sqrt (SumSq)\n";
+  return body + "  Y = Div (X, Norm)\n}";
+}
+
+// Hardmax-13: 1 at the first maximum along axis, 0 elsewhere. The positions along the axis are
+// shaped [D, 1, ..., 1] (one 1 per later axis) to compare with ArgMax's keepdims result.
+std::string hardmax(NodeView& n) {
+  n.default_int("axis", -1);
+  return header("Hardmax <axis> (X) => (Y)") + "{" + kAxisPrelude + R"(
+  Index = ArgMax <axis: int = @axis, keepdims: int = 1> (X)
+  Axis1D = Unsqueeze (PosAxis, ZeroAxis)
+  After1D = Add (Axis1D, One)
+  Rank1D = Unsqueeze (Rank, ZeroAxis)
+  AxisDim = Slice (XShape, Axis1D, After1D)
+  Later = Slice (XShape, After1D, Rank1D)
+  LaterRank = Shape (Later)
+  LaterOnes = ConstantOfShape <value: tensor = int64[1] {1}> (LaterRank)
+  PositionShape = Concat <axis: int = 0> (AxisDim, LaterOnes)
+  AxisDimScalar = Squeeze (AxisDim, ZeroAxis)
+  Positions1D = Range (Zero, AxisDimScalar, One)
+  Positions = Reshape (Positions1D, PositionShape)
+  IsMax = Equal (Positions, Index)
+  YB = Expand (IsMax, XShape)
+  Y = CastLike (YB, X)
+})";
+}
+
+// Shrink: x < -lambd -> x + bias, x > lambd -> x - bias, else 0.
+std::string shrink(NodeView& n) {
+  n.default_float("lambd", 0.5f);
+  n.default_float("bias", 0.f);
+  return header("Shrink <lambd, bias> (X) => (Y)") + R"({
+  LambdF = Constant <value_float: float = @lambd> ()
+  BiasF = Constant <value_float: float = @bias> ()
+  ZeroF = Constant <value_float: float = 0.0> ()
+  Lambd = CastLike (LambdF, X)
+  Bias = CastLike (BiasF, X)
+  Zero = CastLike (ZeroF, X)
+  NegLambd = Neg (Lambd)
+  Low = Less (X, NegLambd)
+  High = Greater (X, Lambd)
+  XPlus = Add (X, Bias)
+  XMinus = Sub (X, Bias)
+  HighOrZero = Where (High, XMinus, Zero)
+  Y = Where (Low, XPlus, HighOrZero)
+})";
+}
+
+// CenterCropPad-18: crop or pad each axis symmetrically to the target shape; an odd difference
+// puts the extra element at the end. One Pad with signed amounts does both (negative = crop);
+// integer Div truncates toward zero, so begin = trunc((target - size) / 2) for either sign.
+std::string center_crop_pad(NodeView& n) {
+  std::string body = header("CenterCropPad (X, TargetShape) => (Y)") + R"({
+  XShape = Shape (X)
+)";
+  if (n.has_attr("axes")) {
+    const A& axes = n.attr("axes");
+    std::string list;
+    for (int64_t a : axes.ints()) list += (list.empty() ? "" : ", ") + std::to_string(a);
+    body += "  Axes = Constant <value_ints: ints = [" + list + "]> ()\n  Size = Gather (XShape, Axes)\n";
+  } else {
+    body += "  Size = Identity (XShape)\n";
+  }
+  return body + R"(
+  Diff = Sub (TargetShape, Size)
+  Two = Constant <value_ints: ints = [2]> ()
+  Begin = Div (Diff, Two)
+  End = Sub (Diff, Begin)
+  Pads = Concat <axis: int = 0> (Begin, End)
+)" + (n.has_attr("axes") ? "  Y = Pad (X, Pads, , Axes)\n}" : "  Y = Pad (X, Pads)\n}");
+}
+
+// NegativeLogLikelihoodLoss: loss[n, d...] = -input[n, target[n, d...], d...] * weight[target],
+// 0 where target == ignore_index; reduced by 'none', 'sum' or 'mean' (divided by the sum of the
+// weights used). Ignored targets are replaced by class 0 before the gathers so every index read
+// is in range; their weight is then zeroed.
+std::string negative_log_likelihood_loss(NodeView& n) {
+  n.default_string("reduction", "mean");
+  std::string reduction = n.attr_string("reduction");
+  if (reduction != "none" && reduction != "sum" && reduction != "mean")
+    n.fail("reduction '" + reduction + "' is not supported (none, sum, mean)");
+  bool ignore = n.has_attr("ignore_index"), weighted = n.has_input(2);
+  std::string body = header("NegativeLogLikelihoodLoss <ignore_index> (Input, Target, Weight) => (Loss)") + R"({
+  ClassAxis = Constant <value_ints: ints = [1]> ()
+  Target1 = Unsqueeze (Target, ClassAxis)
+  OneF = Constant <value_float: float = 1.0> ()
+  ZeroF = Constant <value_float: float = 0.0> ()
+  OneT = CastLike (OneF, Input)
+  ZeroT = CastLike (ZeroF, Input)
+)";
+  if (ignore)
+    body += R"(
+  IgnoreIndex = Constant <value_int: int = @ignore_index> ()
+  IgnoreIndexT = CastLike (IgnoreIndex, Target)
+  Ignored = Equal (Target1, IgnoreIndexT)
+  ZeroIndex = Constant <value_int: int = 0> ()
+  ZeroIndexT = CastLike (ZeroIndex, Target)
+  Index = Where (Ignored, ZeroIndexT, Target1)
+)";
+  else
+    body += "  Index = Identity (Target1)\n";
+  body += R"(
+  Picked = GatherElements <axis: int = 1> (Input, Index)
+  NegPicked = Neg (Picked)
+)";
+  // W: the weight of each element, shaped like Index; absent when every weight is 1.
+  bool has_w = weighted || ignore;
+  if (weighted) body += "  WeightOf = Gather (Weight, Index)\n";
+  else if (ignore) body += "  IndexShape = Shape (Index)\n  WeightOf = Expand (OneT, IndexShape)\n";
+  if (ignore) body += "  W = Where (Ignored, ZeroT, WeightOf)\n";
+  else if (weighted) body += "  W = Identity (WeightOf)\n";
+  body += has_w ? "  Weighted = Mul (NegPicked, W)\n" : "  Weighted = Identity (NegPicked)\n";
+  if (reduction == "none") body += "  Loss = Squeeze (Weighted, ClassAxis)\n";
+  else if (reduction == "sum") body += "  Loss = ReduceSum <keepdims: int = 0> (Weighted)\n";
+  else if (has_w)
+    body += "  LossSum = ReduceSum <keepdims: int = 0> (Weighted)\n  WeightSum = ReduceSum <keepdims: int = 0> (W)\n"
+            "  Loss = Div (LossSum, WeightSum)\n";
+  else body += "  Loss = ReduceMean <keepdims: int = 0> (Weighted)\n";
+  return body + "}";
+}
+
+using BodyBuilder = std::string (*)(NodeView&, int64_t opset);
+
+struct HandWritten {
+  const char* op;
+  int since;  // first opset whose semantics the body implements
+  BodyBuilder build;
+};
+
+template <std::string (*F)(NodeView&)>
+std::string ignore_opset(NodeView& n, int64_t) {
+  return F(n);
+}
+
+const HandWritten kHandWritten[] = {
+    {"LayerNormalization", 17, ignore_opset<layer_normalization>},
+    {"RMSNormalization", 23, ignore_opset<rms_normalization>},
+    {"BatchNormalization", 9, ignore_opset<batch_normalization>},
+    {"InstanceNormalization", 6, ignore_opset<instance_normalization>},
+    {"GroupNormalization", 18, group_normalization},
+    {"LpNormalization", 1, ignore_opset<lp_normalization>},
+    {"Hardmax", 13, ignore_opset<hardmax>},
+    {"Shrink", 9, ignore_opset<shrink>},
+    {"CenterCropPad", 18, ignore_opset<center_crop_pad>},
+    {"NegativeLogLikelihoodLoss", 13, ignore_opset<negative_log_likelihood_loss>},
+};
+
+//===----------------------------------------------------------------------===//
+// libonnx function bodies
+//===----------------------------------------------------------------------===//
+
+// Ops whose libonnx (1.12, opsets <= 17) body still matches the op at later opsets: their
+// revisions since only widened the type constraints.
+bool body_stable_after_17(const std::string& op) {
+  static const char* const kStable[] = {"LogSoftmax", "SoftmaxCrossEntropyLoss", "NegativeLogLikelihoodLoss",
+                                        "MeanVarianceNormalization"};
+  for (const char* s : kStable)
+    if (op == s) return true;
+  return false;
+}
+
+int64_t libonnx_max_opset() {
+  const auto& ranges = onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
+  auto it = ranges.find("");
+  return it == ranges.end() ? 0 : it->second.second;
+}
+
+// The body libonnx defines for |node|'s op at |opset|; |attrs| gains the schema's defaults for
+// the attributes the node leaves out (a body's @reference to one must see the default).
+std::optional<onnx::FunctionProto> libonnx_body(const onnx::NodeProto& node, int64_t opset,
+                                                const std::vector<int32_t>& types, AttrMap& attrs) {
+  if (opset > libonnx_max_opset() && !body_stable_after_17(node.op_type())) return std::nullopt;
+  const onnx::OpSchema* schema = onnx::OpSchemaRegistry::Schema(node.op_type(), int(opset), "");
+  if (!schema) return std::nullopt;
+  for (const auto& [name, attr] : schema->attributes())
+    if (!attrs.count(name) && attr.default_value.type() != A::UNDEFINED) attrs[name] = attr.default_value;
+  if (schema->HasFunction()) return *schema->GetFunction();
+  if (!schema->HasContextDependentFunction()) return std::nullopt;
+  std::vector<onnx::TypeProto> input_types(size_t(node.input_size()));
+  for (size_t i = 0; i < input_types.size() && i < types.size(); ++i)
+    if (types[i] != 0) input_types[i].mutable_tensor_type()->set_elem_type(types[i]);
+  onnx::FunctionBodyBuildContextImpl ctx(node, input_types);
+  onnx::FunctionProto f;
+  if (!schema->BuildContextDependentFunction(ctx, f)) return std::nullopt;
+  return f;
+}
+
+}  // namespace
+
+std::optional<Expansion> expand_node(const onnx::NodeProto& node, int64_t opset,
+                                     const std::vector<int32_t>& input_elem_types, int64_t instance,
+                                     const SourceLoc& loc) {
+  const std::string prefix = "__" + node.op_type() + "_" + std::to_string(instance) + "_";
+  AttrMap attrs = attrs_of(node);
+  for (const HandWritten& h : kHandWritten) {
+    if (node.op_type() != h.op) continue;
+    if (opset < h.since) break;  // an older revision: libonnx may know it
+    NodeView view(node, attrs, input_elem_types, loc);
+    onnx::FunctionProto f = parse_function(h.build(view, opset), loc);
+    return inline_function(f, node, attrs, opset, prefix, loc);
+  }
+  if (auto f = libonnx_body(node, opset, input_elem_types, attrs)) return inline_function(*f, node, attrs, opset, prefix, loc);
+  return std::nullopt;
+}
+
+}  // namespace aivm::compiler::onnx_import
