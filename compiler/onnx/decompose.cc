@@ -2,6 +2,7 @@
 // into the importer's node stream. See decompose.h.
 #include "compiler/onnx/decompose.h"
 
+#include <cmath>
 #include <map>
 #include <unordered_map>
 
@@ -77,7 +78,12 @@ Expansion inline_function(const onnx::FunctionProto& f, const onnx::NodeProto& c
 
 onnx::FunctionProto parse_function(const std::string& text, const SourceLoc& loc) {
   onnx::FunctionProto f;
-  auto status = onnx::OnnxParser::Parse(f, text.c_str());
+  onnx::Common::Status status;
+  try {
+    status = onnx::OnnxParser::Parse(f, text.c_str());
+  } catch (const std::exception& e) {  // the parser throws on a malformed number
+    throw CompileError(loc, std::string("internal: its expansion does not parse: ") + e.what());
+  }
   if (!status.IsOK()) throw CompileError(loc, "internal: its expansion does not parse: " + status.ErrorMessage());
   return f;
 }
@@ -128,6 +134,21 @@ class NodeView {
   }
   void default_string(const std::string& name, const std::string& v) {
     if (A* a = add_default(name, A::STRING)) a->set_s(v);
+  }
+  // Values a body needs that ONNX text cannot spell (infinities, lists computed here) are passed
+  // as extra attributes, named "__<name>" so they cannot clash with the op's own.
+  void define_float(const std::string& name, float v) {
+    A& a = attrs_[name];
+    a.set_name(name);
+    a.set_type(A::FLOAT);
+    a.set_f(v);
+  }
+  void define_ints(const std::string& name, const std::vector<int64_t>& v) {
+    A& a = attrs_[name];
+    a.set_name(name);
+    a.set_type(A::INTS);
+    a.clear_ints();
+    for (int64_t x : v) a.add_ints(x);
   }
 
   [[noreturn]] void fail(const std::string& what) const { throw CompileError(loc_, what); }
@@ -455,6 +476,259 @@ std::string negative_log_likelihood_loss(NodeView& n) {
   return body + "}";
 }
 
+// Attention-23/24/25 (scaled dot-product attention), following the operator's reference:
+//   3-D Q/K/V [B, S, heads * D] are split into heads (q_num_heads / kv_num_heads) first;
+//   past_key/past_value are prepended along the sequence axis (and returned as present_*);
+//   K and V heads are repeated (interleaved) when Q has a multiple of their head count (GQA);
+//   scores = (Q * sqrt(scale)) @ (K * sqrt(scale))^T, scale defaulting to 1/sqrt(D);
+//   softcap c > 0: scores = c * tanh(scores / c);
+//   a bias of 0 / -inf from attn_mask (bool: false masks; float: added; padded with -inf to the
+//   key count), is_causal (query i sees keys j <= i + offset, offset = past length, or
+//   nonpad_kv_seqlen - query length per batch), the nonpad_kv_seqlen padding, and the
+//   left/right window sizes (opset 25);
+//   probabilities = softmax(scores + bias), rows whose bias is all -inf are 0;
+//   Y = probabilities @ V (3-D: heads merged back).
+// qk_matmul_output is the scores (mode 0, 1), with the bias (2) or the probabilities (3).
+std::string attention(NodeView& n) {
+  n.default_int("is_causal", 0);
+  n.default_int("qk_matmul_output_mode", 0);
+  n.default_float("softcap", 0.f);
+  n.define_float("__neg_inf", -INFINITY);
+  const bool three_d = n.has_attr("q_num_heads") || n.has_attr("kv_num_heads");
+  const bool has_mask = n.has_input(3), has_past = n.has_input(4), has_nonpad = n.has_input(6);
+  const bool causal = n.attr_int("is_causal") != 0;
+  const int64_t mode = n.attr_int("qk_matmul_output_mode");
+  const int64_t left = n.has_attr("left_window_size") ? n.attr_int("left_window_size") : -1;
+  const int64_t right = n.has_attr("right_window_size") ? n.attr_int("right_window_size") : -1;
+  const bool window = left >= 0 || right >= 0;
+  if (mode < 0 || mode > 3) n.fail("qk_matmul_output_mode " + std::to_string(mode) + " is not supported (0..3)");
+  if (has_past != n.has_input(5)) n.fail("past_key and past_value must be given together");
+  if (has_mask && n.input_type(3) == 0) n.fail("the element type of attn_mask is unknown (bool or float decides its meaning)");
+  if (n.has_attr("softmax_precision")) {
+    // The probabilities are computed in f32, the only float type the expansion runs in.
+    int64_t p = n.attr_int("softmax_precision");
+    if (p != onnx::TensorProto::FLOAT && p != onnx::TensorProto::DOUBLE && p != onnx::TensorProto::FLOAT16 &&
+        p != onnx::TensorProto::BFLOAT16)
+      n.fail("softmax_precision " + std::to_string(p) + " is not a float type");
+  }
+
+  std::string b = header("Attention (Q, K, V, Mask, PastKey, PastValue, NonpadKVSeqLen) => "
+                         "(Y, PresentKey, PresentValue, QKOutput)") + R"({
+  ZeroAxis = Constant <value_ints: ints = [0]> ()
+  SeqAxis = Constant <value_ints: ints = [2]> ()
+  LastAxis = Constant <value_ints: ints = [-1]> ()
+  NegInfF = Constant <value_float: float = @__neg_inf> ()
+  ZeroF = Constant <value_float: float = 0.0> ()
+  NegInf = CastLike (NegInfF, Q)
+  ZeroT = CastLike (ZeroF, Q)
+  OneI = Constant <value_int: int = 1> ()
+  ZeroI = Constant <value_int: int = 0> ()
+)";
+  // Heads: [B, heads, S, D].
+  if (three_d) {
+    if (!n.has_attr("q_num_heads") || !n.has_attr("kv_num_heads"))
+      n.fail("3-D inputs need both q_num_heads and kv_num_heads");
+    n.define_ints("__q_split", {0, 0, n.attr_int("q_num_heads"), -1});
+    n.define_ints("__kv_split", {0, 0, n.attr_int("kv_num_heads"), -1});
+    b += R"(
+  QSplit = Constant <value_ints: ints = @__q_split> ()
+  KVSplit = Constant <value_ints: ints = @__kv_split> ()
+  Q4 = Reshape (Q, QSplit)
+  K4 = Reshape (K, KVSplit)
+  V4 = Reshape (V, KVSplit)
+  QH = Transpose <perm: ints = [0, 2, 1, 3]> (Q4)
+  KH = Transpose <perm: ints = [0, 2, 1, 3]> (K4)
+  VH = Transpose <perm: ints = [0, 2, 1, 3]> (V4)
+)";
+  } else {
+    b += "  QH = Identity (Q)\n  KH = Identity (K)\n  VH = Identity (V)\n";
+  }
+  if (has_past)
+    b += "  KAll = Concat <axis: int = 2> (PastKey, KH)\n  VAll = Concat <axis: int = 2> (PastValue, VH)\n";
+  else
+    b += "  KAll = Identity (KH)\n  VAll = Identity (VH)\n";
+  if (n.has_output(1)) b += "  PresentKey = Identity (KAll)\n";
+  if (n.has_output(2)) b += "  PresentValue = Identity (VAll)\n";
+
+  // Grouped-query attention: each K/V head serves QHeads / KVHeads consecutive Q heads. With
+  // 3-D inputs the counts are attributes; with 4-D ones the repeat count folds from the shapes.
+  bool gqa = !three_d || n.attr_int("q_num_heads") != n.attr_int("kv_num_heads");
+  if (gqa)
+    b += R"(
+  QShape = Shape (QH)
+  KShape = Shape (KAll)
+  VShape = Shape (VAll)
+  Batch = Shape <end: int = 1> (QH)
+  QHeads = Shape <start: int = 1, end: int = 2> (QH)
+  KVHeads = Shape <start: int = 1, end: int = 2> (KAll)
+  Reps = Div (QHeads, KVHeads)
+  KRest = Shape <start: int = 2> (KAll)
+  VRest = Shape <start: int = 2> (VAll)
+  KExpandShape = Concat <axis: int = 0> (Batch, KVHeads, Reps, KRest)
+  VExpandShape = Concat <axis: int = 0> (Batch, KVHeads, Reps, VRest)
+  KHeadsShape = Concat <axis: int = 0> (Batch, QHeads, KRest)
+  VHeadsShape = Concat <axis: int = 0> (Batch, QHeads, VRest)
+  KU = Unsqueeze (KAll, SeqAxis)
+  VU = Unsqueeze (VAll, SeqAxis)
+  KE = Expand (KU, KExpandShape)
+  VE = Expand (VU, VExpandShape)
+  KUse = Reshape (KE, KHeadsShape)
+  VUse = Reshape (VE, VHeadsShape)
+)";
+  else
+    b += "  KUse = Identity (KAll)\n  VUse = Identity (VAll)\n";
+
+  // Scale: sqrt(scale) on each side, as the reference does (it keeps the product in range).
+  if (n.has_attr("scale")) {
+    b += "  ScaleF = Constant <value_float: float = @scale> ()\n  ScaleT = CastLike (ScaleF, Q)\n";
+  } else {
+    b += R"(
+  HeadSize = Shape <start: int = 3, end: int = 4> (QH)
+  HeadSizeT = CastLike (HeadSize, Q)
+  SqrtHeadSize = Sqrt (HeadSizeT)
+  ScaleT = Reciprocal (SqrtHeadSize)
+)";
+  }
+  b += R"(
+  SideScale = Sqrt (ScaleT)
+  QS = Mul (QH, SideScale)
+  KS = Mul (KUse, SideScale)
+  KT = Transpose <perm: ints = [0, 1, 3, 2]> (KS)
+  Scores0 = MatMul (QS, KT)
+)";
+  if (n.attr_float("softcap") > 0.f)
+    b += R"(
+  CapF = Constant <value_float: float = @softcap> ()
+  Cap = CastLike (CapF, Q)
+  ScoresDiv = Div (Scores0, Cap)
+  ScoresTanh = Tanh (ScoresDiv)
+  Scores = Mul (ScoresTanh, Cap)
+)";
+  else
+    b += "  Scores = Identity (Scores0)\n";
+
+  // The additive bias, as a sum of parts; each part is 0 where attending is allowed, -inf not.
+  std::vector<std::string> parts;
+  b += R"(
+  QLen = Shape <start: int = -2, end: int = -1> (QH)
+  KVLen = Shape <start: int = -2, end: int = -1> (KAll)
+)";
+  if (has_mask) {
+    if (n.input_type(3) == onnx::TensorProto::BOOL) b += "  MaskBias = Where (Mask, ZeroT, NegInf)\n";
+    else b += "  MaskBias = CastLike (Mask, Q)\n";
+    // A mask shorter than the keys (past + new) is padded with -inf.
+    b += R"(
+  MaskLen = Shape <start: int = -1> (Mask)
+  MaskPad = Sub (KVLen, MaskLen)
+  ZeroPad = Constant <value_ints: ints = [0]> ()
+  MaskPads = Concat <axis: int = 0> (ZeroPad, MaskPad)
+  MaskPadded = Pad (MaskBias, MaskPads, NegInf, LastAxis)
+)";
+    parts.push_back("MaskPadded");
+  }
+  if (causal || window) {
+    // Positions: query rows [QLen, 1] (+ the offset), key columns [1, KVLen].
+    b += R"(
+  QLenS = Squeeze (QLen, ZeroAxis)
+  KVLenS = Squeeze (KVLen, ZeroAxis)
+  Rows1D = Range (ZeroI, QLenS, OneI)
+  Cols1D = Range (ZeroI, KVLenS, OneI)
+  Rows = Unsqueeze (Rows1D, LastAxis)
+  Cols = Unsqueeze (Cols1D, ZeroAxis)
+)";
+    if (has_past) {
+      b += "  PastLen = Shape <start: int = -2, end: int = -1> (PastKey)\n  RowPos = Add (Rows, PastLen)\n";
+    } else if (has_nonpad) {
+      // Per batch: [B, 1, 1] offsets give [B, 1, QLen, KVLen] after the reshape below.
+      b += R"(
+  Nonpad = CastLike (NonpadKVSeqLen, QLen)
+  Offset1 = Sub (Nonpad, QLen)
+  OffsetShape = Constant <value_ints: ints = [-1, 1, 1]> ()
+  Offset = Reshape (Offset1, OffsetShape)
+  RowPos = Add (Rows, Offset)
+)";
+    } else {
+      b += "  RowPos = Identity (Rows)\n";
+    }
+    b += "  Diff = Sub (RowPos, Cols)\n";  // query position - key position
+    auto allowed_part = [&](const std::string& name, const std::string& cond) {
+      b += "  " + name + "Bias0 = Where (" + cond + ", ZeroT, NegInf)\n";
+      if (has_nonpad && !has_past) {  // [B, QLen, KVLen] -> [B, 1, QLen, KVLen]
+        b += "  " + name + "Bias = Unsqueeze (" + name + "Bias0, OneAxis)\n";
+      } else {
+        b += "  " + name + "Bias = Identity (" + name + "Bias0)\n";
+      }
+      parts.push_back(name + "Bias");
+    };
+    if (has_nonpad && !has_past) b += "  OneAxis = Constant <value_ints: ints = [1]> ()\n";
+    if (causal) {
+      b += "  ZeroDiff = CastLike (ZeroI, Diff)\n  CausalOK = GreaterOrEqual (Diff, ZeroDiff)\n";
+      allowed_part("Causal", "CausalOK");
+    }
+    if (left >= 0) {
+      n.define_ints("__left", {left});
+      b += "  Left = Constant <value_ints: ints = @__left> ()\n  LeftOK = LessOrEqual (Diff, Left)\n";
+      allowed_part("Left", "LeftOK");
+    }
+    if (right >= 0) {
+      n.define_ints("__neg_right", {-right});
+      b += "  NegRight = Constant <value_ints: ints = @__neg_right> ()\n  RightOK = GreaterOrEqual (Diff, NegRight)\n";
+      allowed_part("Right", "RightOK");
+    }
+  }
+  if (has_nonpad) {
+    // Keys at or past nonpad_kv_seqlen[b] are padding: [B, 1, 1, KVLen].
+    b += R"(
+  KVLenP = Squeeze (KVLen, ZeroAxis)
+  KeyPos1D = Range (ZeroI, KVLenP, OneI)
+  KeyPos = Unsqueeze (KeyPos1D, ZeroAxis)
+  NonpadI = CastLike (NonpadKVSeqLen, KeyPos)
+  NonpadCol = Unsqueeze (NonpadI, LastAxis)
+  KeyOK = Less (KeyPos, NonpadCol)
+  PadBias2 = Where (KeyOK, ZeroT, NegInf)
+  PadShape = Constant <value_ints: ints = [0, 1, 1, -1]> ()
+  PadBias = Reshape (PadBias2, PadShape)
+)";
+    parts.push_back("PadBias");
+  }
+  std::string bias;
+  for (const std::string& p : parts) {
+    if (bias.empty()) {
+      bias = p;
+      continue;
+    }
+    b += "  " + p + "Sum = Add (" + bias + ", " + p + ")\n";
+    bias = p + "Sum";
+  }
+
+  if (!bias.empty()) b += "  Biased = Add (Scores, " + bias + ")\n";
+  else b += "  Biased = Identity (Scores)\n";
+  b += "  Probs0 = Softmax <axis: int = -1> (Biased)\n";
+  if (!bias.empty())
+    // A row with no attendable key softmaxes to NaN; it is 0 by the operator's definition.
+    b += "  BiasRowMax = ReduceMax (" + bias + R"(, LastAxis)
+  RowMasked = Equal (BiasRowMax, NegInf)
+  Probs = Where (RowMasked, ZeroT, Probs0)
+)";
+  else
+    b += "  Probs = Identity (Probs0)\n";
+  if (n.has_output(3)) {
+    const char* qk = mode == 2 ? "Biased" : mode == 3 ? "Probs" : "Scores";
+    b += std::string("  QKOutput = Identity (") + qk + ")\n";
+  }
+  b += "  YH = MatMul (Probs, VUse)\n";
+  if (three_d)
+    b += R"(
+  YT = Transpose <perm: ints = [0, 2, 1, 3]> (YH)
+  MergeShape = Constant <value_ints: ints = [0, 0, -1]> ()
+  Y = Reshape (YT, MergeShape)
+}
+)";
+  else
+    b += "  Y = Identity (YH)\n}\n";
+  return b;
+}
+
 using BodyBuilder = std::string (*)(NodeView&, int64_t opset);
 
 struct HandWritten {
@@ -479,6 +753,7 @@ const HandWritten kHandWritten[] = {
     {"Shrink", 9, ignore_opset<shrink>},
     {"CenterCropPad", 18, ignore_opset<center_crop_pad>},
     {"NegativeLogLikelihoodLoss", 13, ignore_opset<negative_log_likelihood_loss>},
+    {"Attention", 23, ignore_opset<attention>},
 };
 
 //===----------------------------------------------------------------------===//
