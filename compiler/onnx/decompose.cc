@@ -96,12 +96,13 @@ onnx::FunctionProto parse_function(const std::string& text, const SourceLoc& loc
 // optional inputs/outputs are present, and the input element types the importer knows.
 class NodeView {
  public:
-  NodeView(const onnx::NodeProto& node, AttrMap& attrs, const std::vector<int32_t>& types, const SourceLoc& loc)
+  NodeView(const onnx::NodeProto& node, AttrMap& attrs, const std::vector<DeclaredType>& types, const SourceLoc& loc)
       : node_(node), attrs_(attrs), types_(types), loc_(loc) {}
 
   bool has_input(int i) const { return i < node_.input_size() && !node_.input(i).empty(); }
   bool has_output(int i) const { return i < node_.output_size() && !node_.output(i).empty(); }
-  int32_t input_type(int i) const { return size_t(i) < types_.size() ? types_[size_t(i)] : 0; }
+  int32_t input_type(int i) const { return size_t(i) < types_.size() ? types_[size_t(i)].elem_type : 0; }
+  int input_rank(int i) const { return size_t(i) < types_.size() ? types_[size_t(i)].rank : -1; }
   bool has_attr(const std::string& name) const { return attrs_.count(name) != 0; }
 
   int64_t attr_int(const std::string& name) const {
@@ -164,7 +165,7 @@ class NodeView {
 
   const onnx::NodeProto& node_;
   AttrMap& attrs_;
-  const std::vector<int32_t>& types_;
+  const std::vector<DeclaredType>& types_;
   const SourceLoc& loc_;
 };
 
@@ -477,7 +478,8 @@ std::string negative_log_likelihood_loss(NodeView& n) {
 }
 
 // Attention-23/24/25 (scaled dot-product attention), following the operator's reference:
-//   3-D Q/K/V [B, S, heads * D] are split into heads (q_num_heads / kv_num_heads) first;
+//   3-D Q/K/V [B, S, heads * D] are split into heads (q_num_heads / kv_num_heads) first (the
+//   rank is the declared one, else 3-D is assumed when the head counts are given);
 //   past_key/past_value are prepended along the sequence axis (and returned as present_*);
 //   K and V heads are repeated (interleaved) when Q has a multiple of their head count (GQA);
 //   scores = (Q * sqrt(scale)) @ (K * sqrt(scale))^T, scale defaulting to 1/sqrt(D);
@@ -494,7 +496,9 @@ std::string attention(NodeView& n) {
   n.default_int("qk_matmul_output_mode", 0);
   n.default_float("softcap", 0.f);
   n.define_float("__neg_inf", -INFINITY);
-  const bool three_d = n.has_attr("q_num_heads") || n.has_attr("kv_num_heads");
+  const int rank = n.input_rank(0);
+  const bool three_d = rank == 3 || (rank < 0 && (n.has_attr("q_num_heads") || n.has_attr("kv_num_heads")));
+  if (rank >= 0 && rank != 3 && rank != 4) n.fail("Q must be 3-D or 4-D, got rank " + std::to_string(rank));
   const bool has_mask = n.has_input(3), has_past = n.has_input(4), has_nonpad = n.has_input(6);
   const bool causal = n.attr_int("is_causal") != 0;
   const int64_t mode = n.attr_int("qk_matmul_output_mode");
@@ -729,6 +733,83 @@ std::string attention(NodeView& n) {
   return b;
 }
 
+// RotaryEmbedding-23: rotates pairs of features of each head by position-dependent angles.
+// Works on [B, S, heads, D] (4-D input [B, heads, S, D] is transposed, 3-D [B, S, hidden] split
+// into num_heads); the first rotary_embedding_dim features (all by default) rotate, as halves
+// (x1, x2) = (first half, second half) or interleaved (even, odd) pairs:
+//   (x1, x2) -> (cos * x1 - sin * x2, sin * x1 + cos * x2),
+// cos/sin [B, S, rot/2] taken from the caches at position_ids when given.
+std::string rotary_embedding(NodeView& n) {
+  n.default_int("interleaved", 0);
+  n.default_int("rotary_embedding_dim", 0);
+  const int rank = n.input_rank(0);
+  const bool three_d = rank == 3 || (rank < 0 && n.has_attr("num_heads"));
+  if (rank >= 0 && rank != 3 && rank != 4) n.fail("input must be 3-D or 4-D, got rank " + std::to_string(rank));
+  const bool interleaved = n.attr_int("interleaved") != 0;
+  const int64_t rot = n.attr_int("rotary_embedding_dim");
+  std::string b = header("RotaryEmbedding (X, CosCache, SinCache, PositionIds) => (Y)") + R"({
+  XShape = Shape (X)
+  HeadAxis = Constant <value_ints: ints = [2]> ()
+  LastAxis = Constant <value_ints: ints = [-1]> ()
+)";
+  if (three_d) {
+    if (!n.has_attr("num_heads")) n.fail("a 3-D input needs num_heads");
+    n.define_ints("__split", {0, 0, n.attr_int("num_heads"), -1});
+    b += "  SplitShape = Constant <value_ints: ints = @__split> ()\n  XH = Reshape (X, SplitShape)\n";
+  } else {
+    b += "  XH = Transpose <perm: ints = [0, 2, 1, 3]> (X)\n";
+  }
+  if (rot > 0) {
+    n.define_ints("__rot", {rot});
+    b += R"(
+  Zero = Constant <value_ints: ints = [0]> ()
+  Rot = Constant <value_ints: ints = @__rot> ()
+  End = Constant <value_ints: ints = [9223372036854775807]> ()
+  XR = Slice (XH, Zero, Rot, LastAxis)
+  XPass = Slice (XH, Rot, End, LastAxis)
+)";
+  } else {
+    b += "  XR = Identity (XH)\n";
+  }
+  if (n.has_input(3))
+    b += "  Cos3 = Gather (CosCache, PositionIds)\n  Sin3 = Gather (SinCache, PositionIds)\n";
+  else
+    b += "  Cos3 = Identity (CosCache)\n  Sin3 = Identity (SinCache)\n";
+  b += "  Cos = Unsqueeze (Cos3, HeadAxis)\n  Sin = Unsqueeze (Sin3, HeadAxis)\n";
+  if (interleaved)
+    b += R"(
+  Even0 = Constant <value_ints: ints = [0]> ()
+  Odd0 = Constant <value_ints: ints = [1]> ()
+  Stop = Constant <value_ints: ints = [9223372036854775807]> ()
+  Two = Constant <value_ints: ints = [2]> ()
+  X1 = Slice (XR, Even0, Stop, LastAxis, Two)
+  X2 = Slice (XR, Odd0, Stop, LastAxis, Two)
+)";
+  else
+    b += "  X1, X2 = Split <axis: int = -1, num_outputs: int = 2> (XR)\n";
+  b += R"(
+  CosX1 = Mul (Cos, X1)
+  SinX2 = Mul (Sin, X2)
+  SinX1 = Mul (Sin, X1)
+  CosX2 = Mul (Cos, X2)
+  Real = Sub (CosX1, SinX2)
+  Imag = Add (SinX1, CosX2)
+)";
+  if (interleaved)
+    b += R"(
+  Real1 = Unsqueeze (Real, LastAxis)
+  Imag1 = Unsqueeze (Imag, LastAxis)
+  Pairs = Concat <axis: int = -1> (Real1, Imag1)
+  XRShape = Shape (XR)
+  Rotated = Reshape (Pairs, XRShape)
+)";
+  else
+    b += "  Rotated = Concat <axis: int = -1> (Real, Imag)\n";
+  b += rot > 0 ? "  YH = Concat <axis: int = -1> (Rotated, XPass)\n" : "  YH = Identity (Rotated)\n";
+  b += three_d ? "  Y = Reshape (YH, XShape)\n}\n" : "  Y = Transpose <perm: ints = [0, 2, 1, 3]> (YH)\n}\n";
+  return b;
+}
+
 using BodyBuilder = std::string (*)(NodeView&, int64_t opset);
 
 struct HandWritten {
@@ -754,6 +835,7 @@ const HandWritten kHandWritten[] = {
     {"CenterCropPad", 18, ignore_opset<center_crop_pad>},
     {"NegativeLogLikelihoodLoss", 13, ignore_opset<negative_log_likelihood_loss>},
     {"Attention", 23, ignore_opset<attention>},
+    {"RotaryEmbedding", 23, ignore_opset<rotary_embedding>},
 };
 
 //===----------------------------------------------------------------------===//
@@ -779,7 +861,7 @@ int64_t libonnx_max_opset() {
 // The body libonnx defines for |node|'s op at |opset|; |attrs| gains the schema's defaults for
 // the attributes the node leaves out (a body's @reference to one must see the default).
 std::optional<onnx::FunctionProto> libonnx_body(const onnx::NodeProto& node, int64_t opset,
-                                                const std::vector<int32_t>& types, AttrMap& attrs) {
+                                                const std::vector<DeclaredType>& types, AttrMap& attrs) {
   if (opset > libonnx_max_opset() && !body_stable_after_17(node.op_type())) return std::nullopt;
   const onnx::OpSchema* schema = onnx::OpSchemaRegistry::Schema(node.op_type(), int(opset), "");
   if (!schema) return std::nullopt;
@@ -789,7 +871,7 @@ std::optional<onnx::FunctionProto> libonnx_body(const onnx::NodeProto& node, int
   if (!schema->HasContextDependentFunction()) return std::nullopt;
   std::vector<onnx::TypeProto> input_types(size_t(node.input_size()));
   for (size_t i = 0; i < input_types.size() && i < types.size(); ++i)
-    if (types[i] != 0) input_types[i].mutable_tensor_type()->set_elem_type(types[i]);
+    if (types[i].elem_type != 0) input_types[i].mutable_tensor_type()->set_elem_type(types[i].elem_type);
   onnx::FunctionBodyBuildContextImpl ctx(node, input_types);
   onnx::FunctionProto f;
   if (!schema->BuildContextDependentFunction(ctx, f)) return std::nullopt;
@@ -799,18 +881,18 @@ std::optional<onnx::FunctionProto> libonnx_body(const onnx::NodeProto& node, int
 }  // namespace
 
 std::optional<Expansion> expand_node(const onnx::NodeProto& node, int64_t opset,
-                                     const std::vector<int32_t>& input_elem_types, int64_t instance,
+                                     const std::vector<DeclaredType>& inputs, int64_t instance,
                                      const SourceLoc& loc) {
   const std::string prefix = "__" + node.op_type() + "_" + std::to_string(instance) + "_";
   AttrMap attrs = attrs_of(node);
   for (const HandWritten& h : kHandWritten) {
     if (node.op_type() != h.op) continue;
     if (opset < h.since) break;  // an older revision: libonnx may know it
-    NodeView view(node, attrs, input_elem_types, loc);
+    NodeView view(node, attrs, inputs, loc);
     onnx::FunctionProto f = parse_function(h.build(view, opset), loc);
     return inline_function(f, node, attrs, opset, prefix, loc);
   }
-  if (auto f = libonnx_body(node, opset, input_elem_types, attrs)) return inline_function(*f, node, attrs, opset, prefix, loc);
+  if (auto f = libonnx_body(node, opset, inputs, attrs)) return inline_function(*f, node, attrs, opset, prefix, loc);
   return std::nullopt;
 }
 

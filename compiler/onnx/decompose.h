@@ -29,18 +29,24 @@
 
 namespace aivm::compiler::onnx_import {
 
+// What the importer knows of a node input before shape inference: what the model declares.
+struct DeclaredType {
+  int32_t elem_type = 0;  // ONNX TensorProto element type, 0 = unknown
+  int rank = -1;          // -1 = unknown
+};
+
 struct Expansion {
   std::vector<onnx::NodeProto> nodes;  // in a valid evaluation order
   int64_t opset = 0;                   // default-domain opset the nodes are written against
 };
 
 // The expansion of |node| (default domain, written against |opset|), or nullopt if none is
-// known. |input_elem_types| holds each input's ONNX element type where the importer knows it
-// (0 = unknown); some libonnx bodies depend on it. |instance| makes the fresh value names unique
+// known. |inputs| holds each input's declared element type and rank where the model gives them;
+// some bodies depend on them (e.g. a bool attention mask means something else than a float one). |instance| makes the fresh value names unique
 // (the importer counts its expansions). Throws CompileError at |loc| when the op has an
 // expansion but this node's attributes cannot be expanded (e.g. a value outside the spec).
 std::optional<Expansion> expand_node(const onnx::NodeProto& node, int64_t opset,
-                                     const std::vector<int32_t>& input_elem_types, int64_t instance,
+                                     const std::vector<DeclaredType>& inputs, int64_t instance,
                                      const SourceLoc& loc);
 
 }  // namespace aivm::compiler::onnx_import

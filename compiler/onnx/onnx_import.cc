@@ -155,7 +155,7 @@ class GraphImporter {
     find_opset();
     const onnx::GraphProto& g = model_.graph();
     Scope scope;
-    record_elem_types(g);
+    record_declared_types(g);
     import_initializers(g, scope);
     import_inputs(g, scope);
     emit_body(g, scope);
@@ -250,7 +250,7 @@ class GraphImporter {
       // Bodies nest a few levels (SoftmaxCrossEntropyLoss > NegativeLogLikelihoodLoss); a
       // deeper chain would be a body that expands to itself.
       if (depth > 8) throw CompileError(loc, "operator expansion nests too deeply");
-      auto expansion = onnx_import::expand_node(node, opset, input_elem_types(node), expansions_++, loc);
+      auto expansion = onnx_import::expand_node(node, opset, declared_input_types(node), expansions_++, loc);
       if (expansion) {
         for (const onnx::NodeProto& inner : expansion->nodes) {
           SourceLoc inner_loc = loc;
@@ -265,26 +265,27 @@ class GraphImporter {
     store_outputs(node, loc, scope);
   }
 
-  // The ONNX element types of |node|'s inputs where the model declares them (0 elsewhere):
-  // some function bodies depend on them.
-  std::vector<int32_t> input_elem_types(const onnx::NodeProto& node) const {
-    std::vector<int32_t> types;
+  // The element types and ranks of |node|'s inputs where the model declares them: some
+  // expansions depend on them.
+  std::vector<onnx_import::DeclaredType> declared_input_types(const onnx::NodeProto& node) const {
+    std::vector<onnx_import::DeclaredType> types;
     for (const auto& name : node.input()) {
-      auto it = elem_types_.find(name);
-      types.push_back(it == elem_types_.end() ? 0 : it->second);
+      auto it = declared_.find(name);
+      types.push_back(it == declared_.end() ? onnx_import::DeclaredType{} : it->second);
     }
     return types;
   }
 
-  void record_elem_types(const onnx::GraphProto& g) {
+  void record_declared_types(const onnx::GraphProto& g) {
     auto record = [&](const onnx::ValueInfoProto& v) {
-      if (v.type().has_tensor_type() && v.type().tensor_type().elem_type() != 0)
-        elem_types_[v.name()] = v.type().tensor_type().elem_type();
+      if (!v.type().has_tensor_type()) return;
+      const auto& t = v.type().tensor_type();
+      declared_[v.name()] = {t.elem_type(), t.has_shape() ? t.shape().dim_size() : -1};
     };
     for (const auto& v : g.input()) record(v);
     for (const auto& v : g.value_info()) record(v);
     for (const auto& v : g.output()) record(v);
-    for (const auto& t : g.initializer()) elem_types_[t.name()] = t.data_type();
+    for (const auto& t : g.initializer()) declared_[t.name()] = {t.data_type(), t.dims_size()};
   }
 
   // Subgraph-carrying ops (If, Loop, Scan). To implement: emit the node's inputs, then a
@@ -409,7 +410,7 @@ class GraphImporter {
   int64_t opset_ = 0;
   int64_t discard_ = -1;
   int64_t expansions_ = 0;  // numbers each expansion's fresh value names
-  std::unordered_map<std::string, int32_t> elem_types_;
+  std::unordered_map<std::string, onnx_import::DeclaredType> declared_;  // what the model declares
 };
 
 }  // namespace
