@@ -810,6 +810,93 @@ std::string rotary_embedding(NodeView& n) {
   return b;
 }
 
+// IsInf-20: true where X is +inf (detect_positive) or -inf (detect_negative).
+std::string is_inf(NodeView& n) {
+  n.default_int("detect_positive", 1);
+  n.default_int("detect_negative", 1);
+  n.define_float("__inf", INFINITY);
+  n.define_float("__neg_inf", -INFINITY);
+  const bool pos = n.attr_int("detect_positive") != 0, neg = n.attr_int("detect_negative") != 0;
+  std::string b = header("IsInf (X) => (Y)") + R"({
+  InfF = Constant <value_float: float = @__inf> ()
+  NegInfF = Constant <value_float: float = @__neg_inf> ()
+  Inf = CastLike (InfF, X)
+  NegInf = CastLike (NegInfF, X)
+  IsPos = Equal (X, Inf)
+  IsNeg = Equal (X, NegInf)
+)";
+  if (pos && neg) return b + "  Y = Or (IsPos, IsNeg)\n}";
+  if (pos) return b + "  Y = Identity (IsPos)\n}";
+  if (neg) return b + "  Y = Identity (IsNeg)\n}";
+  return b + "  Y = Xor (IsPos, IsPos)\n}";  // detects nothing: all false
+}
+
+// IsNaN: NaN is the one value not equal to itself.
+std::string is_nan(NodeView&) {
+  return header("IsNaN (X) => (Y)") + R"({
+  Same = Equal (X, X)
+  Y = Not (Same)
+})";
+}
+
+// EyeLike: ones where column - row == k of a 2-D tensor shaped like X, in 'dtype' (else X's).
+std::string eye_like(NodeView& n) {
+  n.default_int("k", 0);
+  std::string b = header("EyeLike <k, dtype> (X) => (Y)") + R"({
+  Rows1 = Shape <start: int = 0, end: int = 1> (X)
+  Cols1 = Shape <start: int = 1, end: int = 2> (X)
+  ZeroAxis = Constant <value_ints: ints = [0]> ()
+  One = Constant <value_int: int = 1> ()
+  Zero = Constant <value_int: int = 0> ()
+  RowCount = Squeeze (Rows1, ZeroAxis)
+  ColCount = Squeeze (Cols1, ZeroAxis)
+  RowIdx1D = Range (Zero, RowCount, One)
+  ColIdx1D = Range (Zero, ColCount, One)
+  LastAxis = Constant <value_ints: ints = [-1]> ()
+  RowIdx = Unsqueeze (RowIdx1D, LastAxis)
+  ColIdx = Unsqueeze (ColIdx1D, ZeroAxis)
+  K = Constant <value_int: int = @k> ()
+  Diagonal = Add (RowIdx, K)
+  OnDiagonal = Equal (ColIdx, Diagonal)
+)";
+  return b + (n.has_attr("dtype") ? "  Y = Cast <to: int = @dtype> (OnDiagonal)\n}" : "  Y = CastLike (OnDiagonal, X)\n}");
+}
+
+// LpPool: (sum over the window of |x|^p)^(1/p) = (AveragePool(|x|^p) * window size)^(1/p), the
+// average counting padding as zeros.
+std::string lp_pool(NodeView& n) {
+  n.default_int("p", 2);
+  const A& kernel = n.attr("kernel_shape");
+  double window = 1;
+  for (int64_t k : kernel.ints()) window *= double(k);
+  int64_t p = n.attr_int("p");
+  if (p < 1) n.fail("p = " + std::to_string(p) + " is not supported (p >= 1)");
+  n.define_float("__window", float(window));
+  n.define_float("__p", float(p));
+  n.define_float("__inv_p", float(1.0 / double(p)));
+  // The window attributes are passed through as they are; absent ones keep AveragePool's
+  // defaults, which are LpPool's.
+  std::string pool_attrs = "kernel_shape: ints = @kernel_shape, count_include_pad: int = 1";
+  for (const char* name : {"auto_pad", "pads", "strides", "dilations", "ceil_mode"}) {
+    if (!n.has_attr(name)) continue;
+    const A& a = n.attr(name);
+    const char* type = attr_kind(a) == A::STRING ? "string" : attr_kind(a) == A::INTS ? "ints" : "int";
+    pool_attrs += std::string(", ") + name + ": " + type + " = @" + name;
+  }
+  std::string b = header("LpPool (X) => (Y)") + R"({
+  WindowF = Constant <value_float: float = @__window> ()
+  Window = CastLike (WindowF, X)
+)";
+  if (p == 1) b += "  Powered = Abs (X)\n";
+  else if (p == 2) b += "  Powered = Mul (X, X)\n";
+  else b += "  PF = Constant <value_float: float = @__p> ()\n  P = CastLike (PF, X)\n  AbsX = Abs (X)\n  Powered = Pow (AbsX, P)\n";
+  b += "  Mean = AveragePool <" + pool_attrs + "> (Powered)\n  Sum = Mul (Mean, Window)\n";
+  if (p == 1) b += "  Y = Identity (Sum)\n}";
+  else if (p == 2) b += "  Y = Sqrt (Sum)\n}";
+  else b += "  InvPF = Constant <value_float: float = @__inv_p> ()\n  InvP = CastLike (InvPF, X)\n  Y = Pow (Sum, InvP)\n}";
+  return b;
+}
+
 using BodyBuilder = std::string (*)(NodeView&, int64_t opset);
 
 struct HandWritten {
@@ -836,6 +923,10 @@ const HandWritten kHandWritten[] = {
     {"NegativeLogLikelihoodLoss", 13, ignore_opset<negative_log_likelihood_loss>},
     {"Attention", 23, ignore_opset<attention>},
     {"RotaryEmbedding", 23, ignore_opset<rotary_embedding>},
+    {"IsInf", 10, ignore_opset<is_inf>},
+    {"IsNaN", 9, ignore_opset<is_nan>},
+    {"EyeLike", 9, ignore_opset<eye_like>},
+    {"LpPool", 2, ignore_opset<lp_pool>},
 };
 
 //===----------------------------------------------------------------------===//
