@@ -152,6 +152,20 @@ class NodeView {
     for (int64_t x : v) a.add_ints(x);
   }
 
+  // ", name: type = @name" for each of |names| the node sets: attributes an inner node takes
+  // over unchanged, defaults left to the inner op.
+  std::string pass_through(std::initializer_list<const char*> names) const {
+    std::string out;
+    for (const char* name : names) {
+      auto it = attrs_.find(name);
+      if (it == attrs_.end()) continue;
+      A::AttributeType k = attr_kind(it->second);
+      const char* type = k == A::STRING ? "string" : k == A::INTS ? "ints" : k == A::FLOAT ? "float" : "int";
+      out += std::string(", ") + name + ": " + type + " = @" + name;
+    }
+    return out;
+  }
+
   [[noreturn]] void fail(const std::string& what) const { throw CompileError(loc_, what); }
 
  private:
@@ -874,15 +888,10 @@ std::string lp_pool(NodeView& n) {
   n.define_float("__window", float(window));
   n.define_float("__p", float(p));
   n.define_float("__inv_p", float(1.0 / double(p)));
-  // The window attributes are passed through as they are; absent ones keep AveragePool's
-  // defaults, which are LpPool's.
-  std::string pool_attrs = "kernel_shape: ints = @kernel_shape, count_include_pad: int = 1";
-  for (const char* name : {"auto_pad", "pads", "strides", "dilations", "ceil_mode"}) {
-    if (!n.has_attr(name)) continue;
-    const A& a = n.attr(name);
-    const char* type = attr_kind(a) == A::STRING ? "string" : attr_kind(a) == A::INTS ? "ints" : "int";
-    pool_attrs += std::string(", ") + name + ": " + type + " = @" + name;
-  }
+  // The window attributes are passed through; absent ones keep AveragePool's defaults, which
+  // are LpPool's.
+  std::string pool_attrs = "count_include_pad: int = 1" +
+                           n.pass_through({"kernel_shape", "auto_pad", "pads", "strides", "dilations", "ceil_mode"});
   std::string b = header("LpPool (X) => (Y)") + R"({
   WindowF = Constant <value_float: float = @__window> ()
   Window = CastLike (WindowF, X)
@@ -895,6 +904,167 @@ std::string lp_pool(NodeView& n) {
   else if (p == 2) b += "  Y = Sqrt (Sum)\n}";
   else b += "  InvPF = Constant <value_float: float = @__inv_p> ()\n  InvP = CastLike (InvPF, X)\n  Y = Pow (Sum, InvP)\n}";
   return b;
+}
+
+// The integer types a QuantizeLinear may produce here, with their saturation range.
+struct QuantType {
+  int32_t elem_type;
+  float lo, hi;
+};
+const QuantType* quant_type(int32_t elem_type) {
+  static const QuantType kTypes[] = {{onnx::TensorProto::UINT8, 0.f, 255.f},
+                                     {onnx::TensorProto::INT8, -128.f, 127.f},
+                                     {onnx::TensorProto::UINT16, 0.f, 65535.f},
+                                     {onnx::TensorProto::INT16, -32768.f, 32767.f}};
+  for (const QuantType& t : kTypes)
+    if (t.elem_type == elem_type) return &t;
+  return nullptr;
+}
+
+// Scale (and ZeroPoint when |zero_point|) made to broadcast against X: a scalar as it is, a 1-D
+// per-axis parameter [C] reshaped to [C, 1, ..., 1] (one 1 per axis after 'axis'), a blocked
+// one (block_size > 0, X's rank) repeated block_size times along 'axis' and cut to X's extent.
+// Defines ScaleB and ZeroPointB.
+std::string quant_params(NodeView& n, bool zero_point) {
+  n.default_int("axis", 1);
+  n.default_int("block_size", 0);
+  const int64_t block = n.attr_int("block_size");
+  if (block < 0) n.fail("block_size must be >= 0");
+  std::vector<std::string> params = {"Scale"};
+  if (zero_point) params.push_back("ZeroPoint");
+  std::string b = kAxisPrelude;
+  b += R"(
+  Axis1D = Unsqueeze (PosAxis, ZeroAxis)
+  After1D = Add (Axis1D, One)
+  Rank1D = Unsqueeze (Rank, ZeroAxis)
+)";
+  if (block == 0) {
+    b += R"(
+  Later = Slice (XShape, After1D, Rank1D)
+  LaterRank = Shape (Later)
+  LaterOnes = ConstantOfShape <value: tensor = int64[1] {1}> (LaterRank)
+  MinusOne = Constant <value_ints: ints = [-1]> ()
+  ParamShape = Concat <axis: int = 0> (MinusOne, LaterOnes)
+)";
+    // A scalar becomes [1, ..., 1] of rank <= X's: it still broadcasts as a scalar.
+    for (const std::string& p : params) b += "  " + p + "B = Reshape (" + p + ", ParamShape)\n";
+    return b;
+  }
+  n.define_ints("__block", {block});
+  b += R"(
+  Block = Constant <value_ints: ints = @__block> ()
+  Extent = Slice (XShape, Axis1D, After1D)
+  ZeroStart = Constant <value_ints: ints = [0]> ()
+)";
+  for (const std::string& p : params)
+    b += "  " + p + "Shape = Shape (" + p + ")\n" +
+         "  " + p + "Before = Slice (" + p + "Shape, ZeroStart, Axis1D)\n" +
+         "  " + p + "Blocks = Slice (" + p + "Shape, Axis1D, After1D)\n" +
+         "  " + p + "After = Slice (" + p + "Shape, After1D, Rank1D)\n" +
+         "  " + p + "Wide = Concat <axis: int = 0> (" + p + "Before, " + p + "Blocks, Block, " + p + "After)\n" +
+         "  " + p + "Merged = Concat <axis: int = 0> (" + p + "Before, MinusOneB, " + p + "After)\n" +
+         "  " + p + "U = Unsqueeze (" + p + ", After1D)\n" +
+         "  " + p + "E = Expand (" + p + "U, " + p + "Wide)\n" +
+         "  " + p + "R = Reshape (" + p + "E, " + p + "Merged)\n" +
+         "  " + p + "B = Slice (" + p + "R, ZeroStart, Extent, Axis1D)\n";
+  return "  MinusOneB = Constant <value_ints: ints = [-1]> ()\n" + b;
+}
+
+// DequantizeLinear: (X - zero_point) * scale, in scale's type (or output_dtype).
+std::string dequantize_linear(NodeView& n) {
+  const bool zp = n.has_input(2);
+  std::string b = header("DequantizeLinear <axis, block_size> (X, Scale, ZeroPoint) => (Y)") + "{" +
+                  quant_params(n, zp) + "  XF = CastLike (X, Scale)\n";
+  if (zp) b += "  ZeroPointF = CastLike (ZeroPointB, Scale)\n  Centered = Sub (XF, ZeroPointF)\n";
+  else b += "  Centered = Identity (XF)\n";
+  b += "  Scaled = Mul (Centered, ScaleB)\n";
+  if (n.has_attr("output_dtype") && n.attr_int("output_dtype") != 0)
+    return b + "  Y = Cast <to: int = @output_dtype> (Scaled)\n}";
+  return b + "  Y = Identity (Scaled)\n}";
+}
+
+// QuantizeLinear: saturate(round_half_even(X / scale) + zero_point) in zero_point's type (or
+// output_dtype, else uint8).
+std::string quantize_linear(NodeView& n) {
+  const bool zp = n.has_input(2);
+  int32_t type = zp ? n.input_type(2) : 0;
+  if (n.has_attr("output_dtype") && n.attr_int("output_dtype") != 0) type = int32_t(n.attr_int("output_dtype"));
+  if (!zp && type == 0) type = onnx::TensorProto::UINT8;
+  if (type == 0) n.fail("the element type of y_zero_point is unknown");
+  const QuantType* q = quant_type(type);
+  if (!q) n.fail("quantizing to element type " + std::to_string(type) + " is not supported (uint8, int8, uint16, int16)");
+  n.define_float("__lo", q->lo);
+  n.define_float("__hi", q->hi);
+  n.define_ints("__to", {type});
+  std::string b = header("QuantizeLinear <axis, block_size> (X, Scale, ZeroPoint) => (Y)") + "{" + quant_params(n, zp);
+  b += R"(
+  Ratio = Div (X, ScaleB)
+  Rounded = Round (Ratio)
+)";
+  if (zp) b += "  ZeroPointF = CastLike (ZeroPointB, X)\n  Shifted = Add (Rounded, ZeroPointF)\n";
+  else b += "  Shifted = Identity (Rounded)\n";
+  b += R"(
+  LoF = Constant <value_float: float = @__lo> ()
+  HiF = Constant <value_float: float = @__hi> ()
+  Lo = CastLike (LoF, X)
+  Hi = CastLike (HiF, X)
+  Clipped = Clip (Shifted, Lo, Hi)
+)";
+  b += "  Y = Cast <to: int = " + std::to_string(type) + "> (Clipped)\n}";
+  return b;
+}
+
+// QLinearMatMul: quantize(dequantize(A) @ dequantize(B)); A's parameters are per tensor or per
+// row (made [M, 1]), B's per tensor or per column ([N] broadcasts as it is).
+std::string qlinear_matmul(NodeView& n) {
+  if (n.input_type(7) == 0) n.fail("the element type of y_zero_point is unknown");
+  return header("QLinearMatMul (A, AScale, AZeroPoint, B, BScale, BZeroPoint, YScale, YZeroPoint) => (Y)") + R"({
+  LastAxis = Constant <value_ints: ints = [-1]> ()
+  AScaleRow = Unsqueeze (AScale, LastAxis)
+  AZeroRow = Unsqueeze (AZeroPoint, LastAxis)
+  AF = CastLike (A, AScale)
+  AZ = CastLike (AZeroRow, AScale)
+  ACentered = Sub (AF, AZ)
+  AReal = Mul (ACentered, AScaleRow)
+  BF = CastLike (B, BScale)
+  BZ = CastLike (BZeroPoint, BScale)
+  BCentered = Sub (BF, BZ)
+  BReal = Mul (BCentered, BScale)
+  YReal = MatMul (AReal, BReal)
+  Y = QuantizeLinear (YReal, YScale, YZeroPoint)
+})";
+}
+
+// QLinearConv: quantize(conv(dequantize(X), dequantize(W)) + B * x_scale * w_scale), W's
+// parameters per tensor or per output channel (made [M, 1, 1, 1]); B is int32 in the
+// accumulator's scale.
+std::string qlinear_conv(NodeView& n) {
+  if (n.input_type(7) == 0) n.fail("the element type of y_zero_point is unknown");
+  std::string conv_attrs = n.pass_through({"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"});
+  std::string conv = conv_attrs.empty() ? "Conv" : "Conv <" + conv_attrs.substr(2) + ">";
+  std::string b = header("QLinearConv (X, XScale, XZeroPoint, W, WScale, WZeroPoint, YScale, YZeroPoint, B) => (Y)") + R"({
+  ChannelShape = Constant <value_ints: ints = [-1, 1, 1, 1]> ()
+  XF = CastLike (X, XScale)
+  XZ = CastLike (XZeroPoint, XScale)
+  XCentered = Sub (XF, XZ)
+  XReal = Mul (XCentered, XScale)
+  WScaleC = Reshape (WScale, ChannelShape)
+  WZeroC = Reshape (WZeroPoint, ChannelShape)
+  WF = CastLike (W, WScale)
+  WZ = CastLike (WZeroC, WScale)
+  WCentered = Sub (WF, WZ)
+  WReal = Mul (WCentered, WScaleC)
+)";
+  if (n.has_input(8))
+    b += R"(
+  BF = CastLike (B, XScale)
+  BScale = Mul (XScale, WScale)
+  BReal = Mul (BF, BScale)
+  YReal = )" + conv + R"( (XReal, WReal, BReal)
+)";
+  else
+    b += "  YReal = " + conv + " (XReal, WReal)\n";
+  return b + "  Y = QuantizeLinear (YReal, YScale, YZeroPoint)\n}";
 }
 
 using BodyBuilder = std::string (*)(NodeView&, int64_t opset);
@@ -927,6 +1097,10 @@ const HandWritten kHandWritten[] = {
     {"IsNaN", 9, ignore_opset<is_nan>},
     {"EyeLike", 9, ignore_opset<eye_like>},
     {"LpPool", 2, ignore_opset<lp_pool>},
+    {"DequantizeLinear", 10, ignore_opset<dequantize_linear>},
+    {"QuantizeLinear", 10, ignore_opset<quantize_linear>},
+    {"QLinearMatMul", 10, ignore_opset<qlinear_matmul>},
+    {"QLinearConv", 10, ignore_opset<qlinear_conv>},
 };
 
 //===----------------------------------------------------------------------===//
