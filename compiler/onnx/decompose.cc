@@ -1067,6 +1067,15 @@ std::string qlinear_conv(NodeView& n) {
   return b + "  Y = QuantizeLinear (YReal, YScale, YZeroPoint)\n}";
 }
 
+// SwiGLU: Swish(A, alpha) * B.
+std::string swiglu(NodeView& n) {
+  n.default_float("alpha", 1.f);
+  return header("SwiGLU <alpha> (A, B) => (Y)") + R"({
+  Gate = Swish <alpha: float = @alpha> (A)
+  Y = Mul (Gate, B)
+})";
+}
+
 using BodyBuilder = std::string (*)(NodeView&, int64_t opset);
 
 struct HandWritten {
@@ -1101,6 +1110,7 @@ const HandWritten kHandWritten[] = {
     {"QuantizeLinear", 10, ignore_opset<quantize_linear>},
     {"QLinearMatMul", 10, ignore_opset<qlinear_matmul>},
     {"QLinearConv", 10, ignore_opset<qlinear_conv>},
+    {"SwiGLU", 1, ignore_opset<swiglu>},
 };
 
 //===----------------------------------------------------------------------===//
