@@ -52,10 +52,12 @@ Expansion inline_function(const onnx::FunctionProto& f, const onnx::NodeProto& c
   Expansion e;
   e.opset = function_opset(f, opset);
   for (const onnx::NodeProto& n : f.node()) {
-    if (!n.domain().empty() && n.domain() != "ai.onnx")
+    // Domain "aivm" names the compiler's internal ops (op type "aivm.<name>").
+    const bool internal = n.domain() == "aivm";
+    if (!n.domain().empty() && n.domain() != "ai.onnx" && !internal)
       throw CompileError(loc, "its expansion uses domain '" + n.domain() + "', which is not supported");
     onnx::NodeProto out;
-    out.set_op_type(n.op_type());
+    out.set_op_type(internal ? "aivm." + n.op_type() : n.op_type());
     for (const auto& in : n.input()) out.add_input(map(in));
     for (const auto& o : n.output()) out.add_output(map(o));
     for (const A& a : n.attribute()) {
@@ -233,10 +235,21 @@ std::string channel_affine(const std::string& normalized) {
 }
 
 // LayerNormalization-17: normalise over axes [axis, rank); Mean and InvStdDev keep those axes
-// as 1.
+// as 1. When only Y is wanted it is one fused aivm.LayerNormalization (a LAYERNORM
+// instruction), its scale and bias expanded to the normalised shape (folded when constant).
 std::string layer_normalization(NodeView& n) {
   n.default_int("axis", -1);
   n.default_float("epsilon", 1e-5f);
+  if (!n.has_output(1) && !n.has_output(2)) {
+    std::string b = header("LayerNormalization <axis, epsilon> (X, Scale, B) => (Y)") + R"({
+  Trailing = Shape <start: int = @axis> (X)
+  ScaleFull = Expand (Scale, Trailing)
+)";
+    if (n.has_input(2))
+      return b + "  BFull = Expand (B, Trailing)\n  Y = aivm.LayerNormalization <axis: int = @axis, epsilon: float = @epsilon> "
+                 "(X, ScaleFull, BFull)\n}";
+    return b + "  Y = aivm.LayerNormalization <axis: int = @axis, epsilon: float = @epsilon> (X, ScaleFull)\n}";
+  }
   std::string body = header("LayerNormalization <axis, epsilon> (X, Scale, B) => (Y, Mean, InvStdDev)") + "{" +
                      kAxisPrelude + R"(
   Axes = Range (PosAxis, Rank, One)
