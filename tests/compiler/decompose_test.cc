@@ -81,6 +81,23 @@ TEST(Decompose, LayerNormalizationWithMeanAndInvStdDev) {
   expect_near(out[2], {1.2247356859, 0.6123712875});
 }
 
+// With only Y wanted, LayerNormalization is one fused op; a [3] scale and bias broadcast over
+// the normalised [2, 3] trailing shape of a [1, 2, 3] input (axis 1) still work.
+TEST(Decompose, LayerNormalizationYOnlyIsFused) {
+  const char* model = R"(<ir_version: 8, opset_import: ["" : 17]>
+    g (float[1,2,3] x, float[3] s, float[3] b) => (float[1,2,3] y) {
+      y = LayerNormalization <axis: int = 1> (x, s, b)
+    })";
+  StackProgram p = import_onnx_model(parse_model(model), "test.onnx");
+  int fused = 0;
+  for (const StackOp& op : p.code) fused += op.kind == StackOpKind::Op && op.name == "aivm.LayerNormalization";
+  EXPECT_EQ(fused, 1);
+  auto out = run(model, {{"x", {1, 2, 3}, {1, 2, 3, 4, 6, 8}, {}}, kRows[1], kRows[2]}, 1);
+  ASSERT_EQ(out.size(), 1u);
+  // numpy: all six values normalised together (mean 4, variance 16/3), then scale and bias.
+  expect_near(out[0], {-1.2602509636, -0.6803346182, -1.2100418273, 0.0, 2.6803346182, -0.1598326909});
+}
+
 TEST(Decompose, RMSNormalization) {
   auto out = run(R"(<ir_version: 10, opset_import: ["" : 23]>
     g (float[2,3] x, float[3] s) => (float[2,3] y) { y = RMSNormalization (x, s) })",

@@ -33,14 +33,13 @@ aivm_status_t verify_LAYERNORM(const Site& s, const isa::Instr& in) {
   const kernels::Shape& x = s.reg(in.b).shape;
   if (l.axis < 0 || l.axis >= x.rank)
     return s.error("axis " + std::to_string(l.axis) + " out of range for rank " + std::to_string(x.rank));
+  const bool has_bias = l.bias != isa::kNoRegister;
+  if (has_bias && (l.bias < 0 || size_t(l.bias) >= s.f.registers.size()))
+    return s.error("bias register " + std::to_string(l.bias) + " out of range (< " +
+                   std::to_string(s.f.registers.size()) + ")");
   const int64_t n = row_length(x, l.axis);
   AIVM_RETURN_IF_ERROR(require_row_param(s, in.c, "scale", n));
-  if (l.bias != isa::kNoRegister) {
-    if (l.bias < 0 || size_t(l.bias) >= s.f.registers.size())
-      return s.error("bias register " + std::to_string(l.bias) + " out of range (< " +
-                     std::to_string(s.f.registers.size()) + ")");
-    AIVM_RETURN_IF_ERROR(require_row_param(s, uint32_t(l.bias), "bias", n));
-  }
+  if (has_bias) AIVM_RETURN_IF_ERROR(require_row_param(s, uint32_t(l.bias), "bias", n));
   return AIVM_OK;
 }
 
