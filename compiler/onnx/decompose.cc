@@ -105,6 +105,11 @@ class NodeView {
   bool has_output(int i) const { return i < node_.output_size() && !node_.output(i).empty(); }
   int32_t input_type(int i) const { return size_t(i) < types_.size() ? types_[size_t(i)].elem_type : 0; }
   int input_rank(int i) const { return size_t(i) < types_.size() ? types_[size_t(i)].rank : -1; }
+  // Declared extent of |axis| of input |i|, -1 if unknown.
+  int64_t input_dim(int i, int axis) const {
+    if (size_t(i) >= types_.size() || axis < 0 || size_t(axis) >= types_[size_t(i)].dims.size()) return -1;
+    return types_[size_t(i)].dims[size_t(axis)];
+  }
   bool has_attr(const std::string& name) const { return attrs_.count(name) != 0; }
 
   int64_t attr_int(const std::string& name) const {
@@ -1089,6 +1094,77 @@ std::string swiglu(NodeView& n) {
 })";
 }
 
+// AffineGrid-20: grid[n, p] = theta[n] @ (x_p, y_p[, z_p], 1) over the output's spatial points,
+// coordinates normalised to [-1, 1]: (2i + 1) / S - 1, or 2i / (S - 1) - 1 with align_corners.
+// The spatial rank (2 or 3) is the declared length of 'size' minus 2, else of theta's rows.
+std::string affine_grid(NodeView& n) {
+  n.default_int("align_corners", 0);
+  int64_t k = n.input_dim(1, 0) > 0 ? n.input_dim(1, 0) - 2 : n.input_dim(0, 1);
+  if (k != 2 && k != 3) n.fail("the spatial rank (2 or 3) is unknown: declare the length of 'size'");
+  const bool align = n.attr_int("align_corners") != 0;
+  std::string b = header("AffineGrid (Theta, Size) => (Grid)") + R"({
+  ZeroAxis = Constant <value_ints: ints = [0]> ()
+  LastAxis = Constant <value_ints: ints = [-1]> ()
+  ZeroI = Constant <value_int: int = 0> ()
+  OneI = Constant <value_int: int = 1> ()
+  OneF = Constant <value_float: float = 1.0> ()
+  TwoF = Constant <value_float: float = 2.0> ()
+  One = CastLike (OneF, Theta)
+  Two = CastLike (TwoF, Theta)
+  OneAxis = Constant <value_ints: ints = [1]> ()
+  TwoAxis = Constant <value_ints: ints = [2]> ()
+  End = Constant <value_ints: ints = [9223372036854775807]> ()
+  Batch = Slice (Size, ZeroAxis, OneAxis)
+  Spatial = Slice (Size, TwoAxis, End)
+)";
+  // Coordinates along spatial axis d, shaped [1 .. S_d .. 1] to broadcast over the grid.
+  std::vector<std::string> coords;
+  for (int64_t d = 0; d < k; ++d) {
+    std::string D = std::to_string(d);
+    std::vector<int64_t> shape(size_t(k), 1);
+    shape[size_t(d)] = -1;
+    n.define_ints("__coord_shape" + D, shape);
+    n.define_ints("__axis" + D, {2 + d});
+    n.define_ints("__axis_end" + D, {3 + d});
+    b += "  Start" + D + " = Constant <value_ints: ints = @__axis" + D + "> ()\n";
+    b += "  Stop" + D + " = Constant <value_ints: ints = @__axis_end" + D + "> ()\n";
+    b += "  S1_" + D + " = Slice (Size, Start" + D + ", Stop" + D + ")\n";
+    b += "  S" + D + " = Squeeze (S1_" + D + ", ZeroAxis)\n";
+    b += "  Idx" + D + " = Range (ZeroI, S" + D + ", OneI)\n";
+    b += "  IdxF" + D + " = CastLike (Idx" + D + ", Theta)\n";
+    b += "  SF" + D + " = CastLike (S" + D + ", Theta)\n";
+    b += "  Twice" + D + " = Mul (IdxF" + D + ", Two)\n";
+    if (align) {
+      b += "  Den" + D + " = Sub (SF" + D + ", One)\n";
+      b += "  Ratio" + D + " = Div (Twice" + D + ", Den" + D + ")\n";
+    } else {
+      b += "  Odd" + D + " = Add (Twice" + D + ", One)\n";
+      b += "  Ratio" + D + " = Div (Odd" + D + ", SF" + D + ")\n";
+    }
+    b += "  C1_" + D + " = Sub (Ratio" + D + ", One)\n";
+    b += "  CShape" + D + " = Constant <value_ints: ints = @__coord_shape" + D + "> ()\n";
+    b += "  CB" + D + " = Reshape (C1_" + D + ", CShape" + D + ")\n";
+    b += "  CE" + D + " = Expand (CB" + D + ", Spatial)\n";
+    b += "  Coord" + D + " = Unsqueeze (CE" + D + ", LastAxis)\n";
+    coords.push_back("Coord" + D);
+  }
+  // Homogeneous points (x, y[, z], 1): x is the last spatial axis.
+  b += "  OnesE = Expand (One, Spatial)\n  Ones = Unsqueeze (OnesE, LastAxis)\n  Points = Concat <axis: int = -1> (";
+  for (auto it = coords.rbegin(); it != coords.rend(); ++it) b += *it + ", ";
+  n.define_ints("__homog", {-1, k + 1});
+  n.define_ints("__k", {k});
+  b += R"(Ones)
+  HomogShape = Constant <value_ints: ints = @__homog> ()
+  Flat = Reshape (Points, HomogShape)
+  ThetaT = Transpose <perm: ints = [0, 2, 1]> (Theta)
+  GridFlat = MatMul (Flat, ThetaT)
+  K = Constant <value_ints: ints = @__k> ()
+  GridShape = Concat <axis: int = 0> (Batch, Spatial, K)
+  Grid = Reshape (GridFlat, GridShape)
+})";
+  return b;
+}
+
 using BodyBuilder = std::string (*)(NodeView&, int64_t opset);
 
 struct HandWritten {
@@ -1124,6 +1200,7 @@ const HandWritten kHandWritten[] = {
     {"QLinearMatMul", 10, ignore_opset<qlinear_matmul>},
     {"QLinearConv", 10, ignore_opset<qlinear_conv>},
     {"SwiGLU", 1, ignore_opset<swiglu>},
+    {"AffineGrid", 20, ignore_opset<affine_grid>},
 };
 
 //===----------------------------------------------------------------------===//

@@ -31,8 +31,9 @@ namespace aivm::compiler::onnx_import {
 
 // What the importer knows of a node input before shape inference: what the model declares.
 struct DeclaredType {
-  int32_t elem_type = 0;  // ONNX TensorProto element type, 0 = unknown
-  int rank = -1;          // -1 = unknown
+  int32_t elem_type = 0;      // ONNX TensorProto element type, 0 = unknown
+  int rank = -1;              // -1 = unknown
+  std::vector<int64_t> dims;  // when rank >= 0: each dim, -1 where symbolic or unknown
 };
 
 struct Expansion {

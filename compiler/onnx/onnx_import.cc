@@ -280,12 +280,16 @@ class GraphImporter {
     auto record = [&](const onnx::ValueInfoProto& v) {
       if (!v.type().has_tensor_type()) return;
       const auto& t = v.type().tensor_type();
-      declared_[v.name()] = {t.elem_type(), t.has_shape() ? t.shape().dim_size() : -1};
+      onnx_import::DeclaredType d{t.elem_type(), t.has_shape() ? t.shape().dim_size() : -1, {}};
+      if (t.has_shape())
+        for (const auto& dim : t.shape().dim()) d.dims.push_back(dim.has_dim_value() ? dim.dim_value() : -1);
+      declared_[v.name()] = std::move(d);
     };
     for (const auto& v : g.input()) record(v);
     for (const auto& v : g.value_info()) record(v);
     for (const auto& v : g.output()) record(v);
-    for (const auto& t : g.initializer()) declared_[t.name()] = {t.data_type(), t.dims_size()};
+    for (const auto& t : g.initializer())
+      declared_[t.name()] = {t.data_type(), t.dims_size(), {t.dims().begin(), t.dims().end()}};
   }
 
   // Subgraph-carrying ops (If, Loop, Scan). To implement: emit the node's inputs, then a
