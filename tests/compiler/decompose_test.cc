@@ -7,6 +7,7 @@
 #include <onnx/defs/parser.h>
 
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -156,6 +157,42 @@ TEST(Decompose, BatchNormalizationAfterConcat) {
 
 // Inlined nodes are imported at their body's opset: libonnx's LogSoftmax-13 body gives ReduceMax
 // its axes as an attribute, which only means that at opset 13, not at the model's 18.
+// Per-axis quantisation rounds half to even, adds the zero point and saturates; dequantising
+// gives back the representable values.
+TEST(Decompose, QuantizeAndDequantizePerAxis) {
+  auto out = run(R"(<ir_version: 8, opset_import: ["" : 19]>
+    g (float[2,3] x) => (float[2,3] qf, float[2,3] y)
+    <float[3] s = {0.5, 1.0, 2.0}, uint8[3] zp = {0, 128, 10}> {
+      q = QuantizeLinear (x, s, zp)
+      qf = Cast <to: int = 1> (q)
+      y = DequantizeLinear (q, s, zp)
+    })",
+                 {{"x", {2, 3}, {0.5f, -1, 300, 2.5f, 3.5f, -7}, {}}}, 2);
+  ASSERT_EQ(out.size(), 2u);
+  expect_near(out[0], {1, 127, 160, 5, 132, 6});
+  expect_near(out[1], {0.5, -1, 300, 2.5, 4, -8});
+}
+
+TEST(Decompose, IsInfIsNaNAndHardmaxTies) {
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+  auto out = run(R"(<ir_version: 8, opset_import: ["" : 20]>
+    g (float[4] x, float[2,3] h) => (float[4] inf, float[4] pos, float[4] nan, float[2,3] hard) {
+      i = IsInf (x)
+      inf = Cast <to: int = 1> (i)
+      p = IsInf <detect_negative: int = 0> (x)
+      pos = Cast <to: int = 1> (p)
+      n = IsNaN (x)
+      nan = Cast <to: int = 1> (n)
+      hard = Hardmax (h)
+    })",
+                 {{"x", {4}, {1, inf, -inf, nan}, {}}, {"h", {2, 3}, {1, 3, 3, 2, 2, 1}, {}}}, 4);
+  ASSERT_EQ(out.size(), 4u);
+  expect_near(out[0], {0, 1, 1, 0});
+  expect_near(out[1], {0, 1, 0, 0});
+  expect_near(out[2], {0, 0, 0, 1});
+  expect_near(out[3], {0, 1, 0, 1, 0, 0});  // the first of equal maxima
+}
+
 TEST(Decompose, InlinedNodesKeepTheirBodysOpset) {
   StackProgram p = import_onnx_model(parse_model(R"(<ir_version: 8, opset_import: ["" : 18]>
     g (float[2,3] x) => (float[2,3] y) { y = LogSoftmax (x) })"),
