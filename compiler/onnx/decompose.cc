@@ -378,7 +378,7 @@ std::string group_normalization(NodeView& n, int64_t opset) {
   return body;
 }
 
-// LpNormalization: X divided by its L1 or L2 norm along axis.
+// LpNormalization: X divided by its L1 or L2 norm along axis (0 where the norm is 0).
 std::string lp_normalization(NodeView& n) {
   n.default_int("axis", -1);
   n.default_int("p", 2);
@@ -389,7 +389,14 @@ std::string lp_normalization(NodeView& n) {
 )";
   body += p == 1 ? "  Abs = Abs (X)\n  Norm = ReduceSum (Abs, Axes)\n"
                  : "  SumSq = ReduceSumSquare (X, Axes)\n  Norm = Sqrt (SumSq)\n";
-  return body + "  Y = Div (X, Norm)\n}";
+  // A zero norm gives 0, not 0 / 0.
+  return body + R"(
+  Quotient = Div (X, Norm)
+  ZeroF = Constant <value_float: float = 0.0> ()
+  ZeroT = CastLike (ZeroF, X)
+  IsZero = Equal (Norm, ZeroT)
+  Y = Where (IsZero, ZeroT, Quotient)
+})";
 }
 
 // Hardmax-13: 1 at the first maximum along axis, 0 elsewhere. The positions along the axis are

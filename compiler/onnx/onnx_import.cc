@@ -263,6 +263,11 @@ class GraphImporter {
     for (const auto& name : node.input()) push_value(name, scope, loc);
     emit_op(node, loc, opset);
     store_outputs(node, loc, scope);
+    // A Cast's result type is its 'to': later expansions may need it (DynamicQuantizeLinear's
+    // body casts the zero point it computes, then quantizes with it).
+    if (node.op_type() == "Cast" && node.output_size() == 1)
+      for (const auto& a : node.attribute())
+        if (a.name() == "to") declared_[node.output(0)] = {int32_t(a.i()), -1, {}};
   }
 
   // The element types and ranks of |node|'s inputs where the model declares them: some
