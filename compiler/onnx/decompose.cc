@@ -1172,6 +1172,84 @@ std::string affine_grid(NodeView& n) {
   return b;
 }
 
+// CausalConvWithState: a depthwise causal 1-D convolution over [B, C, L] continuing from
+// past_state (the previous k - 1 inputs, zeros when absent), run as a 2-D convolution over
+// [B, C, 1, k - 1 + L]; present_state is the last k - 1 columns of the padded input.
+// activation 'silu'/'swish' multiplies by the sigmoid. The channel count (Conv's group) must
+// be declared: weight [C, 1, k] or input [B, C, L].
+std::string causal_conv_with_state(NodeView& n) {
+  n.default_string("activation", "none");
+  const std::string act = n.attr_string("activation");
+  if (act != "none" && act != "silu" && act != "swish")
+    n.fail("activation '" + act + "' is not supported (none, silu, swish)");
+  int64_t channels = n.input_dim(1, 0) > 0 ? n.input_dim(1, 0) : n.input_dim(0, 1);
+  if (channels <= 0) n.fail("the channel count is unknown: declare the shape of weight or input");
+  std::string b = header("CausalConvWithState (X, W, B, PastState) => (Y, PresentState)") + R"({
+  SpatialAxis = Constant <value_ints: ints = [2]> ()
+  KSize = Shape <start: int = 2, end: int = 3> (W)
+  One = Constant <value_ints: ints = [1]> ()
+  History = Sub (KSize, One)
+)";
+  if (n.has_input(3)) {
+    b += "  Padded = Concat <axis: int = 2> (PastState, X)\n";
+  } else {
+    b += R"(
+  Zeros2 = Constant <value_ints: ints = [0, 0]> ()
+  Zeros3 = Constant <value_ints: ints = [0, 0, 0]> ()
+  Pads = Concat <axis: int = 0> (Zeros2, History, Zeros3)
+  Padded = Pad (X, Pads)
+)";
+  }
+  b += R"(
+  Padded4 = Unsqueeze (Padded, SpatialAxis)
+  W4 = Unsqueeze (W, SpatialAxis)
+)";
+  b += "  Conv4 = Conv <group: int = " + std::to_string(channels) + ">" +
+       (n.has_input(2) ? " (Padded4, W4, B)\n" : " (Padded4, W4)\n");
+  b += "  Conv = Squeeze (Conv4, SpatialAxis)\n";
+  if (act == "none") b += "  Y = Identity (Conv)\n";
+  else b += "  Gate = Sigmoid (Conv)\n  Y = Mul (Conv, Gate)\n";
+  if (n.has_output(1))
+    b += R"(
+  Total = Shape <start: int = 2, end: int = 3> (Padded)
+  StateStart = Sub (Total, History)
+  StateEnd = Constant <value_ints: ints = [9223372036854775807]> ()
+  PresentState = Slice (Padded, StateStart, StateEnd, SpatialAxis)
+)";
+  return b + "}";
+}
+
+// LRN: x / (bias + alpha / size * sum of x^2 over the size nearest channels)^beta. The channel
+// window sum is an AveragePool (padding counted, so it divides by size) over x^2 viewed as
+// [N, 1, C, rest]; the window spans floor((size-1)/2) channels before and ceil(...) after.
+std::string lrn(NodeView& n) {
+  n.default_float("alpha", 1e-4f);
+  n.default_float("beta", 0.75f);
+  n.default_float("bias", 1.f);
+  const int64_t size = n.attr_int("size");
+  if (size < 1) n.fail("size must be >= 1");
+  n.define_ints("__kernel", {size, 1});
+  n.define_ints("__pads", {(size - 1) / 2, 0, size - 1 - (size - 1) / 2, 0});
+  return header("LRN <alpha, beta, bias> (X) => (Y)") + R"({
+  XShape = Shape (X)
+  Square = Mul (X, X)
+  ViewShape = Constant <value_ints: ints = [0, 1, 0, -1]> ()
+  SquareView = Reshape (Square, ViewShape)
+  WindowMean = AveragePool <kernel_shape: ints = @__kernel, pads: ints = @__pads, count_include_pad: int = 1> (SquareView)
+  Mean = Reshape (WindowMean, XShape)
+  AlphaF = Constant <value_float: float = @alpha> ()
+  BetaF = Constant <value_float: float = @beta> ()
+  BiasF = Constant <value_float: float = @bias> ()
+  Alpha = CastLike (AlphaF, X)
+  Beta = CastLike (BetaF, X)
+  Bias = CastLike (BiasF, X)
+  Scaled = Mul (Mean, Alpha)
+  Base = Add (Scaled, Bias)
+  Denominator = Pow (Base, Beta)
+  Y = Div (X, Denominator)
+})";
+}
+
 using BodyBuilder = std::string (*)(NodeView&, int64_t opset);
 
 struct HandWritten {
@@ -1208,6 +1286,8 @@ const HandWritten kHandWritten[] = {
     {"QLinearConv", 10, ignore_opset<qlinear_conv>},
     {"SwiGLU", 1, ignore_opset<swiglu>},
     {"AffineGrid", 20, ignore_opset<affine_grid>},
+    {"CausalConvWithState", 1, ignore_opset<causal_conv_with_state>},
+    {"LRN", 1, ignore_opset<lrn>},
 };
 
 //===----------------------------------------------------------------------===//
