@@ -594,8 +594,11 @@ std::string attention(NodeView& n) {
   if (n.has_output(2)) b += "  PresentValue = Identity (VAll)\n";
 
   // Grouped-query attention: each K/V head serves QHeads / KVHeads consecutive Q heads. With
-  // 3-D inputs the counts are attributes; with 4-D ones the repeat count folds from the shapes.
-  bool gqa = !three_d || n.attr_int("q_num_heads") != n.attr_int("kv_num_heads");
+  // 3-D inputs the counts are attributes; with 4-D ones the declared head dims, else the
+  // repeat count folds from the shapes (and the repeat is a copy even when it is 1).
+  const int64_t q_heads = three_d ? n.attr_int("q_num_heads") : n.input_dim(0, 1);
+  const int64_t kv_heads = three_d ? n.attr_int("kv_num_heads") : n.input_dim(1, 1);
+  const bool gqa = q_heads <= 0 || q_heads != kv_heads;
   if (gqa)
     b += R"(
   QShape = Shape (QH)
