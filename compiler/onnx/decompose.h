@@ -13,6 +13,9 @@
 // gives every other value a fresh name ("__<op>_<instance>_<name>"), and substitutes attribute
 // references (@attr) with the node's attributes (or the body's defaults).
 //
+// A hand-written body may use the compiler's internal ops as domain "aivm" (op type
+// "aivm.<name>", e.g. the fused aivm.LayerNormalization).
+//
 // Shapes are static in aivm, so the shape arithmetic in the bodies (Shape, Size, Range, Gather on
 // shapes) folds to constants during shape inference; nothing of it reaches the bundle.
 //
