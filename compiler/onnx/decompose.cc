@@ -122,6 +122,11 @@ class NodeView {
     if (attr_kind(a) != A::FLOAT) fail("attribute '" + name + "' must be a float");
     return a.f();
   }
+  std::vector<std::string> attr_strings(const std::string& name) const {
+    const A& a = attr(name);
+    if (attr_kind(a) != A::STRINGS) fail("attribute '" + name + "' must be a list of strings");
+    return {a.strings().begin(), a.strings().end()};
+  }
   std::string attr_string(const std::string& name) const {
     const A& a = attr(name);
     if (attr_kind(a) != A::STRING) fail("attribute '" + name + "' must be a string");
@@ -1253,6 +1258,125 @@ std::string lrn(NodeView& n) {
 })";
 }
 
+// RNN, unrolled over the declared sequence length: per direction d and step t,
+//   H = f(clip(X_t W_d^T + H R_d^T + Wb_d + Rb_d)),
+// H starting from initial_h (zeros when absent); Y stacks every step's H ([seq, dirs, batch,
+// hidden], layout 1: [batch, seq, dirs, hidden]) and Y_h is the last one per direction. The
+// reverse direction walks t from the end. sequence_lens (per-batch lengths) is not supported.
+std::string rnn(NodeView& n) {
+  n.default_int("layout", 0);
+  n.default_string("direction", "forward");
+  const std::string direction = n.attr_string("direction");
+  if (direction != "forward" && direction != "reverse" && direction != "bidirectional")
+    n.fail("direction '" + direction + "' is not defined");
+  const int dirs = direction == "bidirectional" ? 2 : 1;
+  const bool batch_first = n.attr_int("layout") != 0;
+  if (n.has_input(4)) n.fail("sequence_lens is not supported (every sequence runs the full length)");
+  const int64_t seq = n.input_dim(0, batch_first ? 1 : 0);
+  if (seq <= 0) n.fail("the sequence length is unknown: declare X's shape");
+  std::vector<std::string> acts(size_t(dirs), "Tanh");
+  if (n.has_attr("activations")) acts = n.attr_strings("activations");
+  if (acts.size() != size_t(dirs)) n.fail("activations needs one entry per direction");
+  for (const std::string& a : acts)
+    if (a != "Tanh" && a != "Relu" && a != "Sigmoid") n.fail("activation '" + a + "' is not supported (Tanh, Relu, Sigmoid)");
+  if (n.has_attr("activation_alpha") || n.has_attr("activation_beta"))
+    n.fail("activation_alpha/activation_beta are not supported");
+
+  std::string b = header("RNN <clip> (X, W, R, B, SequenceLens, InitialH) => (Y, YH)") + R"({
+  Axis0 = Constant <value_ints: ints = [0]> ()
+  Axis01 = Constant <value_ints: ints = [0, 1]> ()
+)";
+  b += batch_first ? "  XS = Transpose <perm: ints = [1, 0, 2]> (X)\n" : "  XS = Identity (X)\n";
+  if (!n.has_input(5))
+    b += R"(
+  Batch = Shape <start: int = 1, end: int = 2> (XS)
+  Hidden = Shape <start: int = 1, end: int = 2> (R)
+  HShape = Concat <axis: int = 0> (Batch, Hidden)
+  ZeroF = Constant <value_float: float = 0.0> ()
+  ZeroT = CastLike (ZeroF, X)
+  H0 = Expand (ZeroT, HShape)
+)";
+  if (n.has_attr("clip"))
+    b += "  ClipF = Constant <value_float: float = @clip> ()\n  ClipHi = CastLike (ClipF, X)\n  ClipLo = Neg (ClipHi)\n";
+  // Steps of X, shared by the directions.
+  for (int64_t t = 0; t < seq; ++t) {
+    std::string T = std::to_string(t);
+    n.define_ints("__t" + T, {t});
+    n.define_ints("__t_end" + T, {t + 1});
+    b += "  T" + T + " = Constant <value_ints: ints = @__t" + T + "> ()\n";
+    b += "  TEnd" + T + " = Constant <value_ints: ints = @__t_end" + T + "> ()\n";
+    b += "  XSlice" + T + " = Slice (XS, T" + T + ", TEnd" + T + ", Axis0)\n";
+    b += "  X" + T + " = Squeeze (XSlice" + T + ", Axis0)\n";
+  }
+  std::vector<std::vector<std::string>> step_out(static_cast<size_t>(seq));  // [t][d]: H as [1, 1, batch, hidden]
+  std::vector<std::string> last;
+  for (int d = 0; d < dirs; ++d) {
+    const std::string D = std::to_string(d);
+    n.define_ints("__d" + D, {d});
+    n.define_ints("__d_end" + D, {d + 1});
+    b += "  Dir" + D + " = Constant <value_ints: ints = @__d" + D + "> ()\n";
+    b += "  DirEnd" + D + " = Constant <value_ints: ints = @__d_end" + D + "> ()\n";
+    for (const char* m : {"W", "R"}) {
+      std::string M = m;
+      b += "  " + M + "Slice" + D + " = Slice (" + M + ", Dir" + D + ", DirEnd" + D + ", Axis0)\n";
+      b += "  " + M + D + " = Squeeze (" + M + "Slice" + D + ", Axis0)\n";
+      b += "  " + M + "T" + D + " = Transpose (" + M + D + ")\n";
+    }
+    if (n.has_input(3))
+      b += "  BSlice" + D + " = Slice (B, Dir" + D + ", DirEnd" + D + ", Axis0)\n" +
+           "  Wb" + D + ", Rb" + D + " = Split <axis: int = 1, num_outputs: int = 2> (BSlice" + D + ")\n" +
+           "  Bias" + D + " = Add (Wb" + D + ", Rb" + D + ")\n";
+    std::string h = "H0";
+    if (n.has_input(5)) {
+      b += "  HSlice" + D + " = Slice (InitialH, Dir" + D + ", DirEnd" + D + ", Axis0)\n";
+      b += "  HInit" + D + " = Squeeze (HSlice" + D + ", Axis0)\n";
+      h = "HInit" + D;
+    }
+    const bool reverse = direction == "reverse" || d == 1;
+    for (int64_t i = 0; i < seq; ++i) {
+      const int64_t t = reverse ? seq - 1 - i : i;
+      const std::string S = D + "_" + std::to_string(t), T = std::to_string(t);
+      b += "  XW" + S + " = MatMul (X" + T + ", WT" + D + ")\n";
+      b += "  HR" + S + " = MatMul (" + h + ", RT" + D + ")\n";
+      b += "  G" + S + " = Add (XW" + S + ", HR" + S + ")\n";
+      std::string g = "G" + S;
+      if (n.has_input(3)) {
+        b += "  GB" + S + " = Add (" + g + ", Bias" + D + ")\n";
+        g = "GB" + S;
+      }
+      if (n.has_attr("clip")) {
+        b += "  GC" + S + " = Clip (" + g + ", ClipLo, ClipHi)\n";
+        g = "GC" + S;
+      }
+      b += "  H" + S + " = " + acts[size_t(d)] + " (" + g + ")\n";
+      h = "H" + S;
+      if (n.has_output(0)) {
+        b += "  HY" + S + " = Unsqueeze (" + h + ", Axis01)\n";
+        step_out[size_t(t)].push_back("HY" + S);
+      }
+    }
+    b += "  Last" + D + " = Unsqueeze (" + h + ", Axis0)\n";
+    last.push_back("Last" + D);
+  }
+  auto join = [](const std::vector<std::string>& v) {
+    std::string out;
+    for (const std::string& x : v) out += (out.empty() ? "" : ", ") + x;
+    return out;
+  };
+  if (n.has_output(0)) {
+    std::vector<std::string> steps;
+    for (int64_t t = 0; t < seq; ++t) {
+      b += "  Step" + std::to_string(t) + " = Concat <axis: int = 1> (" + join(step_out[size_t(t)]) + ")\n";
+      steps.push_back("Step" + std::to_string(t));
+    }
+    b += "  YS = Concat <axis: int = 0> (" + join(steps) + ")\n";
+    b += batch_first ? "  Y = Transpose <perm: ints = [2, 0, 1, 3]> (YS)\n" : "  Y = Identity (YS)\n";
+  }
+  b += "  YHS = Concat <axis: int = 0> (" + join(last) + ")\n";
+  b += batch_first ? "  YH = Transpose <perm: ints = [1, 0, 2]> (YHS)\n}" : "  YH = Identity (YHS)\n}";
+  return b;
+}
+
 using BodyBuilder = std::string (*)(NodeView&, int64_t opset);
 
 struct HandWritten {
@@ -1291,6 +1415,7 @@ const HandWritten kHandWritten[] = {
     {"AffineGrid", 20, ignore_opset<affine_grid>},
     {"CausalConvWithState", 1, ignore_opset<causal_conv_with_state>},
     {"LRN", 1, ignore_opset<lrn>},
+    {"RNN", 7, ignore_opset<rnn>},
 };
 
 //===----------------------------------------------------------------------===//
