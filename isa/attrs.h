@@ -86,6 +86,13 @@ struct PadAttrs {
   int32_t value_lo, value_hi;  // constant mode: the value's bytes in B's dtype, little-endian
 };
 
+// LAYERNORM: normalisation over the trailing axes from |axis| on (opcodes.def *N1).
+struct LayerNormAttrs {
+  int32_t axis;          // first normalised axis, 0 <= axis < rank
+  int32_t bias;          // register of n f32 added after the scale, or kNoRegister
+  int32_t epsilon_bits;  // float bits
+};
+
 struct TriluAttrs {
   int32_t upper;  // 0 or 1
   int32_t k;      // diagonal offset, clamped by the compiler to the matrix extents

@@ -292,6 +292,16 @@ std::string describe_attr_record(uint8_t opcode, uint32_t record, const int32_t*
       else append_length_mismatch<ActivationAttrs>(&out, r);
       break;
     }
+    case Opcode::LAYERNORM: {
+      LayerNormAttrs l;
+      if (!load_record(r, &l)) {
+        append_length_mismatch<LayerNormAttrs>(&out, r);
+        break;
+      }
+      appendf(&out, "axis=%d eps=%g", l.axis, double(bits_float(l.epsilon_bits)));
+      if (l.bias != kNoRegister) appendf(&out, " bias=r%d", l.bias);
+      break;
+    }
     case Opcode::NARY:
       describe_nary(&out, r);
       break;

@@ -19,7 +19,9 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "compiler/onnx/decompose.h"
 #include "compiler/onnx/onnx_convert.h"
+#include "compiler/ops/op_rules.h"
 
 namespace aivm::compiler {
 namespace {
@@ -155,6 +157,7 @@ class GraphImporter {
     find_opset();
     const onnx::GraphProto& g = model_.graph();
     Scope scope;
+    record_declared_types(g);
     import_initializers(g, scope);
     import_inputs(g, scope);
     emit_body(g, scope);
@@ -236,12 +239,65 @@ class GraphImporter {
     if (!node.domain().empty() && node.domain() != "ai.onnx")
       throw CompileError(loc, "operator domain '" + node.domain() + "' is not supported (only the default ONNX domain is)");
     if (opset_ <= 0) throw CompileError(loc, "the model imports no opset for the default ONNX domain");
+    emit_node_at(node, loc, opset_, scope, 0);
+  }
+
+  // Emits |node| written against |opset|. An op without a rule is replaced by its expansion
+  // (compiler/onnx/decompose.h), whose nodes are emitted here in turn at the expansion's opset;
+  // their errors name the original node, with op type "<Op> > <inner op>".
+  void emit_node_at(const onnx::NodeProto& node, const SourceLoc& loc, int64_t opset, Scope& scope, int depth) {
     for (const auto& a : node.attribute())
       if (is_graph_attr(a)) return emit_control_flow(node, loc, scope);
     if (node.op_type() == "Constant") return emit_constant_node(node, loc, scope);
+    if (!find_op_rule(node.op_type())) {
+      // Bodies nest a few levels (SoftmaxCrossEntropyLoss > NegativeLogLikelihoodLoss); a
+      // deeper chain would be a body that expands to itself.
+      if (depth > 8) throw CompileError(loc, "operator expansion nests too deeply");
+      auto expansion = onnx_import::expand_node(node, opset, declared_input_types(node), expansions_++, loc);
+      if (expansion) {
+        for (const onnx::NodeProto& inner : expansion->nodes) {
+          SourceLoc inner_loc = loc;
+          inner_loc.op_type += " > " + inner.op_type();
+          emit_node_at(inner, inner_loc, expansion->opset, scope, depth + 1);
+        }
+        return;
+      }
+    }
     for (const auto& name : node.input()) push_value(name, scope, loc);
-    emit_op(node, loc);
+    emit_op(node, loc, opset);
     store_outputs(node, loc, scope);
+    // A Cast's result type is its 'to': later expansions may need it (DynamicQuantizeLinear's
+    // body casts the zero point it computes, then quantizes with it).
+    if (node.op_type() == "Cast" && node.output_size() == 1)
+      for (const auto& a : node.attribute())
+        if (a.name() == "to") declared_[node.output(0)] = {int32_t(a.i()), -1, {}};
+  }
+
+  // The element types and ranks of |node|'s inputs where the model declares them: some
+  // expansions depend on them.
+  std::vector<onnx_import::DeclaredType> declared_input_types(const onnx::NodeProto& node) const {
+    std::vector<onnx_import::DeclaredType> types;
+    for (const auto& name : node.input()) {
+      auto it = declared_.find(name);
+      types.push_back(it == declared_.end() ? onnx_import::DeclaredType{} : it->second);
+    }
+    return types;
+  }
+
+  void record_declared_types(const onnx::GraphProto& g) {
+    auto record = [&](const onnx::ValueInfoProto& v) {
+      if (!v.type().has_tensor_type()) return;
+      const auto& t = v.type().tensor_type();
+      onnx_import::DeclaredType d{t.elem_type(), t.has_shape() ? t.shape().dim_size() : -1, {}};
+      if (t.has_shape())
+        for (const auto& dim : t.shape().dim()) d.dims.push_back(dim.has_dim_value() ? dim.dim_value() : -1);
+      declared_[v.name()] = std::move(d);
+    };
+    for (const auto& v : g.input()) record(v);
+    for (const auto& v : g.value_info()) record(v);
+    for (const auto& v : g.output()) record(v);
+    for (const auto& t : g.initializer())
+      declared_[t.name()] = {t.data_type(), t.dims_size(), {t.dims().begin(), t.dims().end()}};
   }
 
   // Subgraph-carrying ops: their bodies become structured blocks (if/else/end, loop/end) in
@@ -591,7 +647,7 @@ class GraphImporter {
     return n;
   }
 
-  void emit_op(const onnx::NodeProto& node, const SourceLoc& loc) {
+  void emit_op(const onnx::NodeProto& node, const SourceLoc& loc, int64_t opset) {
     StackOp op;
     op.kind = StackOpKind::Op;
     op.name = node.op_type();
@@ -599,7 +655,7 @@ class GraphImporter {
     op.num_outputs = num_outputs(node);
     op.loc = loc;
     for (const auto& a : node.attribute()) op.attrs[a.name()] = onnx_import::attr_from_onnx(a, ctx_, loc);
-    op.attrs[kOpsetAttr] = opset_;
+    op.attrs[kOpsetAttr] = opset;
     prog_.code.push_back(std::move(op));
   }
 
@@ -693,6 +749,8 @@ class GraphImporter {
   int64_t opset_ = 0;
   int64_t discard_ = -1;
   std::string subgraph_path_;  // prefix of node names inside a subgraph, "" at the top
+  int64_t expansions_ = 0;  // numbers each expansion's fresh value names
+  std::unordered_map<std::string, onnx_import::DeclaredType> declared_;  // what the model declares
 };
 
 }  // namespace

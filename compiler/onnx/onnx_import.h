@@ -5,6 +5,8 @@
 //   - graph inputs that are not initializers -> program inputs, locals 0..n-1, with dtype and
 //     shape (a dim_param or missing dim becomes -1, named by the dim_param);
 //   - initializers and Constant nodes -> program constants (named by their ONNX value);
+//   - a node whose op has no OpRule -> its expansion (compiler/onnx/decompose.h), whose nodes
+//     are emitted as below at the expansion's opset, with fresh "__<op>_<n>_..." value names;
 //   - each node -> its inputs pushed (LocalGet / PushConst / PushNone for an empty name), one Op
 //     (name = op_type, attributes converted, "__opset" = the default-domain opset version), then
 //     a LocalSet per output in reverse order; each output gets a new local named after the

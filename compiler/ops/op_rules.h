@@ -71,6 +71,7 @@ std::span<const OpRule> window_op_rules();
 std::span<const OpRule> data_op_rules();    // compiler/ops/data.cc: layout and indexing
 std::span<const OpRule> reduce_op_rules();  // compiler/ops/reduce.cc: reductions
 std::span<const OpRule> control_op_rules();  // compiler/ops/control.cc: loop collection
+std::span<const OpRule> norm_op_rules();    // compiler/ops/norm.cc: fused normalisation
 
 // The rule for |op| (an ONNX op type or an aivm.* internal op), or nullptr.
 const OpRule* find_op_rule(const std::string& op);

@@ -68,10 +68,29 @@ std::vector<int64_t> axes_operand(const OpContext& ctx, int input_since, bool* p
 // Moves
 //===----------------------------------------------------------------------===//
 
+// Dropout at inference passes X through and its mask output keeps every element (all true).
+// A constant true training_mode with a non-zero ratio drops at random, which a deterministic
+// program cannot reproduce: a compile error. A run-time training_mode is taken as false (aivm
+// runs inference), as before the mask output was supported.
+void check_dropout_and_set_mask(OpContext& ctx) {
+  const Tensor* ratio = ctx.constant_input(1);
+  const Tensor* training = ctx.constant_input(2);
+  bool training_on = training && training->num_elements() > 0 && training->data[0] != 0;
+  bool ratio_zero = ratio && ratio->num_elements() > 0 && ratio->float_at(0) == 0.0;
+  if (training_on && !ratio_zero)
+    ctx.fail("training-mode Dropout with a non-zero ratio is random; only inference is supported");
+  if (ctx.instr().outputs.size() < 2) return;
+  Tensor mask;
+  mask.dtype = DType::Bool;
+  mask.shape = ctx.input(0).shape;
+  mask.data.assign(size_t(mask.num_elements()), uint8_t(1));
+  ctx.set_constant_output(1, std::move(mask));
+}
+
 void infer_identity(OpContext& ctx) {
   ctx.require_inputs(1, 3);  // Dropout's ratio and training_mode inputs are ignored at inference
-  if (ctx.instr().outputs.size() > 1) ctx.fail("Dropout's mask output is not supported");
   set_moved_output(ctx, ctx.input(0).shape);
+  if (ctx.instr().op == "Dropout") check_dropout_and_set_mask(ctx);
 }
 
 // The join copy is written once per arm, so it must stay an instruction.

@@ -299,11 +299,12 @@ def run_case(case_dir: str, work: str, build: str, timeout: float) -> bool:
         compile_for(os.path.join(case_dir, data_sets[0]), [], bundle)
     except CaseFailure as e:
         # aivm compiles static shapes: an integer input that sets a shape (Reshape's target,
-        # Slice's bounds, Pad's pads) must be known at compile time. Retry with such inputs bound
-        # to each data set's value (aivmc --bind), and say so in the result.
+        # Slice's bounds, Pad's pads, Range's bounds) must be known at compile time. Retry with
+        # such inputs bound to each data set's value (aivmc --bind), and say so in the result.
         integer = [j for j, vi in enumerate(inputs)
                    if vi.type.HasField("tensor_type") and vi.type.tensor_type.elem_type in _INTEGER_TYPES]
-        if "must be a constant" not in str(e) or not integer:
+        needs_constant = "must be a constant" in str(e) or "needs constant inputs" in str(e)
+        if not needs_constant or not integer:
             raise
         for ds in data_sets:
             per_set = os.path.join(work, ds + ".aivm")

@@ -9,6 +9,7 @@
 #include "kernels/conv/conv.h"
 #include "kernels/elementwise/elementwise.h"
 #include "kernels/gemm/gemm.h"
+#include "kernels/norm/layernorm.h"
 #include "kernels/pool/pool.h"
 #include "isa/shape_rules.h"
 #include "kernels/softmax/softmax.h"
@@ -100,6 +101,27 @@ TEST(Ops, SoftmaxOverEachAxis) {
     kernels::softmax_f32_reference(outer, x.shape[size_t(a)], inner, x.f32(), want.data());
     SCOPED_TRACE(axis);
     expect_near(run_op("Softmax", {x}, {{"axis", axis}, {"__opset", int64_t(13)}}), want);
+  }
+}
+
+// The fused LayerNormalization over the trailing axes from each axis, with and without bias.
+TEST(Ops, FusedLayerNormOverTrailingAxes) {
+  Operand x = random_operand({2, 3, 5}, 14);
+  for (int64_t axis : {0, 1, 2, -1}) {
+    int64_t a = axis < 0 ? axis + 3 : axis, rows = 1;
+    for (int64_t i = 0; i < a; ++i) rows *= x.shape[size_t(i)];
+    Dims trailing(x.shape.begin() + a, x.shape.end());
+    int64_t n = x.size() / rows;
+    Operand scale = random_operand(trailing, 15, true), bias = random_operand(trailing, 16, true);
+    for (bool with_bias : {true, false}) {
+      std::vector<float> want(size_t(x.size()));
+      kernels::layernorm_f32_reference(rows, n, x.f32(), scale.f32(), with_bias ? bias.f32() : nullptr, 1e-3f,
+                                       want.data());
+      std::vector<Operand> operands = {x, scale};
+      if (with_bias) operands.push_back(bias);
+      SCOPED_TRACE(::testing::Message() << "axis " << axis << (with_bias ? " bias" : ""));
+      expect_near(run_op("aivm.LayerNormalization", operands, {{"axis", axis}, {"epsilon", 1e-3f}}), want);
+    }
   }
 }
 

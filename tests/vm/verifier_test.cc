@@ -75,6 +75,16 @@ TEST_P(Rejects, WithAClearMessage) {
 auto& code(format::BundleDesc& d) { return d.functions[0].code; }
 auto& regs(format::BundleDesc& d) { return d.functions[0].registers; }
 
+// Replaces the relu with r4 := layernorm(r3) * r2 under a second record {axis, bias, eps}.
+void use_layernorm(format::BundleDesc& d, int32_t axis, int32_t bias) {
+  isa::LayerNormAttrs l{axis, bias, isa::float_bits(1e-5f)};
+  auto& f = d.functions[0];
+  f.attr_offsets.push_back(uint32_t(f.attrs.size()));
+  f.attrs.resize(f.attrs.size() + isa::kAttrWords<isa::LayerNormAttrs>);
+  std::memcpy(f.attrs.data() + f.attr_offsets.back(), &l, sizeof(l));
+  code(d)[1] = isa::encode_abcd(Opcode::LAYERNORM, 4, 3, 2, 1);
+}
+
 const Case kCases[] = {
     {"UndefinedOpcode", [](auto& d) { code(d)[1] = 0xEF; }, "undefined opcode 0xef"},
     {"RegisterOutOfRange", [](auto& d) { code(d)[1] = isa::encode_abcd(Opcode::UNARY, 4, 99, 0, 0); }, "out of range (< 5)"},
@@ -104,6 +114,10 @@ const Case kCases[] = {
     {"SignatureShapeDisagrees", [](auto& d) { d.outputs[0].shape = {1, 3, 4, 5}; }, "disagrees with its register"},
     {"SoftmaxAxisOutOfRange", [](auto& d) { code(d)[1] = isa::encode_abcd(Opcode::SOFTMAX, 4, 3, 0, 4); }, "axis #4"},
     {"NoFunctions", [](auto& d) { d.functions.clear(); }, "no functions"},
+    {"LayerNormScaleNotARow", [](auto& d) { use_layernorm(d, 1, isa::kNoRegister); }, "holds 3 elements, the row has 48"},
+    {"LayerNormAxisOutOfRange", [](auto& d) { use_layernorm(d, 4, isa::kNoRegister); }, "axis 4 out of range"},
+    {"LayerNormBiasOutOfRange", [](auto& d) { use_layernorm(d, 3, 99); }, "bias register 99"},
+    {"LayerNormWritesAConstant", [](auto& d) { use_layernorm(d, 1, isa::kNoRegister); code(d)[1] = isa::encode_abcd(Opcode::LAYERNORM, 2, 3, 2, 1); }, "is a constant"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Verifier, Rejects, ::testing::ValuesIn(kCases),

@@ -1,0 +1,264 @@
+// Tests of composite-op expansion (compiler/onnx/decompose.h): small ONNX models written in the
+// ONNX text syntax, imported, compiled and run on the VM; expected numbers were computed
+// independently with numpy (float64) from the operators' definitions.
+#include "compiler/onnx/decompose.h"
+
+#include <gtest/gtest.h>
+#include <onnx/defs/parser.h>
+
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "compiler/onnx/onnx_import.h"
+#include "tests/common/vm_harness.h"
+
+namespace aivm::compiler {
+namespace {
+
+onnx::ModelProto parse_model(const std::string& text) {
+  onnx::ModelProto m;
+  auto status = onnx::OnnxParser::Parse(m, text.c_str());
+  EXPECT_TRUE(status.IsOK()) << status.ErrorMessage();
+  return m;
+}
+
+struct Input {
+  std::string name;
+  std::vector<int64_t> dims;
+  std::vector<float> f32;    // used when i64 is empty
+  std::vector<int64_t> i64;
+};
+
+// Imports, compiles and runs |text| on |inputs|; returns every output as f32.
+std::vector<std::vector<float>> run(const std::string& text, const std::vector<Input>& inputs, size_t outputs) {
+  StackProgram p = import_onnx_model(parse_model(text), "test.onnx");
+  testing::LoadedModel m;
+  EXPECT_EQ(testing::load(testing::compile_to_bytes(p), &m), "OK");
+  if (!m.session) return {};
+  for (const Input& in : inputs) {
+    bool ints = !in.i64.empty();
+    const void* data = ints ? static_cast<const void*>(in.i64.data()) : in.f32.data();
+    size_t bytes = ints ? in.i64.size() * 8 : in.f32.size() * 4;
+    aivm_status_t s = aivm_session_set_input(m.session, in.name.c_str(), ints ? AIVM_DTYPE_I64 : AIVM_DTYPE_F32,
+                                             in.dims.data(), in.dims.size(), data, bytes);
+    EXPECT_EQ(s, nullptr) << (s ? testing::take_message(s) : "");
+  }
+  EXPECT_EQ(aivm_session_run(m.session), nullptr);
+  std::vector<std::vector<float>> out;
+  for (size_t i = 0; i < outputs; ++i) out.push_back(testing::output_f32(m.session, i));
+  return out;
+}
+
+void expect_near(const std::vector<float>& got, const std::vector<double>& want, double tol = 1e-5) {
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], tol) << "element " << i;
+}
+
+// The message of the CompileError importing |text| throws ("" if none).
+std::string import_error(const std::string& text) {
+  try {
+    import_onnx_model(parse_model(text), "test.onnx");
+  } catch (const CompileError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+const std::vector<Input> kRows = {{"x", {2, 3}, {1, 2, 3, 4, 6, 8}, {}},
+                                  {"s", {3}, {1, 2, 0.5f}, {}},
+                                  {"b", {3}, {0, 1, -1}, {}}};
+
+TEST(Decompose, LayerNormalizationWithMeanAndInvStdDev) {
+  auto out = run(R"(<ir_version: 8, opset_import: ["" : 17]>
+    g (float[2,3] x, float[3] s, float[3] b) => (float[2,3] y, float[2,1] mean, float[2,1] inv) {
+      y, mean, inv = LayerNormalization (x, s, b)
+    })",
+                 kRows, 3);
+  ASSERT_EQ(out.size(), 3u);
+  expect_near(out[0], {-1.2247356859, 1.0, -0.3876321570, -1.2247425750, 1.0, -0.3876287125});
+  expect_near(out[1], {2.0, 6.0});
+  expect_near(out[2], {1.2247356859, 0.6123712875});
+}
+
+// With only Y wanted, LayerNormalization is one fused op; a [3] scale and bias broadcast over
+// the normalised [2, 3] trailing shape of a [1, 2, 3] input (axis 1) still work.
+TEST(Decompose, LayerNormalizationYOnlyIsFused) {
+  const char* model = R"(<ir_version: 8, opset_import: ["" : 17]>
+    g (float[1,2,3] x, float[3] s, float[3] b) => (float[1,2,3] y) {
+      y = LayerNormalization <axis: int = 1> (x, s, b)
+    })";
+  StackProgram p = import_onnx_model(parse_model(model), "test.onnx");
+  int fused = 0;
+  for (const StackOp& op : p.code) fused += op.kind == StackOpKind::Op && op.name == "aivm.LayerNormalization";
+  EXPECT_EQ(fused, 1);
+  auto out = run(model, {{"x", {1, 2, 3}, {1, 2, 3, 4, 6, 8}, {}}, kRows[1], kRows[2]}, 1);
+  ASSERT_EQ(out.size(), 1u);
+  // numpy: all six values normalised together (mean 4, variance 16/3), then scale and bias.
+  expect_near(out[0], {-1.2602509636, -0.6803346182, -1.2100418273, 0.0, 2.6803346182, -0.1598326909});
+}
+
+TEST(Decompose, RMSNormalization) {
+  auto out = run(R"(<ir_version: 10, opset_import: ["" : 23]>
+    g (float[2,3] x, float[3] s) => (float[2,3] y) { y = RMSNormalization (x, s) })",
+                 {kRows[0], kRows[1]}, 1);
+  ASSERT_EQ(out.size(), 1u);
+  expect_near(out[0], {0.4629095539, 1.8516382156, 0.6943643309, 0.6432674377, 1.9298023132, 0.6432674377});
+}
+
+// LogSoftmax comes from libonnx's function body.
+TEST(Decompose, LogSoftmaxFromLibonnxBody) {
+  auto out = run(R"(<ir_version: 8, opset_import: ["" : 18]>
+    g (float[2,3] x) => (float[2,3] y) { y = LogSoftmax (x) })",
+                 {{"x", {2, 3}, {1, 2, 3, 0, 0, 0}, {}}}, 1);
+  ASSERT_EQ(out.size(), 1u);
+  expect_near(out[0], {-2.4076059644, -1.4076059644, -0.4076059644, -1.0986122887, -1.0986122887, -1.0986122887});
+}
+
+// SoftmaxCrossEntropyLoss (libonnx body) expands to LogSoftmax (libonnx body) and
+// NegativeLogLikelihoodLoss (hand-written): three levels; the ignored sample does not count.
+TEST(Decompose, SoftmaxCrossEntropyLossNestsExpansions) {
+  auto out = run(R"(<ir_version: 8, opset_import: ["" : 13]>
+    g (float[3,4] x, int64[3] labels) => (float loss) {
+      loss = SoftmaxCrossEntropyLoss <ignore_index: int = 1> (x, labels)
+    })",
+                 {{"x", {3, 4}, {1, 2, 3, 4, 0, 1, 0, 1, 2, 0, 0, 0}, {}}, {"labels", {3}, {}, {3, 1, 0}}}, 1);
+  ASSERT_EQ(out.size(), 1u);
+  expect_near(out[0], {0.3904713262});
+}
+
+// Four-dimensional attention with two query heads sharing one key/value head, causal.
+TEST(Decompose, AttentionCausalGroupedQuery) {
+  auto out = run(R"(<ir_version: 10, opset_import: ["" : 23]>
+    g (float[1,2,2,2] q, float[1,1,2,2] k, float[1,1,2,2] v) => (float[1,2,2,2] y) {
+      y = Attention <is_causal: int = 1> (q, k, v)
+    })",
+                 {{"q", {1, 2, 2, 2}, {1, 0, 0, 1, 1, 1, 2, 0}, {}},
+                  {"k", {1, 1, 2, 2}, {1, 2, 0, 1}, {}},
+                  {"v", {1, 1, 2, 2}, {1, 10, 3, 30}, {}}},
+                 1);
+  ASSERT_EQ(out.size(), 1u);
+  expect_near(out[0], {1.0, 10.0, 1.6604769013, 16.6047690135, 1.0, 10.0, 1.3911406350, 13.9114063499}, 1e-4);
+}
+
+// BatchNormalization on a value that is not a Conv output (densenet: after a Concat).
+TEST(Decompose, BatchNormalizationAfterConcat) {
+  auto out = run(R"(<ir_version: 8, opset_import: ["" : 15]>
+    g (float[1,1,2] a, float[1,1,2] b) => (float[1,2,2] y)
+    <float[2] scale = {2, 1}, float[2] bias = {0, 1}, float[2] mean = {1, 2}, float[2] var = {4, 1}> {
+      c = Concat <axis: int = 1> (a, b)
+      y = BatchNormalization (c, scale, bias, mean, var)
+    })",
+                 {{"a", {1, 1, 2}, {1, 3}, {}}, {"b", {1, 1, 2}, {5, 7}, {}}}, 1);
+  ASSERT_EQ(out.size(), 1u);
+  expect_near(out[0], {0.0, 1.9999975000, 3.9999850001, 5.9999750002});
+}
+
+// Inlined nodes are imported at their body's opset: libonnx's LogSoftmax-13 body gives ReduceMax
+// its axes as an attribute, which only means that at opset 13, not at the model's 18.
+// Per-axis quantisation rounds half to even, adds the zero point and saturates; dequantising
+// gives back the representable values.
+TEST(Decompose, QuantizeAndDequantizePerAxis) {
+  auto out = run(R"(<ir_version: 8, opset_import: ["" : 19]>
+    g (float[2,3] x) => (float[2,3] qf, float[2,3] y)
+    <float[3] s = {0.5, 1.0, 2.0}, uint8[3] zp = {0, 128, 10}> {
+      q = QuantizeLinear (x, s, zp)
+      qf = Cast <to: int = 1> (q)
+      y = DequantizeLinear (q, s, zp)
+    })",
+                 {{"x", {2, 3}, {0.5f, -1, 300, 2.5f, 3.5f, -7}, {}}}, 2);
+  ASSERT_EQ(out.size(), 2u);
+  expect_near(out[0], {1, 127, 160, 5, 132, 6});
+  expect_near(out[1], {0.5, -1, 300, 2.5, 4, -8});
+}
+
+TEST(Decompose, IsInfIsNaNAndHardmaxTies) {
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+  auto out = run(R"(<ir_version: 8, opset_import: ["" : 20]>
+    g (float[4] x, float[2,3] h) => (float[4] inf, float[4] pos, float[4] nan, float[2,3] hard) {
+      i = IsInf (x)
+      inf = Cast <to: int = 1> (i)
+      p = IsInf <detect_negative: int = 0> (x)
+      pos = Cast <to: int = 1> (p)
+      n = IsNaN (x)
+      nan = Cast <to: int = 1> (n)
+      hard = Hardmax (h)
+    })",
+                 {{"x", {4}, {1, inf, -inf, nan}, {}}, {"h", {2, 3}, {1, 3, 3, 2, 2, 1}, {}}}, 4);
+  ASSERT_EQ(out.size(), 4u);
+  expect_near(out[0], {0, 1, 1, 0});
+  expect_near(out[1], {0, 1, 0, 0});
+  expect_near(out[2], {0, 0, 0, 1});
+  expect_near(out[3], {0, 1, 0, 1, 0, 0});  // the first of equal maxima
+}
+
+TEST(Decompose, InlinedNodesKeepTheirBodysOpset) {
+  StackProgram p = import_onnx_model(parse_model(R"(<ir_version: 8, opset_import: ["" : 18]>
+    g (float[2,3] x) => (float[2,3] y) { y = LogSoftmax (x) })"),
+                                     "test.onnx");
+  bool saw_reduce_max = false;
+  for (const StackOp& op : p.code) {
+    if (op.kind != StackOpKind::Op || op.name != "ReduceMax") continue;
+    saw_reduce_max = true;
+    EXPECT_EQ(std::get<int64_t>(op.attrs.at(kOpsetAttr)), 13);
+    EXPECT_TRUE(op.attrs.count("axes"));
+  }
+  EXPECT_TRUE(saw_reduce_max);
+}
+
+TEST(Decompose, FreshNamesDoNotClashBetweenTwoExpansions) {
+  auto out = run(R"(<ir_version: 8, opset_import: ["" : 18]>
+    g (float[2,3] x) => (float[2,3] y) {
+      t = LogSoftmax (x)
+      y = LogSoftmax (t)
+    })",
+                 {{"x", {2, 3}, {1, 2, 3, 0, 0, 0}, {}}}, 1);
+  ASSERT_EQ(out.size(), 1u);
+  // log_softmax is idempotent: its outputs already exponentiate to a distribution.
+  expect_near(out[0], {-2.4076059644, -1.4076059644, -0.4076059644, -1.0986122887, -1.0986122887, -1.0986122887});
+}
+
+TEST(Decompose, AttributeErrorNamesTheOriginalNode) {
+  std::string e = import_error(R"(<ir_version: 8, opset_import: ["" : 18]>
+    g (float[2,3] x) => (float[2,3] y) { y = LpNormalization <p: int = 3> (x) })");
+  EXPECT_NE(e.find("(LpNormalization)"), std::string::npos) << e;
+  EXPECT_NE(e.find("p = 3 is not supported"), std::string::npos) << e;
+}
+
+TEST(Decompose, ErrorInsideAnExpansionNamesTheOriginalNodeAndInnerOp) {
+  // A bool attention mask's meaning depends on its type, which an undeclared value lacks.
+  std::string e = import_error(R"(<ir_version: 10, opset_import: ["" : 23]>
+    g (float[1,1,2,2] q, float[1,1,2,2] k, float[1,1,2,2] v, float[2,2] m0) => (float[1,1,2,2] y) {
+      m = Identity (m0)
+      y = Attention (q, k, v, m)
+    })");
+  EXPECT_NE(e.find("(Attention)"), std::string::npos) << e;
+  EXPECT_NE(e.find("attn_mask"), std::string::npos) << e;
+
+  // An unsupported dtype surfaces from an inner op, named "<Op> > <inner op>".
+  StackProgram p = import_onnx_model(parse_model(R"(<ir_version: 8, opset_import: ["" : 17]>
+    g (int32[2,3] x, int32[3] s) => (int32[2,3] y) { y = LayerNormalization (x, s) })"),
+                                     "test.onnx");
+  bool named = false;
+  for (const StackOp& op : p.code)
+    if (op.kind == StackOpKind::Op) named = named || op.loc.op_type.rfind("LayerNormalization > ", 0) == 0;
+  EXPECT_TRUE(named);
+  try {
+    compile_program(p, CompileOptions{});
+    ADD_FAILURE() << "an int32 LayerNormalization compiled";
+  } catch (const CompileError& err) {
+    EXPECT_NE(std::string(err.what()).find("(LayerNormalization > "), std::string::npos) << err.what();
+  }
+}
+
+TEST(Decompose, UnknownOpIsLeftForTheUsualError) {
+  onnx::NodeProto n;
+  n.set_op_type("NoSuchOperator");
+  n.add_input("x");
+  n.add_output("y");
+  EXPECT_FALSE(onnx_import::expand_node(n, 18, {{}}, 0, SourceLoc{}).has_value());
+}
+
+}  // namespace
+}  // namespace aivm::compiler
