@@ -155,6 +155,30 @@ inline const char* nary_kind_name(int32_t k) {
   return k >= 0 && k < int32_t(NaryKind::kCount) ? kNames[k] : nullptr;
 }
 
+// RESIZE (opcodes.def note *R1): header, then one ResizeAxisWords per axis of B.
+struct ResizeAttrs {
+  int32_t mode;             // kernels::ResizeMode: 0 nearest, 1 linear, 2 cubic
+  int32_t coord;            // kernels::ResizeCoord (coordinate_transformation_mode)
+  int32_t nearest;          // kernels::ResizeNearest (nearest_mode)
+  int32_t cubic_a_bits;     // float bits
+  int32_t exclude_outside;  // 0 or 1
+  int32_t antialias;        // 0 or 1
+  int32_t extrapolation_bits;  // float bits (tf_crop_and_resize, f32 only)
+};
+// Doubles as two words, low first: coordinates must map like ONNX's double arithmetic.
+struct ResizeAxisWords {
+  int32_t scale[2];
+  int32_t roi_start[2];
+  int32_t roi_end[2];
+};
+
+inline void double_words(double d, int32_t out[2]) { std::memcpy(out, &d, 8); }
+inline double words_double(const int32_t w[2]) {
+  double d;
+  std::memcpy(&d, w, 8);
+  return d;
+}
+
 // (New record layouts go above this line, one struct per opcode family.)
 
 template <typename T>
