@@ -172,6 +172,13 @@ struct ResizeAxisWords {
   int32_t roi_end[2];
 };
 
+// GRID_SAMPLE (opcodes.def note *R2).
+struct GridSampleAttrs {
+  int32_t mode;           // kernels::GridMode: 0 nearest, 1 linear, 2 cubic
+  int32_t padding;        // kernels::GridPadding: 0 zeros, 1 border, 2 reflection
+  int32_t align_corners;  // 0 or 1
+};
+
 inline void double_words(double d, int32_t out[2]) { std::memcpy(out, &d, 8); }
 inline double words_double(const int32_t w[2]) {
   double d;

@@ -1,5 +1,6 @@
 // Resampling operators: Resize (opsets 10..19+) and Upsample (7, 9), both the RESIZE
-// instruction (opcodes.def note *R1, sampling defined by kernels/resample/resize.h).
+// instruction (opcodes.def note *R1, sampling defined by kernels/resample/resize.h), and
+// GridSample (16, 20), the GRID_SAMPLE instruction (*R2).
 //
 // The output shape depends on scales / sizes / roi, so those must be constants. One plan
 // function resolves the attributes, the per-axis scales and the output shape, following ONNX's
@@ -9,6 +10,7 @@
 #include <cmath>
 
 #include "compiler/ops/op_util.h"
+#include "kernels/resample/grid_sample.h"
 #include "kernels/resample/resize.h"
 
 namespace aivm::compiler {
@@ -209,12 +211,48 @@ void select_resample(OpContext& ctx, Selection* s) {
   }
 }
 
+// GridSample: opset 16 names the modes bilinear / bicubic, opset 20 linear / cubic.
+isa::GridSampleAttrs grid_sample_attrs(const OpContext& ctx) {
+  std::string mode = ctx.attr_string("mode", ctx.opset() < 20 ? "bilinear" : "linear");
+  if (mode == "bilinear") mode = "linear";
+  if (mode == "bicubic") mode = "cubic";
+  isa::GridSampleAttrs g{};
+  g.mode = int32_t(enum_of<kernels::GridMode>(ctx, "mode", mode, {"nearest", "linear", "cubic"}));
+  g.padding = int32_t(enum_of<kernels::GridPadding>(ctx, "padding_mode", ctx.attr_string("padding_mode", "zeros"),
+                                                    {"zeros", "border", "reflection"}));
+  g.align_corners = ctx.attr_int("align_corners", 0) != 0;
+  return g;
+}
+
+void infer_grid_sample(OpContext& ctx) {
+  ctx.require_inputs(2, 2);
+  require_single_output(ctx);
+  ctx.require_dtype(0, DType::F32);
+  ctx.require_dtype(1, DType::F32);
+  grid_sample_attrs(ctx);
+  const Dims &x = ctx.input(0).shape, &grid = ctx.input(1).shape;
+  size_t r = x.size() < 3 ? 0 : x.size() - 2;
+  if (r == 0 || grid.size() != x.size() || grid[0] != x[0] || grid.back() != int64_t(r))
+    ctx.fail("input " + dims_str(x) + " and grid " + dims_str(grid) + " do not fit (grid must be [N, O1..Or, r])");
+  kshape(ctx, x);
+  Dims out = {x[0], x[1]};
+  out.insert(out.end(), grid.begin() + 1, grid.end() - 1);
+  ctx.set_output(0, DType::F32, out);
+}
+
+void select_grid_sample(OpContext& ctx, Selection* s) {
+  s->opcode = Opcode::GRID_SAMPLE;
+  s->values = {ctx.instr().outputs[0], ctx.instr().inputs[0], ctx.instr().inputs[1]};
+  s->record = words_of(grid_sample_attrs(ctx));
+}
+
 }  // namespace
 
 std::span<const OpRule> resample_op_rules() {
   static constexpr OpRule kRules[] = {
       {"Resize", infer_resample<plan_resize>, select_resample<plan_resize>},
       {"Upsample", infer_resample<plan_upsample>, select_resample<plan_upsample>},
+      {"GridSample", infer_grid_sample, select_grid_sample},
   };
   return kRules;
 }

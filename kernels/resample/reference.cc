@@ -1,7 +1,8 @@
-// Resize scalar reference: each output element on its own, as the sum over the tensor product
+// Resampling scalar references: each output element on its own. Resize sums the tensor product
 // of every axis's taps (not separable like the fast path), in double.
 #include <cstring>
 
+#include "kernels/resample/grid_sample.h"
 #include "kernels/resample/resize.h"
 
 namespace aivm::kernels {
@@ -48,6 +49,43 @@ void resize_reference(const ResizeParams& p, size_t elem, const void* x, void* y
     }
     static_cast<float*>(y)[i] = float(sum);
   }
+}
+
+//===----------------------------------------------------------------------===//
+// GridSample
+//===----------------------------------------------------------------------===//
+
+// Each output element on its own: an odometer over one tap per spatial axis.
+void grid_sample_reference(const GridSampleParams& p, const float* x, const float* grid, float* y) {
+  const int r = p.x.rank - 2;
+  const int64_t N = p.x.dims[0], C = p.x.dims[1];
+  int64_t in_plane = 1, points = 1;
+  for (int k = 0; k < r; ++k) in_plane *= p.x.dims[2 + k], points *= p.grid.dims[1 + k];
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t pt = 0; pt < points; ++pt) {
+        GridTaps taps[kMaxRank];
+        const float* g = grid + (n * points + pt) * r;
+        for (int k = 0; k < r; ++k) grid_axis_taps(p, p.x.dims[2 + k], g[r - 1 - k], &taps[k]);
+        int pick[kMaxRank] = {};
+        float sum = 0.f;
+        for (;;) {
+          float w = 1.f;
+          int64_t off = 0;
+          bool zero = false;
+          for (int k = 0; k < r; ++k) {
+            int64_t i = taps[k].index[pick[k]];
+            zero |= i < 0;
+            w *= taps[k].weight[pick[k]];
+            off = off * p.x.dims[2 + k] + (i < 0 ? 0 : i);
+          }
+          if (!zero) sum += w * x[(n * C + c) * in_plane + off];
+          int k = r - 1;
+          while (k >= 0 && ++pick[k] == taps[k].count) pick[k--] = 0;
+          if (k < 0) break;
+        }
+        y[(n * C + c) * points + pt] = sum;
+      }
 }
 
 }  // namespace aivm::kernels

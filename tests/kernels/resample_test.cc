@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kernels/config/thread_pool.h"
+#include "kernels/resample/grid_sample.h"
 #include "kernels/resample/resize.h"
 #include "tests/kernels/kernel_test_util.h"
 
@@ -114,6 +115,55 @@ TEST(Resize, NearestMovesAnyElementSize) {
   resize(p, 1, xb.data(), gb.data(), nullptr);
   resize_reference(p, 1, xb.data(), wb.data());
   EXPECT_EQ(gb, wb);
+}
+
+//===----------------------------------------------------------------------===//
+// GridSample
+//===----------------------------------------------------------------------===//
+
+TEST(GridSample, BilinearMatchesHandValues) {
+  // 1x1x2x2 input; align_corners: (-1,-1) is x[0,0], (1,1) is x[1,1], (0,0) the mean.
+  GridSampleParams p;
+  p.x = shape({1, 1, 2, 2});
+  p.grid = shape({1, 1, 3, 2});
+  p.align_corners = true;
+  std::vector<float> x = {1, 2, 3, 4}, grid = {-1, -1, 1, 1, 0, 0}, y(3), want = {1, 4, 2.5f};
+  grid_sample(p, x.data(), grid.data(), y.data(), nullptr);
+  test_util::expect_close(y, want);
+  // Without align_corners, (-1,-1) is the corner edge: a quarter of x[0,0] with zeros padding.
+  p.align_corners = false;
+  grid_sample(p, x.data(), grid.data(), y.data(), nullptr);
+  EXPECT_FLOAT_EQ(y[0], 0.25f);
+}
+
+// Every mode and padding, 1-D to 3-D, with grid points far outside and non-finite ones: the
+// fast path against the reference (and no read outside x, which ASan builds check).
+TEST(GridSample, FastPathMatchesReference) {
+  ThreadPool pool(3);
+  const Shape shapes[][2] = {
+      {shape({2, 3, 7}), shape({2, 5, 1})},
+      {shape({1, 2, 5, 4}), shape({1, 3, 7, 2})},
+      {shape({2, 1, 1, 1}), shape({2, 2, 3, 2})},
+      {shape({1, 3, 3, 4, 5}), shape({1, 2, 3, 4, 3})},
+  };
+  for (const auto& s : shapes) {
+    std::vector<float> x = random_vec(s[0].num_elements(), 3);
+    std::vector<float> grid = random_vec(s[1].num_elements(), 4, -1.6f, 1.6f);
+    grid[0] = 1e30f, grid[1] = -INFINITY;
+    if (grid.size() > 2) grid[2] = NAN;
+    int64_t out = s[0].dims[0] * s[0].dims[1] * s[1].num_elements() / s[1].dims[0] / s[1].dims[s[1].rank - 1];
+    for (int mode = 0; mode < int(GridMode::kCount); ++mode)
+      for (int pad = 0; pad < int(GridPadding::kCount); ++pad)
+        for (bool align : {false, true}) {
+          GridSampleParams p{s[0], s[1], GridMode(mode), GridPadding(pad), align};
+          SCOPED_TRACE("mode " + std::to_string(mode) + " padding " + std::to_string(pad) + " align " +
+                       std::to_string(align));
+          std::vector<float> want(static_cast<size_t>(out)), got(static_cast<size_t>(out));
+          grid_sample_reference(p, x.data(), grid.data(), want.data());
+          grid_sample(p, x.data(), grid.data(), got.data(), &pool);
+          test_util::expect_close(got, want);
+        }
+  }
 }
 
 }  // namespace

@@ -121,5 +121,32 @@ TEST(ResampleOps, VerifierRejectsBadResizeRecords) {
   EXPECT_NE(msg.find("empty input"), std::string::npos) << msg;
 }
 
+TEST(ResampleOps, GridSampleNearestBorder) {
+  Operand x = input<float>({1, 1, 2, 3}, iota_f32(6));
+  Operand grid = input<float>({1, 1, 2, 2}, {-1, -1, 5, 0.2f});  // (x, y) pairs
+  OpRun r = testing::run_op(
+      spec("GridSample", {x, grid}, {{"mode", std::string("nearest")}, {"padding_mode", std::string("border")}}, 20));
+  ASSERT_EQ(r.code.size(), 2u);
+  EXPECT_EQ(r.code[0].op, isa::Opcode::GRID_SAMPLE);
+  EXPECT_EQ(r.outputs[0].shape, (Dims{1, 1, 1, 2}));
+  // (-1,-1) -> element (0,0) = 1; (5, 0.2) -> column clamped to 2, row rint(0.8) = 1 -> 6.
+  EXPECT_EQ(r.outputs[0].as<float>(), (std::vector<float>{1, 6}));
+  EXPECT_NE(testing::compile_error(spec("GridSample", {x, input<float>({1, 1, 2, 3}, iota_f32(6))}, {}, 20))
+                .find("do not fit"),
+            std::string::npos);
+}
+
+TEST(ResampleOps, VerifierRejectsBadGridSample) {
+  Operand x = input<float>({1, 1, 2, 3}, iota_f32(6));
+  auto bundle = testing::compile_op(spec("GridSample", {x, input<float>({1, 1, 2, 2}, {0, 0, 0, 0})}, {}, 20));
+  std::string msg = testing::load_edited(bundle, [](format::FunctionDesc& f) { f.attrs[f.attr_offsets[0] + 1] = 3; });
+  EXPECT_NE(msg.find("padding 3 is not defined"), std::string::npos) << msg;
+  // A grid whose last axis does not hold one coordinate per spatial axis.
+  msg = testing::load_edited(bundle, [](format::FunctionDesc& f) {
+    f.registers[AIVM_FIELD_C(f.code[0])].shape = {1, 1, 4, 1};
+  });
+  EXPECT_NE(msg.find("the grid must be"), std::string::npos) << msg;
+}
+
 }  // namespace
 }  // namespace aivm

@@ -1,10 +1,11 @@
-// Resampling: RESIZE (ONNX Resize and Upsample; opcodes.def note *R1).
+// Resampling: RESIZE (ONNX Resize and Upsample; opcodes.def note *R1) and GRID_SAMPLE (*R2).
 //
-// The kernel clamps every source index into its axis, so the verifier only has to prove the
+// The resize kernel clamps every source index into its axis, so the verifier only has to prove the
 // record's enums and numbers, the dtypes, and that no non-empty output axis reads an empty
 // input axis; any output extent is then safe.
 #include <cmath>
 
+#include "kernels/resample/grid_sample.h"
 #include "kernels/resample/resize.h"
 #include "vm/src/op_handlers.h"
 #include "vm/src/verify_util.h"
@@ -86,6 +87,43 @@ const uint64_t* exec_RESIZE(const Frame& fr, uint64_t w, const uint64_t* next) {
   const int32_t* tail = fr.f->record(d) + isa::kAttrWords<isa::ResizeAttrs>;  // ok because verified
   kernels::ResizeParams p = resize_params(r, tail, fr.shape(b), fr.shape(a));
   kernels::resize(p, dtype_size(fr.f->registers[a].dtype), fr.data[b], fr.data[a], fr.pool);
+  return next;
+}
+
+aivm_status_t verify_GRID_SAMPLE(const Site& s, const isa::Instr& in) {
+  AIVM_RETURN_IF_ERROR(require_writable(s, in.a));
+  for (auto [r, name] : {std::pair{in.a, "A"}, {in.b, "B"}, {in.c, "C"}}) AIVM_RETURN_IF_ERROR(require_f32(s, r, name));
+  isa::GridSampleAttrs g;
+  AIVM_RETURN_IF_ERROR(read_record(s, in.d, &g));
+  if (!in_enum(g.mode, kernels::GridMode::kCount)) return s.error("mode " + std::to_string(g.mode) + " is not defined");
+  if (!in_enum(g.padding, kernels::GridPadding::kCount))
+    return s.error("padding " + std::to_string(g.padding) + " is not defined");
+  if (!is_flag(g.align_corners)) return s.error("align_corners must be 0 or 1");
+  const kernels::Shape &x = s.reg(in.b).shape, &grid = s.reg(in.c).shape;
+  int r = x.rank - 2;
+  if (r < 1) return s.error("the input needs a batch, a channel and at least one spatial axis");
+  if (grid.rank != x.rank || grid.dims[0] != x.dims[0] || grid.dims[x.rank - 1] != r)
+    return s.error("the grid must be [N, O1..O" + std::to_string(r) + ", " + std::to_string(r) + "] for input " +
+                   dims_str(dims_of(s.reg(in.b))));
+  Dims want = {x.dims[0], x.dims[1]};
+  for (int k = 0; k < r; ++k) want.push_back(grid.dims[1 + k]);
+  // Every tap is resolved inside its axis or dropped, but an empty axis has nothing to read.
+  if (s.reg(in.a).shape.num_elements() > 0)
+    for (int k = 0; k < r; ++k)
+      if (x.dims[2 + k] == 0) return s.error("spatial axis " + std::to_string(k) + " of the input is empty");
+  return require_shape(s, in.a, want);
+}
+
+const uint64_t* exec_GRID_SAMPLE(const Frame& fr, uint64_t w, const uint64_t* next) {
+  uint32_t a = AIVM_FIELD_A(w), b = AIVM_FIELD_B(w), c = AIVM_FIELD_C(w);
+  isa::GridSampleAttrs g = exec_record<isa::GridSampleAttrs>(fr, AIVM_FIELD_D(w));
+  kernels::GridSampleParams p;
+  p.x = fr.shape(b);
+  p.grid = fr.shape(c);
+  p.mode = kernels::GridMode(g.mode);
+  p.padding = kernels::GridPadding(g.padding);
+  p.align_corners = g.align_corners != 0;
+  kernels::grid_sample(p, fr.f32(b), fr.f32(c), fr.f32(a), fr.pool);
   return next;
 }
 
