@@ -155,6 +155,19 @@ inline const char* nary_kind_name(int32_t k) {
   return k >= 0 && k < int32_t(NaryKind::kCount) ? kNames[k] : nullptr;
 }
 
+// One spatial axis of an N-D window (POOL and the other N-D window records).
+struct WindowAxis {
+  int32_t kernel, stride, pad_begin, pad_end, dilation;
+};
+
+// POOL (opcodes.def note *W1): header, then one WindowAxis per spatial axis.
+struct PoolNdAttrs {
+  int32_t kind;               // kernels::PoolKind: 0 max, 1 average, 2 Lp
+  int32_t count_include_pad;  // 0 or 1 (average)
+  int32_t p;                  // Lp: >= 1; otherwise 0
+  int32_t spatial_rank;       // B's rank - 2
+};
+
 // RESIZE (opcodes.def note *R1): header, then one ResizeAxisWords per axis of B.
 struct ResizeAttrs {
   int32_t mode;             // kernels::ResizeMode: 0 nearest, 1 linear, 2 cubic
