@@ -168,6 +168,19 @@ struct PoolNdAttrs {
   int32_t spatial_rank;       // B's rank - 2
 };
 
+// CONV_TRANSPOSE (opcodes.def note *W2): header, then one WindowAxis per spatial axis
+// (pad_begin may be negative: an output_shape larger than the natural one shifts the taps).
+struct ConvTransposeAttrs {
+  int32_t bias;  // register of a [M] bias, or kNoRegister
+  int32_t group;
+  int32_t spatial_rank;
+};
+
+// COL2IM (opcodes.def note *W3): header, then one WindowAxis per spatial axis.
+struct Col2ImAttrs {
+  int32_t spatial_rank;
+};
+
 // RESIZE (opcodes.def note *R1): header, then one ResizeAxisWords per axis of B.
 struct ResizeAttrs {
   int32_t mode;             // kernels::ResizeMode: 0 nearest, 1 linear, 2 cubic

@@ -1,8 +1,10 @@
-// Windows over NC...: Conv (1-D, 2-D), MaxPool, AveragePool and LpPool (any spatial rank).
+// Windows over NC...: Conv (1-D, 2-D), MaxPool, AveragePool and LpPool (any spatial rank),
+// ConvTranspose and Col2Im (any spatial rank).
 #include "compiler/ops/op_util.h"
 #include "kernels/pool/pool.h"
 #include <algorithm>
 #include <climits>
+#include <cstdlib>
 
 namespace aivm::compiler {
 namespace {
@@ -124,18 +126,19 @@ void select_conv(OpContext& ctx, Selection* s) {
 
 // Pooling: MaxPool and AveragePool over 1 or 2 spatial axes select the 2-D instructions (their
 // fast paths); other ranks and LpPool select POOL, the N-D window (kernels/pool pool_nd_f32).
-struct PoolPlan {
+// A resolved window and the output shape it gives (pooling, ConvTranspose, Col2Im).
+struct WindowPlan {
   WindowGeom geom;
   std::vector<int64_t> out;
 };
 
-PoolPlan plan_pool(const OpContext& ctx) {
+WindowPlan plan_pool(const OpContext& ctx) {
   ctx.require_inputs(1, 1);
   ctx.require_dtype(0, DType::F32);
   const auto& x = ctx.input(0).shape;
   if (x.size() < 3) ctx.fail("pooling needs an [N, C, spatial...] input");
   kshape(ctx, x);
-  PoolPlan p;
+  WindowPlan p;
   p.geom = window_geom(ctx, spatial_of(x), ctx.attr_ints("kernel_shape", {}));
   const bool ceil_mode = ctx.attr_int("ceil_mode", 0) != 0;
   p.out = {x[0], x[1]};
@@ -162,6 +165,17 @@ void infer_pool(OpContext& ctx) {
   ctx.set_output(0, DType::F32, plan_pool(ctx).out);
 }
 
+// The record tail: one WindowAxis per spatial axis (pad_end clamped to >= 0: the output extent
+// is in the register table, the tail end padding only documents it).
+void append_window_axes(const WindowGeom& g, std::vector<int32_t>* rec) {
+  for (size_t k = 0; k < g.kernel.size(); ++k) {
+    isa::WindowAxis a{int32_t(g.kernel[k]), int32_t(g.stride[k]), int32_t(g.pad_begin[k]),
+                      int32_t(std::clamp<int64_t>(g.pad_end[k], 0, INT32_MAX)), int32_t(g.dilation[k])};
+    std::vector<int32_t> w = words_of(a);
+    rec->insert(rec->end(), w.begin(), w.end());
+  }
+}
+
 // POOL's record: the header, then one WindowAxis per spatial axis.
 std::vector<int32_t> pool_nd_record(const OpContext& ctx, kernels::PoolKind kind, const WindowGeom& g) {
   isa::PoolNdAttrs h{};
@@ -170,18 +184,13 @@ std::vector<int32_t> pool_nd_record(const OpContext& ctx, kernels::PoolKind kind
   h.p = kind == kernels::PoolKind::Lp ? int32_t(std::min<int64_t>(ctx.attr_int("p", 2), INT32_MAX)) : 0;
   h.spatial_rank = int32_t(g.kernel.size());
   std::vector<int32_t> rec = words_of(h);
-  for (size_t k = 0; k < g.kernel.size(); ++k) {
-    isa::WindowAxis a{int32_t(g.kernel[k]), int32_t(g.stride[k]), int32_t(g.pad_begin[k]), int32_t(g.pad_end[k]),
-                      int32_t(g.dilation[k])};
-    std::vector<int32_t> w = words_of(a);
-    rec.insert(rec.end(), w.begin(), w.end());
-  }
+  append_window_axes(g, &rec);
   return rec;
 }
 
 template <kernels::PoolKind kKind>
 void select_pool(OpContext& ctx, Selection* s) {
-  PoolPlan p = plan_pool(ctx);
+  WindowPlan p = plan_pool(ctx);
   s->values = {ctx.instr().outputs[0], ctx.instr().inputs[0]};
   if (kKind == kernels::PoolKind::Lp || !pool_is_2d(ctx)) {
     s->opcode = Opcode::POOL;
@@ -202,6 +211,127 @@ void select_pool(OpContext& ctx, Selection* s) {
   }
 }
 
+//===----------------------------------------------------------------------===//
+// ConvTranspose and Col2Im: N-D windows read backwards (kernels/conv col2im)
+//===----------------------------------------------------------------------===//
+
+// Floor division (Python's //): ONNX's padding split for a negative total rounds down.
+int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+// ONNX ConvTranspose's output extents and padding, step by step as its reference resolves them.
+// (pad_begin may come out negative: an output_shape past the natural extent.)
+WindowPlan plan_conv_transpose(const OpContext& ctx) {
+  ctx.require_inputs(2, 3);
+  for (size_t i = 0; i < ctx.num_inputs(); ++i)
+    if (ctx.has_input(i)) ctx.require_dtype(i, DType::F32);
+  const auto &x = ctx.input(0).shape, &w = ctx.input(1).shape;
+  if (x.size() < 3 || w.size() != x.size()) ctx.fail("input and weights must be [N, C, spatial...] of one rank");
+  kshape(ctx, x);
+  const size_t r = x.size() - 2;
+  const int64_t group = ctx.attr_int("group", 1);
+  if (group < 1 || x[1] % group != 0 || w[0] != x[1])
+    ctx.fail("input channels " + std::to_string(x[1]) + ", weights " + dims_str(w) + " and group " +
+             std::to_string(group) + " are inconsistent");
+  std::vector<int64_t> k = spatial_of(w);
+  if (ctx.attr_ints("kernel_shape", k) != k) ctx.fail("kernel_shape disagrees with the weights");
+  WindowPlan p;
+  WindowGeom& g = p.geom;
+  g.kernel = k;
+  g.stride = ctx.attr_ints("strides", std::vector<int64_t>(r, 1));
+  g.dilation = ctx.attr_ints("dilations", std::vector<int64_t>(r, 1));
+  auto out_pad = ctx.attr_ints("output_padding", std::vector<int64_t>(r, 0));
+  auto out_shape = ctx.attr_ints("output_shape", {});
+  if (out_shape.size() == r + 2) out_shape.erase(out_shape.begin(), out_shape.begin() + 2);
+  if (g.stride.size() != r || g.dilation.size() != r || out_pad.size() != r || (!out_shape.empty() && out_shape.size() != r))
+    ctx.fail("strides, dilations, output_padding and output_shape must give every spatial axis");
+  std::string auto_pad = ctx.attr_string("auto_pad", "NOTSET");
+  bool same = auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER";
+  if (!same && auto_pad != "NOTSET" && auto_pad != "VALID") ctx.fail("auto_pad '" + auto_pad + "' is not defined");
+  std::vector<int64_t> pads = ctx.attr_ints("pads", {});
+  if (!ctx.has_attr("pads") && !same) pads.assign(2 * r, 0);
+  p.out = {x[0], w[1] * group};
+  g.pad_begin.resize(r), g.pad_end.resize(r);
+  for (size_t i = 0; i < r; ++i) {
+    if (k[i] < 1 || g.stride[i] < 1 || g.dilation[i] < 1) ctx.fail("kernel, strides and dilations must be >= 1");
+    const int64_t natural = g.stride[i] * (x[i + 2] - 1) + out_pad[i] + (k[i] - 1) * g.dilation[i] + 1;
+    int64_t o;
+    if (pads.empty()) {  // SAME_*: pads follow from the target extent
+      o = out_shape.empty() ? x[i + 2] * g.stride[i] : out_shape[i];
+      int64_t total = natural - o, half = floor_div(total, 2);
+      g.pad_begin[i] = auto_pad == "SAME_UPPER" ? half : total - half;
+      g.pad_end[i] = total - g.pad_begin[i];
+    } else {
+      if (pads.size() != 2 * r) ctx.fail("pads must give a begin and an end per spatial axis");
+      g.pad_begin[i] = pads[i], g.pad_end[i] = pads[i + r];
+      o = out_shape.empty() ? natural - pads[i] - pads[i + r] : out_shape[i];
+    }
+    if (o < 0) ctx.fail("the output extent of spatial axis " + std::to_string(i) + " is negative");
+    if (std::max({k[i], g.stride[i], g.dilation[i], std::abs(g.pad_begin[i])}) > INT32_MAX)
+      ctx.fail("window geometry exceeds int32");
+    p.out.push_back(o);
+  }
+  return p;
+}
+
+void infer_conv_transpose(OpContext& ctx) {
+  require_single_output(ctx);
+  WindowPlan p = plan_conv_transpose(ctx);
+  if (ctx.has_input(2) && ctx.input(2).shape != std::vector<int64_t>{p.out[1]})
+    ctx.fail("bias must have shape [" + std::to_string(p.out[1]) + "]");
+  ctx.set_output(0, DType::F32, p.out);
+}
+
+void select_conv_transpose(OpContext& ctx, Selection* s) {
+  WindowPlan p = plan_conv_transpose(ctx);
+  isa::ConvTransposeAttrs h{isa::kNoRegister, int32_t(ctx.attr_int("group", 1)), int32_t(p.geom.kernel.size())};
+  s->opcode = Opcode::CONV_TRANSPOSE;
+  s->values = {ctx.instr().outputs[0], ctx.instr().inputs[0], ctx.instr().inputs[1]};
+  s->record = words_of(h);
+  append_window_axes(p.geom, &s->record);
+  if (ctx.has_input(2)) s->record_regs.push_back({0, ctx.instr().inputs[2]});
+}
+
+WindowPlan plan_col2im(const OpContext& ctx) {
+  ctx.require_inputs(3, 3);
+  ctx.require_dtype(0, DType::F32);
+  const auto& x = ctx.input(0).shape;
+  const Tensor *image = ctx.constant_input(1), *block = ctx.constant_input(2);
+  if (!image) ctx.fail("image_shape must be a constant (the output shape depends on it)");
+  if (!block) ctx.fail("block_shape must be a constant (the output shape depends on it)");
+  std::vector<int64_t> img, blk;
+  for (int64_t i = 0; i < image->num_elements(); ++i) img.push_back(image->int_at(i));
+  for (int64_t i = 0; i < block->num_elements(); ++i) blk.push_back(block->int_at(i));
+  if (x.size() != 3 || img.empty() || blk.size() != img.size()) ctx.fail("input must be [N, C * block, L] with one block extent per image axis");
+  WindowPlan p;
+  p.geom = window_geom(ctx, img, blk);
+  int64_t taps = 1, cols = 1;
+  for (size_t k = 0; k < img.size(); ++k) {
+    const WindowGeom& g = p.geom;
+    int64_t blocks = isa::window_out_extent(img[k], blk[k], g.stride[k], g.pad_begin[k], g.pad_end[k], g.dilation[k]);
+    if (blocks < 1) ctx.fail("the block does not fit image axis " + std::to_string(k));
+    taps *= blk[k], cols *= blocks;
+  }
+  if (x[1] % taps != 0 || x[2] != cols)
+    ctx.fail("input " + dims_str(x) + " does not hold " + std::to_string(cols) + " blocks of " + std::to_string(taps));
+  p.out = {x[0], x[1] / taps};
+  p.out.insert(p.out.end(), img.begin(), img.end());
+  kshape(ctx, p.out);
+  return p;
+}
+
+void infer_col2im(OpContext& ctx) {
+  require_single_output(ctx);
+  ctx.set_output(0, DType::F32, plan_col2im(ctx).out);
+}
+
+void select_col2im(OpContext& ctx, Selection* s) {
+  WindowPlan p = plan_col2im(ctx);
+  s->opcode = Opcode::COL2IM;
+  s->values = {ctx.instr().outputs[0], ctx.instr().inputs[0]};
+  s->record = words_of(isa::Col2ImAttrs{int32_t(p.geom.kernel.size())});
+  append_window_axes(p.geom, &s->record);
+}
+
 }  // namespace
 
 std::span<const OpRule> window_op_rules() {
@@ -210,6 +340,8 @@ std::span<const OpRule> window_op_rules() {
       {"MaxPool", infer_pool<kernels::PoolKind::Max>, select_pool<kernels::PoolKind::Max>},
       {"AveragePool", infer_pool<kernels::PoolKind::Average>, select_pool<kernels::PoolKind::Average>},
       {"LpPool", infer_pool<kernels::PoolKind::Lp>, select_pool<kernels::PoolKind::Lp>},
+      {"ConvTranspose", infer_conv_transpose, select_conv_transpose},
+      {"Col2Im", infer_col2im, select_col2im},
   };
   return kRules;
 }

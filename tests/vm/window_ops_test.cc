@@ -83,5 +83,39 @@ TEST(WindowOps, VerifierRejectsBadPoolRecords) {
   EXPECT_NE(msg.find("does not follow"), std::string::npos) << msg;
 }
 
+TEST(WindowOps, ConvTransposeOutputShapeAndCol2Im) {
+  Operand x = input<float>({1, 1, 3}, {1, 2, 3});
+  Operand w = input<float>({1, 2, 2}, {1, 1, 10, 20});
+  // Natural extent 6 (stride 2); output_shape 7 keeps pads 0 and leaves the last element 0.
+  OpRun r = testing::run_op(spec("ConvTranspose", {x, w, input<float>({2}, {0.5f, 0})},
+                                 {{"strides", Dims{2}}, {"output_shape", Dims{7}}}));
+  EXPECT_EQ(r.code[0].op, isa::Opcode::CONV_TRANSPOSE);
+  EXPECT_EQ(r.outputs[0].shape, (Dims{1, 2, 7}));
+  EXPECT_EQ(r.outputs[0].as<float>(),
+            (std::vector<float>{1.5f, 1.5f, 2.5f, 2.5f, 3.5f, 3.5f, 0.5f, 10, 20, 20, 40, 30, 60, 0}));
+  // Col2Im of [1, 1*2, 3] blocks of 2 with stride 1 over an image of 4: overlaps add.
+  r = testing::run_op(spec("Col2Im", {input<float>({1, 2, 3}, {1, 2, 3, 10, 20, 30}), testing::ints({4}),
+                                      testing::ints({2})}, {}));
+  EXPECT_EQ(r.code[0].op, isa::Opcode::COL2IM);
+  EXPECT_EQ(r.outputs[0].as<float>(), (std::vector<float>{1, 12, 23, 30}));
+}
+
+TEST(WindowOps, VerifierRejectsBadConvTranspose) {
+  Operand x = input<float>({1, 2, 3}, iota_f32(6));
+  Operand w = input<float>({2, 1, 2}, {1, 1, 1, 1});
+  auto bundle = testing::compile_op(spec("ConvTranspose", {x, w}, {{"group", int64_t(2)}}));
+  auto msg = testing::load_edited(bundle, [](format::FunctionDesc& f) { f.attrs[f.attr_offsets[0] + 1] = 3; });
+  EXPECT_NE(msg.find("inconsistent"), std::string::npos) << msg;
+  msg = testing::load_edited(bundle, [](format::FunctionDesc& f) { f.attrs[f.attr_offsets[0] + 3 + 1] = 0; });
+  EXPECT_NE(msg.find("stride, dilation >= 1"), std::string::npos) << msg;
+  msg = testing::load_edited(bundle, [](format::FunctionDesc& f) { f.attrs[f.attr_offsets[0] + 3] = 5; });
+  EXPECT_NE(msg.find("kernel extent differs"), std::string::npos) << msg;
+  // Col2Im whose input does not hold the blocks.
+  auto col = testing::compile_op(
+      spec("Col2Im", {input<float>({1, 2, 3}, iota_f32(6)), testing::ints({4}), testing::ints({2})}, {}));
+  msg = testing::load_edited(col, [](format::FunctionDesc& f) { f.attrs[f.attr_offsets[0] + 1 + 1] = 2; });
+  EXPECT_NE(msg.find("does not hold the blocks"), std::string::npos) << msg;
+}
+
 }  // namespace
 }  // namespace aivm

@@ -1,6 +1,8 @@
 // Windows over NCHW: conv (the superinstruction with bias and a fused activation), max and
 // average pooling. A 1-D window runs on a [N, C, W] tensor viewed as [N, C, 1, W] (the record's
 // height part must then map an extent of 1 to 1).
+#include <algorithm>
+
 #include "kernels/conv/conv.h"
 #include "kernels/pool/pool.h"
 #include "vm/src/op_handlers.h"
@@ -188,6 +190,133 @@ const uint64_t* exec_POOL(const Frame& fr, uint64_t w, const uint64_t* next) {
   isa::PoolNdAttrs h = exec_record<isa::PoolNdAttrs>(fr, d);
   const int32_t* tail = fr.f->record(d) + isa::kAttrWords<isa::PoolNdAttrs>;  // ok because verified
   kernels::pool_nd_f32(pool_nd_params(h, tail, fr.shape(b), fr.shape(a)), fr.f32(b), fr.f32(a), fr.pool);
+  return next;
+}
+
+//===----------------------------------------------------------------------===//
+// CONV_TRANSPOSE, COL2IM
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+// The col buffer a transposed convolution needs per group (floats): bounded so a crafted bundle
+// cannot ask for more scratch than a real model would.
+constexpr int64_t kMaxTransposeScratch = int64_t(1) << 28;
+
+// Reads the header T of an N-D window record and checks the tail holds |rank| axes, each with
+// kernel, stride and dilation >= 1 and pad_end >= 0 (pad_begin >= 0 unless |negative_begin|).
+template <typename T>
+aivm_status_t read_nd_window(const Site& s, uint32_t index, T* h, int32_t rank, bool negative_begin,
+                             kernels::Col2ImParams* g) {
+  uint32_t n = s.f.record_size(index);
+  if (n < isa::kAttrWords<T>) return s.error("attribute record too short for its header");
+  std::memcpy(h, s.f.record(index), sizeof(T));
+  if (h->spatial_rank != rank || rank < 1 || rank > kernels::kMaxSpatial)
+    return s.error("spatial rank " + std::to_string(h->spatial_rank) + " does not fit the tensors (" +
+                   std::to_string(rank) + ")");
+  if (n != isa::kAttrWords<T> + uint32_t(rank) * isa::kAttrWords<isa::WindowAxis>)
+    return s.error("attribute record needs one window axis per spatial axis");
+  const int32_t* tail = s.f.record(index) + isa::kAttrWords<T>;
+  g->rank = rank;
+  for (int k = 0; k < rank; ++k) {
+    isa::WindowAxis a = window_axis(tail, k);
+    if (a.kernel < 1 || a.stride < 1 || a.dilation < 1 || a.pad_end < 0 || (!negative_begin && a.pad_begin < 0))
+      return s.error("window axis " + std::to_string(k) + " needs kernel, stride, dilation >= 1 and pads >= 0");
+    g->kernel[k] = a.kernel, g->stride[k] = a.stride, g->pad_begin[k] = a.pad_begin, g->dilation[k] = a.dilation;
+  }
+  return AIVM_OK;
+}
+
+kernels::Col2ImParams exec_nd_window(const Frame& fr, uint32_t index, uint32_t header_words, int rank) {
+  kernels::Col2ImParams g{};
+  g.rank = rank;
+  const int32_t* tail = fr.f->record(index) + header_words;  // ok because verified
+  for (int k = 0; k < rank; ++k) {
+    isa::WindowAxis a = window_axis(tail, k);
+    g.kernel[k] = a.kernel, g.stride[k] = a.stride, g.pad_begin[k] = a.pad_begin, g.dilation[k] = a.dilation;
+  }
+  return g;
+}
+
+}  // namespace
+
+aivm_status_t verify_CONV_TRANSPOSE(const Site& s, const isa::Instr& in) {
+  AIVM_RETURN_IF_ERROR(require_writable(s, in.a));
+  for (auto [r, name] : {std::pair{in.a, "A"}, {in.b, "B"}, {in.c, "C"}}) AIVM_RETURN_IF_ERROR(require_f32(s, r, name));
+  const kernels::Shape &x = s.reg(in.b).shape, &w = s.reg(in.c).shape, &y = s.reg(in.a).shape;
+  if (x.rank < 3 || w.rank != x.rank || y.rank != x.rank) return s.error("input, weights and output need one rank >= 3");
+  isa::ConvTransposeAttrs h;
+  kernels::Col2ImParams g{};
+  AIVM_RETURN_IF_ERROR(read_nd_window(s, in.d, &h, x.rank - 2, true, &g));
+  AIVM_RETURN_IF_ERROR(check_bias(s, h.bias));
+  if (h.group < 1 || x.dims[1] % h.group != 0 || w.dims[0] != x.dims[1] || w.dims[1] * h.group != y.dims[1] ||
+      y.dims[0] != x.dims[0])
+    return s.error("channels, weights " + dims_str(dims_of(s.reg(in.c))) + " and group " + std::to_string(h.group) +
+                   " are inconsistent");
+  int64_t scratch = w.dims[1];
+  for (int k = 0; k < g.rank; ++k) {
+    if (w.dims[2 + k] != g.kernel[k]) return s.error("weight kernel extent differs from the attribute record");
+    scratch *= g.kernel[k] * x.dims[2 + k];
+    if (scratch > kMaxTransposeScratch) return s.error("the transposed convolution needs too much scratch memory");
+  }
+  if (h.bias != isa::kNoRegister && dims_of(s.reg(uint32_t(h.bias))) != Dims{y.dims[1]})
+    return s.error("bias must have shape [" + std::to_string(y.dims[1]) + "]");
+  return AIVM_OK;
+}
+
+const uint64_t* exec_CONV_TRANSPOSE(const Frame& fr, uint64_t w, const uint64_t* next) {
+  uint32_t a = AIVM_FIELD_A(w), b = AIVM_FIELD_B(w), c = AIVM_FIELD_C(w), d = AIVM_FIELD_D(w);
+  isa::ConvTransposeAttrs h = exec_record<isa::ConvTransposeAttrs>(fr, d);
+  const kernels::Shape &x = fr.shape(b), &y = fr.shape(a);
+  kernels::ConvTransposeParams p{x.dims[0], x.dims[1], y.dims[1], h.group,
+                                 exec_nd_window(fr, d, isa::kAttrWords<isa::ConvTransposeAttrs>, h.spatial_rank)};
+  for (int k = 0; k < h.spatial_rank; ++k) p.geometry.image[k] = y.dims[2 + k], p.geometry.cols[k] = x.dims[2 + k];
+  const float* bias = h.bias == isa::kNoRegister ? nullptr : fr.f32(uint32_t(h.bias));
+  kernels::conv_transpose_f32(p, fr.f32(b), fr.f32(c), bias, fr.f32(a), fr.pool);
+  return next;
+}
+
+aivm_status_t verify_COL2IM(const Site& s, const isa::Instr& in) {
+  AIVM_RETURN_IF_ERROR(require_writable(s, in.a));
+  AIVM_RETURN_IF_ERROR(require_f32(s, in.a, "A"));
+  AIVM_RETURN_IF_ERROR(require_f32(s, in.b, "B"));
+  const kernels::Shape &x = s.reg(in.b).shape, &y = s.reg(in.a).shape;
+  if (x.rank != 3 || y.rank < 3) return s.error("input must be [N, C * block, L] and output [N, C, spatial...]");
+  isa::Col2ImAttrs h;
+  kernels::Col2ImParams g{};
+  AIVM_RETURN_IF_ERROR(read_nd_window(s, in.d, &h, y.rank - 2, false, &g));
+  const int32_t* tail = s.f.record(in.d) + isa::kAttrWords<isa::Col2ImAttrs>;
+  int64_t taps = 1, cols = 1;
+  for (int k = 0; k < g.rank; ++k) {
+    isa::WindowAxis a = window_axis(tail, k);
+    int64_t blocks = isa::window_out_extent(y.dims[2 + k], a.kernel, a.stride, a.pad_begin, a.pad_end, a.dilation);
+    if (blocks < 1) return s.error("the block does not fit spatial axis " + std::to_string(k));
+    taps *= a.kernel, cols *= blocks;
+  }
+  if (x.dims[0] != y.dims[0] || x.dims[1] != y.dims[1] * taps || x.dims[2] != cols)
+    return s.error("input " + dims_str(dims_of(s.reg(in.b))) + " does not hold the blocks of output " +
+                   dims_str(dims_of(s.reg(in.a))));
+  return AIVM_OK;
+}
+
+const uint64_t* exec_COL2IM(const Frame& fr, uint64_t w, const uint64_t* next) {
+  uint32_t a = AIVM_FIELD_A(w), b = AIVM_FIELD_B(w), d = AIVM_FIELD_D(w);
+  const kernels::Shape &x = fr.shape(b), &y = fr.shape(a);
+  isa::Col2ImAttrs h = exec_record<isa::Col2ImAttrs>(fr, d);
+  kernels::Col2ImParams g = exec_nd_window(fr, d, isa::kAttrWords<isa::Col2ImAttrs>, h.spatial_rank);
+  const int32_t* tail = fr.f->record(d) + isa::kAttrWords<isa::Col2ImAttrs>;  // ok because verified
+  int64_t plane = 1;
+  for (int k = 0; k < g.rank; ++k) {
+    isa::WindowAxis ax = window_axis(tail, k);
+    g.image[k] = y.dims[2 + k];
+    g.cols[k] = isa::window_out_extent(y.dims[2 + k], ax.kernel, ax.stride, ax.pad_begin, ax.pad_end, ax.dilation);
+    plane *= y.dims[2 + k];
+  }
+  g.channels = y.dims[1];
+  float* out = fr.f32(a);
+  std::fill_n(out, y.dims[0] * y.dims[1] * plane, 0.f);
+  for (int64_t n = 0; n < y.dims[0]; ++n)
+    kernels::col2im_add_f32(g, fr.f32(b) + n * x.dims[1] * x.dims[2], out + n * y.dims[1] * plane, fr.pool);
   return next;
 }
 
