@@ -168,6 +168,63 @@ inline const char* nary_kind_name(int32_t k) {
   return k >= 0 && k < int32_t(NaryKind::kCount) ? kNames[k] : nullptr;
 }
 
+// One spatial axis of an N-D window (POOL and the other N-D window records).
+struct WindowAxis {
+  int32_t kernel, stride, pad_begin, pad_end, dilation;
+};
+
+// POOL (opcodes.def note *W1): header, then one WindowAxis per spatial axis.
+struct PoolNdAttrs {
+  int32_t kind;               // kernels::PoolKind: 0 max, 1 average, 2 Lp
+  int32_t count_include_pad;  // 0 or 1 (average)
+  int32_t p;                  // Lp: >= 1; otherwise 0
+  int32_t spatial_rank;       // B's rank - 2
+};
+
+// CONV_TRANSPOSE (opcodes.def note *W2): header, then one WindowAxis per spatial axis
+// (pad_begin may be negative: an output_shape larger than the natural one shifts the taps).
+struct ConvTransposeAttrs {
+  int32_t bias;  // register of a [M] bias, or kNoRegister
+  int32_t group;
+  int32_t spatial_rank;
+};
+
+// COL2IM (opcodes.def note *W3): header, then one WindowAxis per spatial axis.
+struct Col2ImAttrs {
+  int32_t spatial_rank;
+};
+
+// RESIZE (opcodes.def note *R1): header, then one ResizeAxisWords per axis of B.
+struct ResizeAttrs {
+  int32_t mode;             // kernels::ResizeMode: 0 nearest, 1 linear, 2 cubic
+  int32_t coord;            // kernels::ResizeCoord (coordinate_transformation_mode)
+  int32_t nearest;          // kernels::ResizeNearest (nearest_mode)
+  int32_t cubic_a_bits;     // float bits
+  int32_t exclude_outside;  // 0 or 1
+  int32_t antialias;        // 0 or 1
+  int32_t extrapolation_bits;  // float bits (tf_crop_and_resize, f32 only)
+};
+// Doubles as two words, low first: coordinates must map like ONNX's double arithmetic.
+struct ResizeAxisWords {
+  int32_t scale[2];
+  int32_t roi_start[2];
+  int32_t roi_end[2];
+};
+
+// GRID_SAMPLE (opcodes.def note *R2).
+struct GridSampleAttrs {
+  int32_t mode;           // kernels::GridMode: 0 nearest, 1 linear, 2 cubic
+  int32_t padding;        // kernels::GridPadding: 0 zeros, 1 border, 2 reflection
+  int32_t align_corners;  // 0 or 1
+};
+
+inline void double_words(double d, int32_t out[2]) { std::memcpy(out, &d, 8); }
+inline double words_double(const int32_t w[2]) {
+  double d;
+  std::memcpy(&d, w, 8);
+  return d;
+}
+
 // (New record layouts go above this line, one struct per opcode family.)
 
 template <typename T>

@@ -47,6 +47,13 @@ std::vector<int64_t> OpContext::attr_ints(const std::string& name, const std::ve
   fail("attribute '" + name + "' must be a list of integers");
 }
 
+std::vector<float> OpContext::attr_floats(const std::string& name, const std::vector<float>& def) const {
+  auto it = in_.attrs.find(name);
+  if (it == in_.attrs.end()) return def;
+  if (auto* v = std::get_if<std::vector<float>>(&it->second)) return *v;
+  fail("attribute '" + name + "' must be a list of floats");
+}
+
 void OpContext::require_inputs(size_t min, size_t max) const {
   if (in_.inputs.size() < min || in_.inputs.size() > max)
     fail("takes " + std::to_string(min) + (min == max ? "" : ".." + std::to_string(max)) + " inputs, got " +
@@ -85,7 +92,7 @@ void OpContext::set_constant_output(size_t i, Tensor value) {
 
 const OpRule* find_op_rule(const std::string& op) {
   for (auto family : {elementwise_op_rules(), shape_op_rules(), linear_op_rules(), window_op_rules(), data_op_rules(),
-                      reduce_op_rules(), control_op_rules(), norm_op_rules()})
+                      reduce_op_rules(), control_op_rules(), norm_op_rules(), resample_op_rules()})
     for (const OpRule& r : family)
       if (op == r.name) return &r;
   return nullptr;

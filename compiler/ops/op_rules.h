@@ -32,6 +32,7 @@ class OpContext {
   float attr_float(const std::string& name, float def) const;
   std::string attr_string(const std::string& name, const std::string& def) const;
   std::vector<int64_t> attr_ints(const std::string& name, const std::vector<int64_t>& def) const;
+  std::vector<float> attr_floats(const std::string& name, const std::vector<float>& def) const;
   bool has_attr(const std::string& name) const { return in_.attrs.count(name) != 0; }
 
   [[noreturn]] void fail(const std::string& what) const { throw CompileError(in_.loc, what); }
@@ -72,6 +73,7 @@ std::span<const OpRule> data_op_rules();    // compiler/ops/data.cc: layout and 
 std::span<const OpRule> reduce_op_rules();  // compiler/ops/reduce.cc: reductions
 std::span<const OpRule> control_op_rules();  // compiler/ops/control.cc: loop collection
 std::span<const OpRule> norm_op_rules();    // compiler/ops/norm.cc: fused normalisation
+std::span<const OpRule> resample_op_rules();  // compiler/ops/resample.cc: Resize, Upsample
 
 // The rule for |op| (an ONNX op type or an aivm.* internal op), or nullptr.
 const OpRule* find_op_rule(const std::string& op);

@@ -34,4 +34,41 @@ void conv2d_pack_weights(const Conv2dParams& p, const float* w, void* out);
 void conv2d_f32_prepacked(const Conv2dParams& p, const float* x, const float* w, const void* packed_w,
                           const float* bias, const Activation& act, float* y, ThreadPool* pool);
 
+//===----------------------------------------------------------------------===//
+// N-D transposed convolution and col2im
+//===----------------------------------------------------------------------===//
+
+// The scatter half of a transposed convolution (and ONNX Col2Im): for every channel c, kernel
+// tap k and column position l (each an index over the spatial axes),
+//   image[c, l * stride - pad_begin + k * dilation] += col[(c, k), l]
+// where that position lies inside the image (others are dropped). pad_begin may be negative.
+inline constexpr int kMaxSpatial = kMaxRank - 2;
+struct Col2ImParams {
+  int64_t channels;
+  int rank;  // spatial axes, 1..kMaxSpatial
+  int64_t image[kMaxSpatial], cols[kMaxSpatial], kernel[kMaxSpatial], stride[kMaxSpatial],
+      pad_begin[kMaxSpatial], dilation[kMaxSpatial];
+};
+inline int64_t spatial_product(const int64_t* d, int n) {
+  int64_t v = 1;
+  for (int i = 0; i < n; ++i) v *= d[i];
+  return v;
+}
+void col2im_add_f32_reference(const Col2ImParams& p, const float* col, float* image);
+// Per (c, k) row and axis, the valid column range is found first (no checks inside).
+void col2im_add_f32(const Col2ImParams& p, const float* col, float* image, ThreadPool* pool);
+
+// x [N, C, D1..Dr], w [C, M/group, k1..kr], y [N, M, O1..Or] (O given); bias [M] or nullptr.
+// geometry.image = O, geometry.cols = D, geometry.channels is ignored.
+struct ConvTransposeParams {
+  int64_t N, C, M, group;
+  Col2ImParams geometry;
+};
+// Direct loops over inputs and taps (the oracle).
+void conv_transpose_f32_reference(const ConvTransposeParams& p, const float* x, const float* w, const float* bias,
+                                  float* y);
+// Per image and group, col = W_g^T x X_g on the GEMM, then col2im into y.
+void conv_transpose_f32(const ConvTransposeParams& p, const float* x, const float* w, const float* bias, float* y,
+                        ThreadPool* pool);
+
 }  // namespace aivm::kernels

@@ -1,4 +1,5 @@
-// 2-D max and average pooling over NCHW tensors.
+// Pooling over NC... tensors: 2-D max and average pooling (the fast paths of CNNs), and max,
+// average and Lp pooling over any number of spatial axes.
 #pragma once
 
 #include <cstdint>
@@ -25,5 +26,25 @@ void maxpool2d_f32(const Pool2dParams& p, const float* x, float* y, ThreadPool* 
 // reaches beyond the padding, as ONNX Runtime does). A window with nothing to count gives 0.
 void avgpool2d_f32_reference(const Pool2dParams& p, bool count_include_pad, const float* x, float* y);
 void avgpool2d_f32(const Pool2dParams& p, bool count_include_pad, const float* x, float* y, ThreadPool* pool);
+
+// N-D pooling: x [N, C, D1..Dr], y [N, C, O1..Or], r = spatial_rank (1..kMaxRank-2), one
+// window geometry per axis; the output extents are given. Max ignores taps in padding (a window
+// with none gives -infinity); Average divides as avgpool2d above; Lp gives
+// (sum |x|^p)^(1/p) over the taps inside the input (padding adds zero).
+enum class PoolKind : int32_t { Max, Average, Lp, kCount };
+struct PoolAxis {
+  int64_t in, out, kernel, stride, pad_begin, pad_end, dilation;
+};
+struct PoolNdParams {
+  int64_t N, C;
+  int spatial_rank;
+  PoolAxis axes[kMaxRank - 2];
+  PoolKind kind;
+  bool count_include_pad;
+  int32_t p;  // Lp: p >= 1
+};
+void pool_nd_f32_reference(const PoolNdParams& p, const float* x, float* y);
+// Per (n, c) plane, each output's valid taps found per axis first (no bounds checks inside).
+void pool_nd_f32(const PoolNdParams& p, const float* x, float* y, ThreadPool* pool);
 
 }  // namespace aivm::kernels
