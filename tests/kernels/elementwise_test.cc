@@ -140,7 +140,8 @@ TEST(ElementwiseReference, UnaryIntegersAndBool) {
             (std::vector<uint8_t>{1, 0, 0}));  // any non-zero byte is true
   EXPECT_FALSE(unary_supports(UnaryOp::Sqrt, DType::I32));
   EXPECT_FALSE(unary_supports(UnaryOp::Not, DType::F32));
-  EXPECT_FALSE(unary_supports(UnaryOp::Relu, DType::F16));
+  EXPECT_FALSE(unary_supports(UnaryOp::Relu, DType::F8E4M3FN));  // storage-only dtypes
+  EXPECT_FALSE(unary_supports(UnaryOp::Not, DType::I4));
 }
 
 TEST(ElementwiseReference, BinaryIntegerSemantics) {
