@@ -17,6 +17,9 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "kernels/dtypes.h"
+#include "kernels/elementwise/elementwise.h"
+
 namespace aivm::compiler {
 namespace {
 
@@ -84,11 +87,13 @@ bool parse_i64(const std::string& s, int64_t* out) {
   return ec == std::errc() && p == s.data() + s.size() && b != p;
 }
 
-bool parse_f32(const std::string& s, float* out) {
+template <typename F>
+bool parse_float(const std::string& s, F* out) {
   const char* b = s.data() + (s.size() > 1 && s[0] == '+');
   auto [p, ec] = std::from_chars(b, s.data() + s.size(), *out);
   return ec == std::errc() && p == s.data() + s.size() && b != p;
 }
+bool parse_f32(const std::string& s, float* out) { return parse_float(s, out); }
 
 // A number token is an integer when it is digits with an optional sign ("1", "-3"); anything
 // else ("1.0", "1e5", "inf", "nan") is read as a float.
@@ -112,27 +117,6 @@ std::string format_f32_literal(float v) {
   std::string s = format_f32(v);
   if (!looks_float(s)) s += ".0";
   return s;
-}
-
-// IEEE binary16 from float, round to nearest even.
-uint16_t float_to_half(float f) {
-  uint32_t x;
-  std::memcpy(&x, &f, sizeof x);
-  uint32_t sign = (x >> 16) & 0x8000u, exp = (x >> 23) & 0xffu, mant = x & 0x7fffffu;
-  if (exp == 0xff) return uint16_t(sign | 0x7c00u | (mant ? 0x200u | (mant >> 13) : 0));
-  int e = int(exp) - 127 + 15;
-  if (e >= 31) return uint16_t(sign | 0x7c00u);
-  if (e <= 0) {  // half subnormal (or zero)
-    if (e < -10) return uint16_t(sign);
-    mant |= 0x800000u;
-    int shift = 14 - e;
-    uint32_t h = mant >> shift, rem = mant & ((1u << shift) - 1), half = 1u << (shift - 1);
-    if (rem > half || (rem == half && (h & 1))) ++h;
-    return uint16_t(sign | h);
-  }
-  uint32_t h = sign | uint32_t(e) << 10 | (mant >> 13), rem = mant & 0x1fffu;
-  if (rem > 0x1000u || (rem == 0x1000u && (h & 1))) ++h;  // a carry into the exponent is right
-  return uint16_t(h);
 }
 
 std::string quote(const std::string& s) {
@@ -306,7 +290,7 @@ class Tokens {
 DType parse_dtype(Tokens& t) {
   std::string w = t.word("a dtype (f32, f16, i8, u8, i32, i64, bool)");
   DType d = dtype_from_name(w.c_str());
-  if (d == DType::Undefined) t.fail("unknown dtype '" + w + "' (expected f32, f16, i8, u8, i32, i64 or bool)");
+  if (d == DType::Undefined) t.fail("unknown dtype '" + w + "' (expected f32, f64, f16, bf16, i8..i64, u8..u64, bool, ...)");
   return d;
 }
 
@@ -336,31 +320,36 @@ void parse_shape(Tokens& t, std::vector<int64_t>& shape, std::vector<std::string
   t.expect(']', "to close the shape");
 }
 
-// Writes one element given as text into |out| at element |i|.
+// Writes one element given as text into |out| at element |i|: floats are read in double and
+// rounded into the dtype (f32 directly), integers range-checked, then converted by the kernels'
+// cast so every dtype stores as CAST would.
 void store_value(Tokens& t, Tensor& out, size_t i, const std::string& text) {
   uint8_t* p = out.data.data() + i * dtype_size(out.dtype);
-  auto put = [&](auto v) { std::memcpy(p, &v, sizeof v); };
-  auto int_in = [&](int64_t lo, int64_t hi) {
-    int64_t v;
-    if (text == "true" && out.dtype == DType::Bool) return int64_t(1);
-    if (text == "false" && out.dtype == DType::Bool) return int64_t(0);
-    if (!parse_i64(text, &v)) t.fail("'" + text + "' is not an integer (constant is " + dtype_name(out.dtype) + ")");
-    if (v < lo || v > hi) t.fail(text + " is out of range for " + dtype_name(out.dtype));
-    return v;
-  };
-  float f;
-  switch (out.dtype) {
-    case DType::F32:
-    case DType::F16:
-      if (!parse_f32(text, &f)) t.fail("'" + text + "' is not a number");
-      if (out.dtype == DType::F32) put(f); else put(float_to_half(f));
-      break;
-    case DType::I8: put(int8_t(int_in(INT8_MIN, INT8_MAX))); break;
-    case DType::U8: put(uint8_t(int_in(0, UINT8_MAX))); break;
-    case DType::Bool: put(uint8_t(int_in(0, 1))); break;
-    case DType::I32: put(int32_t(int_in(INT32_MIN, INT32_MAX))); break;
-    default: put(int_in(INT64_MIN, INT64_MAX)); break;
+  const DType d = out.dtype;
+  if (d == DType::F32) {
+    float f;
+    if (!parse_f32(text, &f)) t.fail("'" + text + "' is not a number");
+    std::memcpy(p, &f, 4);
+    return;
   }
+  const bool is_int = kernels::is_integer(d) || d == DType::Bool || kernels::sub_byte_bits(d) != 0;
+  if (!is_int) {
+    double v;
+    if (!parse_float(text, &v)) t.fail("'" + text + "' is not a number");
+    kernels::cast_reference(DType::F64, d, 1, &v, p);
+    return;
+  }
+  int64_t v;
+  if (text == "true" && d == DType::Bool) v = 1;
+  else if (text == "false" && d == DType::Bool) v = 0;
+  else if (!parse_i64(text, &v)) t.fail("'" + text + "' is not an integer (constant is " + dtype_name(d) + ")");
+  const int bits = d == DType::Bool ? 1 : dtype_packed_bits(d);
+  const bool is_signed = d == DType::I8 || d == DType::I16 || d == DType::I32 || d == DType::I64 ||
+                         d == DType::I4 || d == DType::I2;
+  const int64_t lo = is_signed ? (bits == 64 ? INT64_MIN : -(int64_t(1) << (bits - 1))) : 0;
+  const int64_t hi = bits >= 63 ? INT64_MAX : is_signed ? (int64_t(1) << (bits - 1)) - 1 : (int64_t(1) << bits) - 1;
+  if (v < lo || v > hi) t.fail(text + " is out of range for " + dtype_name(d));
+  kernels::cast_reference(DType::I64, d, 1, &v, p);
 }
 
 // Pieces a tensor's data may be given in, besides a list of values.
@@ -744,12 +733,19 @@ bool has_nan(const Tensor& t) {
   return false;
 }
 
+// Dtypes whose values print as decimal text that reads back to the same bytes; the others
+// (f64, bf16, the float8 / float4 kinds, u64 beyond int64) print as hex.
+bool prints_as_text(DType d) {
+  return d == DType::F32 || d == DType::F16 || d == DType::Bool || kernels::sub_byte_bits(d) != 0 ||
+         (kernels::is_integer(d) && d != DType::U64);
+}
+
 // A tensor's values as text, one string each; a single hex= instead when exact bytes matter
-// (NaN payloads) or the data does not match the shape.
+// (NaN payloads, dtypes without an exact text form) or the data does not match the shape.
 std::vector<std::string> tensor_values(const Tensor& t) {
   int64_t n = t.num_elements();
   bool exact = n >= 0 && size_t(n) * dtype_size(t.dtype) == t.data.size() && dtype_size(t.dtype) != 0;
-  if (!exact || has_nan(t)) {
+  if (!exact || has_nan(t) || !prints_as_text(t.dtype)) {
     static const char* hex = "0123456789abcdef";
     std::string h = "hex=";
     for (uint8_t b : t.data) { h += hex[b >> 4]; h += hex[b & 15]; }

@@ -41,6 +41,21 @@ size_t expected_bytes(const Tensor& t, const SourceLoc& loc, const std::string& 
   return size_t(bytes);
 }
 
+// The bytes ONNX stores for |t| (packed for the 4- and 2-bit types).
+size_t stored_bytes(const Tensor& t, size_t unpacked) {
+  return size_t(dtype_packed_bytes(t.dtype, unpacked / dtype_size(t.dtype)));
+}
+
+// |t.data| := |packed| with one element per byte (a copy when nothing is packed).
+void unpack_into(Tensor& t, const uint8_t* packed, size_t unpacked) {
+  t.data.resize(unpacked);
+  if (dtype_packed_bits(t.dtype) >= 8) {
+    if (unpacked) std::memcpy(t.data.data(), packed, unpacked);
+    return;
+  }
+  for (size_t i = 0; i < unpacked; ++i) t.data[i] = unpack_element(t.dtype, packed, i);
+}
+
 std::string size_mismatch(const std::string& what, const std::string& source, size_t got, size_t want) {
   return what + ": " + source + " holds " + std::to_string(got) + " but the shape needs " + std::to_string(want);
 }
@@ -70,8 +85,9 @@ fs::path external_path(const std::string& location, const ImportContext& ctx, co
   return ctx.base_dir.empty() ? rel : fs::path(ctx.base_dir) / rel;
 }
 
-void read_external(const TP& tp, Tensor& t, size_t want, const ImportContext& ctx, const SourceLoc& loc,
+void read_external(const TP& tp, Tensor& t, size_t unpacked, const ImportContext& ctx, const SourceLoc& loc,
                    const std::string& what) {
+  const size_t want = stored_bytes(t, unpacked);
   std::string location;
   uint64_t offset = 0, length = 0;
   bool has_length = false;
@@ -93,11 +109,12 @@ void read_external(const TP& tp, Tensor& t, size_t want, const ImportContext& ct
                                 ") runs past the end of '" + path.string() + "' (" + std::to_string(file_size) +
                                 " bytes)");
   if (length != want) throw CompileError(loc, size_mismatch(what, "external data", size_t(length), want) + " bytes");
-  t.data.resize(want);
+  std::vector<uint8_t> bytes(want);
   std::ifstream in(path, std::ios::binary);
   in.seekg(std::streamoff(offset));
-  if (want != 0 && !in.read(reinterpret_cast<char*>(t.data.data()), std::streamsize(want)))
+  if (want != 0 && !in.read(reinterpret_cast<char*>(bytes.data()), std::streamsize(want)))
     throw CompileError(loc, what + ": reading external data from '" + path.string() + "' failed");
+  unpack_into(t, bytes.data(), unpacked);
 }
 
 //===----------------------------------------------------------------------===//
@@ -120,19 +137,34 @@ void read_typed(const TP& tp, Tensor& t, size_t want, const SourceLoc& loc, cons
     if (size_t(count) != n)
       throw CompileError(loc, size_mismatch(what, field, size_t(count), n) + " elements");
   };
+  if (dtype_packed_bits(t.dtype) < 8) {  // int32_data holds the packed bytes, one per entry
+    const size_t packed = stored_bytes(t, want);
+    if (size_t(tp.int32_data_size()) != packed)
+      throw CompileError(loc, size_mismatch(what, "int32_data", size_t(tp.int32_data_size()), packed) + " packed bytes");
+    std::vector<uint8_t> bytes(packed);
+    for (size_t i = 0; i < packed; ++i) bytes[i] = uint8_t(tp.int32_data(int(i)));
+    unpack_into(t, bytes.data(), want);
+    return;
+  }
   switch (t.dtype) {
     case DType::F32: check(tp.float_data_size(), "float_data"); store_as<float>(tp.float_data(), t); break;
+    case DType::F64: check(tp.double_data_size(), "double_data"); store_as<double>(tp.double_data(), t); break;
     case DType::I64: check(tp.int64_data_size(), "int64_data"); store_as<int64_t>(tp.int64_data(), t); break;
+    case DType::U32: check(tp.uint64_data_size(), "uint64_data"); store_as<uint32_t>(tp.uint64_data(), t); break;
+    case DType::U64: check(tp.uint64_data_size(), "uint64_data"); store_as<uint64_t>(tp.uint64_data(), t); break;
     case DType::I32: check(tp.int32_data_size(), "int32_data"); store_as<int32_t>(tp.int32_data(), t); break;
+    case DType::I16: check(tp.int32_data_size(), "int32_data"); store_as<int16_t>(tp.int32_data(), t); break;
     case DType::I8: check(tp.int32_data_size(), "int32_data"); store_as<int8_t>(tp.int32_data(), t); break;
-    case DType::U8: check(tp.int32_data_size(), "int32_data"); store_as<uint8_t>(tp.int32_data(), t); break;
-    case DType::F16: check(tp.int32_data_size(), "int32_data"); store_as<uint16_t>(tp.int32_data(), t); break;
     case DType::Bool:
       check(tp.int32_data_size(), "int32_data");
       t.data.resize(n);
       for (size_t i = 0; i < n; ++i) t.data[i] = tp.int32_data(int(i)) != 0;
       break;
-    default: throw CompileError(loc, what + ": no typed data field for dtype " + dtype_name(t.dtype));
+    default:  // u8 u16, and the bit patterns of f16 bf16 and the float8 kinds
+      check(tp.int32_data_size(), "int32_data");
+      if (dtype_size(t.dtype) == 2) store_as<uint16_t>(tp.int32_data(), t);
+      else store_as<uint8_t>(tp.int32_data(), t);
+      break;
   }
 }
 
@@ -143,24 +175,12 @@ void read_typed(const TP& tp, Tensor& t, size_t want, const SourceLoc& loc, cons
 //===----------------------------------------------------------------------===//
 
 DType dtype_from_onnx(int elem_type, const SourceLoc& loc, const std::string& what) {
-  switch (elem_type) {
-    case TP::FLOAT: return DType::F32;
-    case TP::FLOAT16: return DType::F16;
-    case TP::INT8: return DType::I8;
-    case TP::UINT8: return DType::U8;
-    case TP::INT32: return DType::I32;
-    case TP::INT64: return DType::I64;
-    case TP::BOOL: return DType::Bool;
-    case TP::DOUBLE:
-      throw CompileError(loc, what + " has element type DOUBLE (float64), which aivm does not support; "
-                                     "convert the model to float32");
-    case TP::UNDEFINED: throw CompileError(loc, what + " has no element type");
-    default: {
-      const std::string& name = TP::DataType_IsValid(elem_type) ? TP::DataType_Name(TP::DataType(elem_type)) : "";
-      throw CompileError(loc, what + " has element type " + (name.empty() ? std::to_string(elem_type) : name) +
-                                  ", which aivm does not support");
-    }
-  }
+  DType t = dtype_from_onnx_type(elem_type);
+  if (t != DType::Undefined) return t;
+  if (elem_type == TP::UNDEFINED) throw CompileError(loc, what + " has no element type");
+  const std::string& name = TP::DataType_IsValid(elem_type) ? TP::DataType_Name(TP::DataType(elem_type)) : "";
+  throw CompileError(loc, what + " has element type " + (name.empty() ? std::to_string(elem_type) : name) +
+                              ", which aivm does not support");
 }
 
 ValueSpec spec_from_value_info(const onnx::ValueInfoProto& info, const SourceLoc& loc, bool require_shape) {
@@ -202,9 +222,9 @@ Tensor tensor_from_onnx(const TP& tp, const ImportContext& ctx, const SourceLoc&
   if (tp.data_location() == TP::EXTERNAL) {
     read_external(tp, t, want, ctx, loc, what);
   } else if (tp.has_raw_data()) {
-    if (tp.raw_data().size() != want)
-      throw CompileError(loc, size_mismatch(what, "raw_data", tp.raw_data().size(), want) + " bytes");
-    t.data.assign(tp.raw_data().begin(), tp.raw_data().end());
+    if (tp.raw_data().size() != stored_bytes(t, want))
+      throw CompileError(loc, size_mismatch(what, "raw_data", tp.raw_data().size(), stored_bytes(t, want)) + " bytes");
+    unpack_into(t, reinterpret_cast<const uint8_t*>(tp.raw_data().data()), want);
   } else {
     read_typed(tp, t, want, loc, what);
   }

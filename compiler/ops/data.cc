@@ -13,6 +13,7 @@
 #include <climits>
 
 #include "compiler/ops/op_util.h"
+#include "kernels/elementwise/elementwise.h"
 #include "kernels/transform/transform.h"
 
 namespace aivm::compiler {
@@ -451,15 +452,11 @@ struct PadPlan {
   uint8_t value[8] = {};  // in the data's dtype
 };
 
-// |v| in |dtype|'s representation (the pre-11 'value' attribute is a float).
+// |v| in |dtype|'s representation (the pre-11 'value' attribute is a float), converted as
+// CAST converts.
 void value_bytes(const OpContext& ctx, DType dtype, double v, uint8_t* out) {
-  switch (dtype) {
-    case DType::F32: { float f = float(v); std::memcpy(out, &f, 4); break; }
-    case DType::I32: { int32_t i = int32_t(v); std::memcpy(out, &i, 4); break; }
-    case DType::I64: { int64_t i = int64_t(v); std::memcpy(out, &i, 8); break; }
-    case DType::I8: case DType::U8: case DType::Bool: out[0] = uint8_t(int(v)); break;
-    default: if (v != 0) ctx.fail(std::string("a non-zero pad value for ") + dtype_name(dtype) + " is not supported");
-  }
+  if (dtype_size(dtype) == 0 || dtype_size(dtype) > 8) ctx.fail(std::string("a pad value for ") + dtype_name(dtype) + " is not supported");
+  kernels::cast_reference(DType::F64, dtype, 1, &v, out);
 }
 
 PadPlan plan_pad(const OpContext& ctx) {

@@ -9,6 +9,7 @@
 
 #include "compiler/onnx/onnx_convert.h"
 #include "compiler/ops/op_util.h"
+#include "kernels/dtypes.h"
 #include "kernels/elementwise/elementwise.h"
 
 namespace aivm::compiler {
@@ -183,22 +184,27 @@ void infer_clip(OpContext& ctx) {
   ctx.set_output(0, x.dtype, x.shape);
 }
 
-// A one-element constant of |t| holding |v| (or the dtype's extreme), for a bound not given.
+// A one-element constant of |t| holding the bound attribute (opset < 11, f32) or the dtype's
+// extreme (+-inf for floats), for a bound not given.
 int bound_constant(OpContext& ctx, DType t, bool upper, const char* attr) {
   Tensor c;
   c.dtype = t;
   c.shape = {};
   c.data.resize(dtype_size(t));
-  auto put = [&](auto v) { std::memcpy(c.data.data(), &v, sizeof(v)); };
-  switch (t) {
-    case DType::F32: put(ctx.attr_float(attr, upper ? std::numeric_limits<float>::infinity()
-                                                    : -std::numeric_limits<float>::infinity())); break;
-    case DType::I8: put(upper ? std::numeric_limits<int8_t>::max() : std::numeric_limits<int8_t>::min()); break;
-    case DType::U8: put(upper ? std::numeric_limits<uint8_t>::max() : std::numeric_limits<uint8_t>::min()); break;
-    case DType::I32: put(upper ? std::numeric_limits<int32_t>::max() : std::numeric_limits<int32_t>::min()); break;
-    case DType::I64: put(upper ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min()); break;
-    default: fail_dtype(ctx, t);
-  }
+  bool known = kernels::dispatch_dtype(t, [&](auto d) {
+    using T = kernels::elem_t<d>;
+    T v{};
+    if constexpr (d == DType::F32) {
+      v = ctx.attr_float(attr, upper ? std::numeric_limits<float>::infinity() : -std::numeric_limits<float>::infinity());
+    } else if constexpr (kernels::is_float(d)) {
+      const double inf = upper ? std::numeric_limits<double>::infinity() : -std::numeric_limits<double>::infinity();
+      kernels::cast_reference(DType::F64, d, 1, &inf, &v);
+    } else {
+      v = upper ? std::numeric_limits<T>::max() : std::numeric_limits<T>::lowest();
+    }
+    std::memcpy(c.data.data(), &v, sizeof(v));
+  });
+  if (!known || !kernels::clip_supports(t)) fail_dtype(ctx, t);
   Function& f = ctx.function();
   int v = f.new_value(f.values[size_t(ctx.instr().outputs[0])].name + (upper ? ".max" : ".min"));
   f.values[size_t(v)].dtype = t;
@@ -319,6 +325,16 @@ DType cast_target(OpContext& ctx) {
   return onnx_import::dtype_from_onnx(int(ctx.attr_int("to", 0)), ctx.instr().loc, "Cast's 'to'");
 }
 
+// CAST's options immediate from 'saturate' (float8 targets) and 'round_mode' (f8e8m0).
+uint32_t cast_options(OpContext& ctx) {
+  uint32_t options = ctx.attr_int("saturate", 1) != 0 ? 0 : kernels::kCastNoSaturate;
+  std::string round = ctx.attr_string("round_mode", "up");
+  if (round == "down") options |= kernels::kCastE8M0Down;
+  else if (round == "nearest") options |= kernels::kCastE8M0Nearest;
+  else if (round != "up") ctx.fail("round_mode '" + round + "' is not one of up, down, nearest");
+  return options;
+}
+
 void infer_cast(OpContext& ctx) {
   ctx.require_inputs(op_name(ctx) == "CastLike" ? 2 : 1, op_name(ctx) == "CastLike" ? 2 : 1);
   require_single_output(ctx);
@@ -331,7 +347,7 @@ void infer_cast(OpContext& ctx) {
     out.dtype = to;
     out.shape = x.shape;
     out.data.resize(size_t(c->num_elements()) * dtype_size(to));
-    kernels::cast_reference(x.dtype, to, c->num_elements(), c->data.data(), out.data.data());
+    kernels::cast_reference(x.dtype, to, c->num_elements(), c->data.data(), out.data.data(), cast_options(ctx));
     ctx.set_constant_output(0, std::move(out));
     return;
   }
@@ -341,6 +357,7 @@ void infer_cast(OpContext& ctx) {
 void select_cast(OpContext& ctx, Selection* s) {
   s->opcode = Opcode::CAST;
   select_values(ctx, s, 1);
+  s->immediate = int32_t(cast_options(ctx));
 }
 
 //===----------------------------------------------------------------------===//

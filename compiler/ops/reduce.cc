@@ -5,8 +5,8 @@
 //
 // Axes come from the 'axes' attribute up to an op's opset 13 (ReduceSum) or 18 (the others)
 // and from the constant input 1 after. No axes means every axis, or with noop_with_empty_axes
-// a plain copy. f32; Sum, Max, Min and Prod also i64. With a constant input the reduction is
-// folded by the kernel the VM would run.
+// a plain copy. Dtypes as kernels/reduce/reduce.h reduce_supports says. With a constant input
+// the reduction is folded by the kernel the VM would run.
 #include "compiler/ops/op_util.h"
 #include "kernels/reduce/reduce.h"
 
@@ -30,12 +30,10 @@ struct ReducePlan {
 // The opset from which an op takes its axes as input 1.
 int axes_input_since(OpContext& ctx) { return ctx.instr().op == "ReduceSum" ? 13 : 18; }
 
-ReducePlan plan_reduce(OpContext& ctx, bool allows_i64) {
+ReducePlan plan_reduce(OpContext& ctx, ReduceOp op) {
   ctx.require_inputs(1, 2);
   DType t = ctx.input(0).dtype;
-  if (t != DType::F32 && !(allows_i64 && t == DType::I64))
-    ctx.fail(std::string("input has dtype ") + dtype_name(t) + "; only f32" + (allows_i64 ? " and i64 are" : " is") +
-             " supported");
+  if (!kernels::reduce_supports(op, t)) ctx.fail(ctx.instr().op + " on dtype " + dtype_name(t) + " is not supported");
   const Dims& x = ctx.input(0).shape;
   kshape(ctx, x);
   std::vector<int64_t> axes;
@@ -63,10 +61,10 @@ ReducePlan plan_reduce(OpContext& ctx, bool allows_i64) {
   return p;
 }
 
-template <ReduceOp kOp, bool kI64>
+template <ReduceOp kOp>
 void infer_reduce(OpContext& ctx) {
   require_single_output(ctx);
-  ReducePlan p = plan_reduce(ctx, kI64);
+  ReducePlan p = plan_reduce(ctx, kOp);
   DType t = ctx.input(0).dtype;
   const Tensor* c = ctx.constant_input(0);
   if (!c) {
@@ -81,19 +79,15 @@ void infer_reduce(OpContext& ctx) {
   } else {
     y.data.resize(size_t(y.num_elements()) * dtype_size(t));
     kernels::Shape xs = kshape(ctx, c->shape);
-    if (t == DType::I64)
-      kernels::reduce_i64(kOp, xs, p.mask, reinterpret_cast<const int64_t*>(c->data.data()),
-                          reinterpret_cast<int64_t*>(y.data.data()), nullptr);
-    else
-      kernels::reduce_f32(kOp, xs, p.mask, c->f32(), reinterpret_cast<float*>(y.data.data()), nullptr);
+    kernels::reduce(kOp, t, xs, p.mask, c->data.data(), y.data.data(), nullptr);
   }
   ctx.set_constant_output(0, std::move(y));
 }
 
-template <Opcode kOp, bool kI64>
+template <Opcode kOpcode, ReduceOp kOp>
 void select_reduce(OpContext& ctx, Selection* s) {
-  ReducePlan p = plan_reduce(ctx, kI64);
-  s->opcode = p.noop ? Opcode::MOV : kOp;
+  ReducePlan p = plan_reduce(ctx, kOp);
+  s->opcode = p.noop ? Opcode::MOV : kOpcode;
   s->values = {ctx.instr().outputs[0], ctx.instr().inputs[0]};
   s->immediate = int32_t(p.mask);
 }
@@ -132,7 +126,8 @@ void select_global_pool(OpContext& ctx, Selection* s) {
 // The immediate: axis | select_last_index << 3 (opcodes.def note *16).
 uint32_t arg_immediate(const OpContext& ctx) {
   ctx.require_inputs(1, 1);
-  ctx.require_dtype(0, DType::F32);
+  if (!kernels::arg_reduce_supports(ctx.input(0).dtype))
+    ctx.fail(std::string("input has dtype ") + dtype_name(ctx.input(0).dtype) + "; floats and integers are supported");
   const Dims& x = ctx.input(0).shape;
   kshape(ctx, x);
   int64_t axis = normalize_axis(ctx, ctx.attr_int("axis", 0), int64_t(x.size()));
@@ -157,16 +152,16 @@ void select_arg(OpContext& ctx, Selection* s) {
 
 std::span<const OpRule> reduce_op_rules() {
   static constexpr OpRule kRules[] = {
-      {"ReduceSum", infer_reduce<ReduceOp::Sum, true>, select_reduce<Opcode::REDUCE_SUM, true>},
-      {"ReduceMean", infer_reduce<ReduceOp::Mean, false>, select_reduce<Opcode::REDUCE_MEAN, false>},
-      {"ReduceMax", infer_reduce<ReduceOp::Max, true>, select_reduce<Opcode::REDUCE_MAX, true>},
-      {"ReduceMin", infer_reduce<ReduceOp::Min, true>, select_reduce<Opcode::REDUCE_MIN, true>},
-      {"ReduceProd", infer_reduce<ReduceOp::Prod, true>, select_reduce<Opcode::REDUCE_PROD, true>},
-      {"ReduceL1", infer_reduce<ReduceOp::L1, false>, select_reduce<Opcode::REDUCE_L1, false>},
-      {"ReduceL2", infer_reduce<ReduceOp::L2, false>, select_reduce<Opcode::REDUCE_L2, false>},
-      {"ReduceLogSum", infer_reduce<ReduceOp::LogSum, false>, select_reduce<Opcode::REDUCE_LOGSUM, false>},
-      {"ReduceLogSumExp", infer_reduce<ReduceOp::LogSumExp, false>, select_reduce<Opcode::REDUCE_LOGSUMEXP, false>},
-      {"ReduceSumSquare", infer_reduce<ReduceOp::SumSquare, false>, select_reduce<Opcode::REDUCE_SUMSQ, false>},
+      {"ReduceSum", infer_reduce<ReduceOp::Sum>, select_reduce<Opcode::REDUCE_SUM, ReduceOp::Sum>},
+      {"ReduceMean", infer_reduce<ReduceOp::Mean>, select_reduce<Opcode::REDUCE_MEAN, ReduceOp::Mean>},
+      {"ReduceMax", infer_reduce<ReduceOp::Max>, select_reduce<Opcode::REDUCE_MAX, ReduceOp::Max>},
+      {"ReduceMin", infer_reduce<ReduceOp::Min>, select_reduce<Opcode::REDUCE_MIN, ReduceOp::Min>},
+      {"ReduceProd", infer_reduce<ReduceOp::Prod>, select_reduce<Opcode::REDUCE_PROD, ReduceOp::Prod>},
+      {"ReduceL1", infer_reduce<ReduceOp::L1>, select_reduce<Opcode::REDUCE_L1, ReduceOp::L1>},
+      {"ReduceL2", infer_reduce<ReduceOp::L2>, select_reduce<Opcode::REDUCE_L2, ReduceOp::L2>},
+      {"ReduceLogSum", infer_reduce<ReduceOp::LogSum>, select_reduce<Opcode::REDUCE_LOGSUM, ReduceOp::LogSum>},
+      {"ReduceLogSumExp", infer_reduce<ReduceOp::LogSumExp>, select_reduce<Opcode::REDUCE_LOGSUMEXP, ReduceOp::LogSumExp>},
+      {"ReduceSumSquare", infer_reduce<ReduceOp::SumSquare>, select_reduce<Opcode::REDUCE_SUMSQ, ReduceOp::SumSquare>},
       {"ArgMax", infer_arg, select_arg<Opcode::ARGMAX>},
       {"ArgMin", infer_arg, select_arg<Opcode::ARGMIN>},
       {"GlobalAveragePool", infer_global_pool, select_global_pool<Opcode::REDUCE_MEAN>},

@@ -10,6 +10,8 @@
 #include <cmath>
 
 #include "compiler/ops/op_util.h"
+#include "kernels/dtypes.h"
+#include "kernels/elementwise/elementwise.h"
 
 namespace aivm::compiler {
 namespace {
@@ -264,7 +266,19 @@ void infer_range(OpContext& ctx) {
       ctx.set_constant_output(0, range_of<int32_t>(t, int32_t(s->int_at(0)), int32_t(d->int_at(0)), n));
       break;
     case DType::I64: ctx.set_constant_output(0, range_of<int64_t>(t, s->int_at(0), d->int_at(0), n)); break;
-    default: ctx.fail(std::string("Range of ") + dtype_name(t) + " is not supported");
+    default: {
+      // The other floats and integers: start + i * delta in double, converted as CAST would.
+      if (!kernels::is_float(t) && !kernels::is_integer(t)) ctx.fail(std::string("Range of ") + dtype_name(t) + " is not supported");
+      Tensor out;
+      out.dtype = t;
+      out.shape = {n};
+      out.data.resize(size_t(n) * dtype_size(t));
+      for (int64_t i = 0; i < n; ++i) {
+        const double v = start + double(i) * delta;
+        kernels::cast_reference(DType::F64, t, 1, &v, out.data.data() + size_t(i) * dtype_size(t));
+      }
+      ctx.set_constant_output(0, std::move(out));
+    }
   }
 }
 

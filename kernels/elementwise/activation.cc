@@ -40,12 +40,10 @@ void clip(DType dtype, int64_t n, const void* x, const void* lo, const void* hi,
     using T = elem_t<d>;
     const T *X = static_cast<const T*>(x), l = *static_cast<const T*>(lo), h = *static_cast<const T*>(hi);
     T* Y = static_cast<T*>(y);
-    parallel_blocks(pool, n, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) {
-        T v = X[i] < l ? l : X[i];
-        Y[i] = v > h ? h : v;
-      }
-    });
+    if constexpr (is_float(d) || is_integer(d))
+      parallel_blocks(pool, n, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i) Y[i] = clip_op<d>(X[i], l, h);
+      });
   });
 }
 

@@ -102,10 +102,13 @@ void nary(NaryOp op, DType dtype, const Shape& y, int n, const Shape* shapes, co
   const BinaryOp fold = op == NaryOp::Max ? BinaryOp::Max : op == NaryOp::Min ? BinaryOp::Min : BinaryOp::Add;
   binary(fold, dtype, y, shapes[0], data[0], shapes[1], data[1], Y, pool);
   for (int k = 2; k < n; ++k) binary(fold, dtype, y, y, Y, shapes[k], data[k], Y, pool);
-  if (op == NaryOp::Mean) {
-    const float count = float(n);
-    binary(BinaryOp::Div, DType::F32, y, y, Y, Shape{}, &count, Y, pool);
-  }
+  if (op == NaryOp::Mean)
+    dispatch_dtype(dtype, [&](auto d) {
+      if constexpr (is_float(d)) {
+        const elem_t<d> count = store<d>(compute_t<d>(n));
+        binary(BinaryOp::Div, d, y, y, Y, Shape{}, &count, Y, pool);
+      }
+    });
 }
 
 void where(size_t elem_size, const Shape& y, const Shape& c, const uint8_t* C, const Shape& a, const void* A,

@@ -33,18 +33,21 @@ using NaryOp = isa::NaryKind;
 // What is supported (shared by the compiler's rules and the VM's verifier)
 //===----------------------------------------------------------------------===//
 
-// f32: every kind but Not; i8 u8 i32 i64: Relu Neg Abs Sign Not; bool: Not.
+// "Floats" are f32 f64 f16 bf16 (f16 and bf16 computed in float, rounded once per result);
+// "integers" are i8 u8 i16 u16 i32 u32 i64 u64. The float8 / float4 / e8m0 kinds and the
+// sub-byte integers are storage types: only CAST (and data movement) takes them.
+// Floats: every kind but Not; integers: Relu Neg Abs Sign Not; bool: Not.
 bool unary_supports(UnaryOp op, DType dtype);
-// f32 and integers: arithmetic, Max, Min, Mod, Fmod, PRelu; integers and bool: And Or Xor;
+// Floats and integers: arithmetic, Max, Min, Mod, Fmod, PRelu; integers and bool: And Or Xor;
 // integers: shifts.
 bool binary_supports(BinaryOp op, DType dtype);
-// Operand dtype: f32, integers, bool.
+// Operand dtype: floats, integers, bool.
 bool compare_supports(CompareOp op, DType dtype);
-// Sum Max Min: f32 and integers; Mean: f32.
+// Sum Max Min: floats and integers; Mean: floats.
 bool nary_supports(NaryOp op, DType dtype);
-// f32 and integers.
+// Floats and integers.
 bool clip_supports(DType dtype);
-// Any pair of f32 f16 i8 u8 i32 i64 bool.
+// Any pair of defined dtypes.
 bool cast_supports(DType from, DType to);
 
 //===----------------------------------------------------------------------===//
@@ -85,8 +88,15 @@ void clip_reference(DType dtype, int64_t n, const void* x, const void* lo, const
 void clip(DType dtype, int64_t n, const void* x, const void* lo, const void* hi, void* y, ThreadPool* pool);
 
 // y[i] = x[i] converted from |from| to |to| (opcodes.def *E4: truncating, saturating, NaN -> 0).
-void cast_reference(DType from, DType to, int64_t n, const void* x, void* y);
-void cast(DType from, DType to, int64_t n, const void* x, void* y, ThreadPool* pool);
+// |options| is CAST's D immediate: kCastNoSaturate, kCastE8M0Down / kCastE8M0Nearest.
+void cast_reference(DType from, DType to, int64_t n, const void* x, void* y, uint32_t options = 0);
+void cast(DType from, DType to, int64_t n, const void* x, void* y, ThreadPool* pool, uint32_t options = 0);
+
+// CAST's option bits (only meaningful for float8 / e8m0 targets).
+inline constexpr uint32_t kCastNoSaturate = 1;     // out-of-range float8 gives inf / NaN
+inline constexpr uint32_t kCastE8M0Down = 2;       // e8m0 targets round the exponent down
+inline constexpr uint32_t kCastE8M0Nearest = 4;    // ... or to nearest (default: up)
+inline constexpr uint32_t kCastOptionMask = 7;
 
 // y[i] = act(x[i]) for any isa::Activation (ACT); x may equal y.
 void activation_f32_reference(const Activation& act, int64_t n, const float* x, float* y);
@@ -118,11 +128,13 @@ inline void binary_f32(BinaryOp op, const Shape& y, const Shape& a, const float*
 }
 
 // Scalar forms shared by the reference and the fast paths, so both round identically.
-inline float sigmoid_f32(float x) {
+template <typename C>
+inline C sigmoid(C x) {
   // exp of a non-positive argument only, so large |x| never overflows to inf / inf.
-  if (x >= 0.f) return 1.f / (1.f + std::exp(-x));
-  float e = std::exp(x);
-  return e / (1.f + e);
+  if (x >= C(0)) return C(1) / (C(1) + std::exp(-x));
+  C e = std::exp(x);
+  return e / (C(1) + e);
 }
+inline float sigmoid_f32(float x) { return sigmoid(x); }
 
 }  // namespace aivm::kernels

@@ -56,10 +56,10 @@ bool unary_supports(UnaryOp op, DType dtype) { return unary_valid(op, dtype); }
 bool binary_supports(BinaryOp op, DType dtype) { return binary_valid(op, dtype); }
 bool compare_supports(CompareOp op, DType dtype) { return op < CompareOp::kCount && compare_valid(dtype); }
 bool nary_supports(NaryOp op, DType dtype) {
-  if (op == NaryOp::Mean) return dtype == DType::F32;
-  return op < NaryOp::kCount && (dtype == DType::F32 || is_integer(dtype));
+  if (op == NaryOp::Mean) return is_float(dtype);
+  return op < NaryOp::kCount && (is_float(dtype) || is_integer(dtype));
 }
-bool clip_supports(DType dtype) { return dtype == DType::F32 || is_integer(dtype); }
+bool clip_supports(DType dtype) { return is_float(dtype) || is_integer(dtype); }
 bool cast_supports(DType from, DType to) {
   auto known = [](DType d) { return d != DType::Undefined && dtype_size(d) != 0; };
   return known(from) && known(to);
@@ -104,7 +104,7 @@ void compare_reference(CompareOp op, DType dtype, const Shape& y, const Shape& a
     for_each_index(y, [&](int64_t i, const int64_t* idx) {
       T va = pa[broadcast_offset(y, idx, a)], vb = pb[broadcast_offset(y, idx, b)];
       dispatch_compare(op, [&](auto k) {
-        if constexpr (d != DType::F16) Y[i] = compare_op<k, d>(va, vb);
+        if constexpr (compare_valid(d)) Y[i] = compare_op<k, d>(va, vb);
       });
     });
   });
@@ -121,8 +121,8 @@ void nary_reference(NaryOp op, DType dtype, const Shape& y, int n, const Shape* 
       T acc = static_cast<const T*>(data[0])[broadcast_offset(y, idx, shapes[0])];
       for (int k = 1; k < n; ++k)
         acc = binary_scalar<d>(fold, acc, static_cast<const T*>(data[k])[broadcast_offset(y, idx, shapes[k])]);
-      if constexpr (d == DType::F32)
-        if (op == NaryOp::Mean) acc = acc / float(n);
+      if constexpr (is_float(d))
+        if (op == NaryOp::Mean) acc = store<d>(load<d>(acc) / compute_t<d>(n));
       py[i] = acc;
     });
   });
@@ -145,20 +145,19 @@ void clip_reference(DType dtype, int64_t n, const void* x, const void* lo, const
     using T = elem_t<d>;
     const T *X = static_cast<const T*>(x), l = *static_cast<const T*>(lo), h = *static_cast<const T*>(hi);
     T* Y = static_cast<T*>(y);
-    for (int64_t i = 0; i < n; ++i) {
-      T v = X[i] < l ? l : X[i];
-      Y[i] = v > h ? h : v;
-    }
+    if constexpr (is_float(d) || is_integer(d))
+      for (int64_t i = 0; i < n; ++i) Y[i] = clip_op<d>(X[i], l, h);
   });
 }
 
-void cast_reference(DType from, DType to, int64_t n, const void* x, void* y) {
+void cast_reference(DType from, DType to, int64_t n, const void* x, void* y, uint32_t options) {
   assert(cast_supports(from, to));
+  const CastMode mode = cast_mode(options);
   dispatch_dtype(from, [&](auto f) {
     dispatch_dtype(to, [&](auto t) {
       const elem_t<f>* X = static_cast<const elem_t<f>*>(x);
       elem_t<t>* Y = static_cast<elem_t<t>*>(y);
-      for (int64_t i = 0; i < n; ++i) Y[i] = convert<f, t>(X[i]);
+      for (int64_t i = 0; i < n; ++i) Y[i] = convert<f, t>(X[i], mode);
     });
   });
 }

@@ -1,8 +1,9 @@
 // Scalar semantics of every elementwise kind, per dtype: the one definition the reference
 // kernels (the oracle) and the fast paths both call, so they agree bit for bit.
 //
-// Elements are handled in their storage type (elem_t<D>): bool is a byte read as != 0 and
-// written as 0 or 1; f16 is its bit pattern (only CAST touches it). Integer arithmetic wraps
+// Elements are stored as elem_t<D> and computed in compute_t<D> (kernels/dtypes.h): bool is a
+// byte read as != 0 and written as 0 or 1; f16 and bf16 are bit patterns computed in float and
+// rounded once per result; f64 computes in double. Integer arithmetic wraps
 // (it is done on the unsigned type); integer division and modulo by zero give 0 and never trap.
 #pragma once
 
@@ -12,49 +13,17 @@
 #include <limits>
 #include <type_traits>
 
+#include "kernels/dtypes.h"
 #include "kernels/elementwise/elementwise.h"
 
 namespace aivm::kernels::ew {
-
-//===----------------------------------------------------------------------===//
-// Dtypes
-//===----------------------------------------------------------------------===//
-
-template <DType D> struct Elem;
-template <> struct Elem<DType::F32> { using T = float; };
-template <> struct Elem<DType::F16> { using T = uint16_t; };
-template <> struct Elem<DType::I8> { using T = int8_t; };
-template <> struct Elem<DType::U8> { using T = uint8_t; };
-template <> struct Elem<DType::I32> { using T = int32_t; };
-template <> struct Elem<DType::I64> { using T = int64_t; };
-template <> struct Elem<DType::Bool> { using T = uint8_t; };
-template <DType D> using elem_t = typename Elem<D>::T;
-
-template <DType D> using DTypeTag = std::integral_constant<DType, D>;
-
-// Calls f(DTypeTag<D>{}) for |d|; returns false for Undefined or an unknown value.
-template <typename F>
-bool dispatch_dtype(DType d, F&& f) {
-  switch (d) {
-    case DType::F32: f(DTypeTag<DType::F32>{}); return true;
-    case DType::F16: f(DTypeTag<DType::F16>{}); return true;
-    case DType::I8: f(DTypeTag<DType::I8>{}); return true;
-    case DType::U8: f(DTypeTag<DType::U8>{}); return true;
-    case DType::I32: f(DTypeTag<DType::I32>{}); return true;
-    case DType::I64: f(DTypeTag<DType::I64>{}); return true;
-    case DType::Bool: f(DTypeTag<DType::Bool>{}); return true;
-    default: return false;
-  }
-}
-
-constexpr bool is_integer(DType d) { return d == DType::I8 || d == DType::U8 || d == DType::I32 || d == DType::I64; }
 
 //===----------------------------------------------------------------------===//
 // Which kinds take which dtypes (the rule behind *_supports)
 //===----------------------------------------------------------------------===//
 
 constexpr bool unary_valid(UnaryOp k, DType d) {
-  if (d == DType::F32) return k != UnaryOp::Not;
+  if (is_float(d)) return k != UnaryOp::Not;
   if (is_integer(d))
     return k == UnaryOp::Relu || k == UnaryOp::Neg || k == UnaryOp::Abs || k == UnaryOp::Sign || k == UnaryOp::Not;
   return d == DType::Bool && k == UnaryOp::Not;
@@ -64,7 +33,7 @@ constexpr bool binary_valid(BinaryOp k, DType d) {
   switch (k) {
     case BinaryOp::Add: case BinaryOp::Sub: case BinaryOp::Mul: case BinaryOp::Div: case BinaryOp::Pow:
     case BinaryOp::Max: case BinaryOp::Min: case BinaryOp::Mod: case BinaryOp::Fmod: case BinaryOp::PRelu:
-      return d == DType::F32 || is_integer(d);
+      return is_float(d) || is_integer(d);
     case BinaryOp::And: case BinaryOp::Or: case BinaryOp::Xor: return d == DType::Bool || is_integer(d);
     case BinaryOp::ShiftLeft: case BinaryOp::ShiftRight: return is_integer(d);
     case BinaryOp::kCount: break;
@@ -72,7 +41,7 @@ constexpr bool binary_valid(BinaryOp k, DType d) {
   return false;
 }
 
-constexpr bool compare_valid(DType d) { return d == DType::F32 || d == DType::Bool || is_integer(d); }
+constexpr bool compare_valid(DType d) { return is_float(d) || d == DType::Bool || is_integer(d); }
 
 //===----------------------------------------------------------------------===//
 // Unary
@@ -97,25 +66,27 @@ template <typename T> inline T wrap_mul(T a, T b) {
   return T(U(W(U(a)) * W(U(b))));
 }
 
-inline float softplus_f32(float x) {  // log(1 + exp(x)) without overflow
-  return x > 0.f ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
+template <typename C>
+inline C softplus(C x) {  // log(1 + exp(x)) without overflow
+  return x > C(0) ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
 }
 
-template <UnaryOp K>
-inline float unary_f32_op(float x) {
-  if constexpr (K == UnaryOp::Relu) return x > 0.f ? x : 0.f;
-  else if constexpr (K == UnaryOp::Sigmoid) return sigmoid_f32(x);
+// C is float or double.
+template <UnaryOp K, typename C>
+inline C unary_float_op(C x) {
+  if constexpr (K == UnaryOp::Relu) return x > C(0) ? x : C(0);
+  else if constexpr (K == UnaryOp::Sigmoid) return sigmoid(x);
   else if constexpr (K == UnaryOp::Tanh) return std::tanh(x);
   else if constexpr (K == UnaryOp::Exp) return std::exp(x);
   else if constexpr (K == UnaryOp::Neg) return -x;
   else if constexpr (K == UnaryOp::Abs) return std::fabs(x);
   else if constexpr (K == UnaryOp::Log) return std::log(x);
   else if constexpr (K == UnaryOp::Sqrt) return std::sqrt(x);
-  else if constexpr (K == UnaryOp::Reciprocal) return 1.f / x;
+  else if constexpr (K == UnaryOp::Reciprocal) return C(1) / x;
   else if constexpr (K == UnaryOp::Floor) return std::floor(x);
   else if constexpr (K == UnaryOp::Ceil) return std::ceil(x);
   else if constexpr (K == UnaryOp::Round) return std::nearbyint(x);  // default mode: half to even
-  else if constexpr (K == UnaryOp::Sign) return x > 0.f ? 1.f : x < 0.f ? -1.f : x;  // keeps 0, -0, NaN
+  else if constexpr (K == UnaryOp::Sign) return x > C(0) ? C(1) : x < C(0) ? C(-1) : x;  // keeps 0, -0, NaN
   else if constexpr (K == UnaryOp::Sin) return std::sin(x);
   else if constexpr (K == UnaryOp::Cos) return std::cos(x);
   else if constexpr (K == UnaryOp::Tan) return std::tan(x);
@@ -128,22 +99,22 @@ inline float unary_f32_op(float x) {
   else if constexpr (K == UnaryOp::Acosh) return std::acosh(x);
   else if constexpr (K == UnaryOp::Atanh) return std::atanh(x);
   else if constexpr (K == UnaryOp::Erf) return std::erf(x);
-  else if constexpr (K == UnaryOp::Softplus) return softplus_f32(x);
-  else if constexpr (K == UnaryOp::Softsign) return x / (1.f + std::fabs(x));
-  else return x;  // Not: invalid for f32, never selected
+  else if constexpr (K == UnaryOp::Softplus) return softplus(x);
+  else if constexpr (K == UnaryOp::Softsign) return x / (C(1) + std::fabs(x));
+  else return x;  // Not: invalid for floats, never selected
 }
 
 template <UnaryOp K, DType D>
 inline elem_t<D> unary_op(elem_t<D> x) {
   using T = elem_t<D>;
-  if constexpr (D == DType::F32) {
-    return unary_f32_op<K>(x);
+  if constexpr (is_float(D)) {
+    return store<D>(unary_float_op<K>(load<D>(x)));
   } else if constexpr (D == DType::Bool) {
     return T(x == 0);  // Not
   } else {
     if constexpr (K == UnaryOp::Relu) return x > 0 ? x : T(0);
     else if constexpr (K == UnaryOp::Neg) return wrap_neg(x);
-    else if constexpr (K == UnaryOp::Abs) return x < 0 ? wrap_neg(x) : x;
+    else if constexpr (K == UnaryOp::Abs) return std::is_signed_v<T> && x < T(0) ? wrap_neg(x) : x;
     else if constexpr (K == UnaryOp::Sign) return T((x > 0) - (x < 0));
     else if constexpr (K == UnaryOp::Not) return T(~x);
     else return x;
@@ -170,6 +141,24 @@ inline T int_pow(T base, T exp) {
   return r;
 }
 
+// C is float or double.
+template <BinaryOp K, typename C>
+inline C binary_float_op(C a, C b) {
+  if constexpr (K == BinaryOp::Add) return a + b;
+  else if constexpr (K == BinaryOp::Sub) return a - b;
+  else if constexpr (K == BinaryOp::Mul) return a * b;
+  else if constexpr (K == BinaryOp::Div) return a / b;
+  else if constexpr (K == BinaryOp::Pow) return std::pow(a, b);
+  else if constexpr (K == BinaryOp::Max) return (a > b || a != a) ? a : b;  // NaN in either wins
+  else if constexpr (K == BinaryOp::Min) return (a < b || a != a) ? a : b;
+  else if constexpr (K == BinaryOp::Fmod) return std::fmod(a, b);
+  else if constexpr (K == BinaryOp::Mod) {
+    C r = std::fmod(a, b);
+    return (r != C(0) && ((r < C(0)) != (b < C(0)))) ? r + b : r;
+  } else if constexpr (K == BinaryOp::PRelu) return a < C(0) ? a * b : a;
+  else return a;  // bitwise kinds: invalid for floats, never selected
+}
+
 template <BinaryOp K, DType D>
 inline elem_t<D> binary_op(elem_t<D> a, elem_t<D> b) {
   using T = elem_t<D>;
@@ -178,20 +167,8 @@ inline elem_t<D> binary_op(elem_t<D> a, elem_t<D> b) {
     if constexpr (K == BinaryOp::And) return T(x && y);
     else if constexpr (K == BinaryOp::Or) return T(x || y);
     else return T(x != y);  // Xor
-  } else if constexpr (D == DType::F32) {
-    if constexpr (K == BinaryOp::Add) return a + b;
-    else if constexpr (K == BinaryOp::Sub) return a - b;
-    else if constexpr (K == BinaryOp::Mul) return a * b;
-    else if constexpr (K == BinaryOp::Div) return a / b;
-    else if constexpr (K == BinaryOp::Pow) return std::pow(a, b);
-    else if constexpr (K == BinaryOp::Max) return (a > b || a != a) ? a : b;  // NaN in either wins
-    else if constexpr (K == BinaryOp::Min) return (a < b || a != a) ? a : b;
-    else if constexpr (K == BinaryOp::Fmod) return std::fmod(a, b);
-    else if constexpr (K == BinaryOp::Mod) {
-      float r = std::fmod(a, b);
-      return (r != 0.f && ((r < 0.f) != (b < 0.f))) ? r + b : r;
-    } else if constexpr (K == BinaryOp::PRelu) return a < 0.f ? a * b : a;
-    else return a;  // bitwise kinds: invalid for f32, never selected
+  } else if constexpr (is_float(D)) {
+    return store<D>(binary_float_op<K>(load<D>(a), load<D>(b)));
   } else {
     constexpr bool kSigned = std::is_signed_v<T>;
     if constexpr (K == BinaryOp::Add) return wrap_add(a, b);
@@ -230,6 +207,8 @@ template <CompareOp K, DType D>
 inline uint8_t compare_op(elem_t<D> a, elem_t<D> b) {
   if constexpr (D == DType::Bool) {
     return compare_op<K, DType::U8>(uint8_t(a != 0), uint8_t(b != 0));
+  } else if constexpr (D == DType::F16 || D == DType::BF16) {
+    return compare_op<K, DType::F32>(load<D>(a), load<D>(b));
   } else {
     if constexpr (K == CompareOp::Equal) return a == b;
     else if constexpr (K == CompareOp::Less) return a < b;
@@ -237,6 +216,14 @@ inline uint8_t compare_op(elem_t<D> a, elem_t<D> b) {
     else if constexpr (K == CompareOp::LessOrEqual) return a <= b;
     else return a >= b;
   }
+}
+
+// min(max(x, lo), hi) (so lo > hi gives hi, as ONNX says), compared in the compute type; the
+// result is one of the stored values, never re-rounded.
+template <DType D>
+inline elem_t<D> clip_op(elem_t<D> x, elem_t<D> lo, elem_t<D> hi) {
+  const elem_t<D> v = load<D>(x) < load<D>(lo) ? lo : x;
+  return load<D>(v) > load<D>(hi) ? hi : v;
 }
 
 //===----------------------------------------------------------------------===//
@@ -263,7 +250,7 @@ inline float activation_op(float x, float p0, float p1) {
     const float c = 0.79788456080286536f;  // sqrt(2 / pi)
     return 0.5f * x * (1.f + std::tanh(c * (x + 0.044715f * x * x * x)));
   } else if constexpr (K == A::ThresholdedRelu) return x > p0 ? x : 0.f;
-  else if constexpr (K == A::Mish) return x * std::tanh(softplus_f32(x));
+  else if constexpr (K == A::Mish) return x * std::tanh(softplus(x));
   else if constexpr (K == A::Swish) return x * sigmoid_f32(p0 * x);
   else return x;  // None
 }
@@ -318,73 +305,87 @@ void dispatch_compare(CompareOp k, F&& f) {
 // Conversions (CAST)
 //===----------------------------------------------------------------------===//
 
-inline float half_to_float(uint16_t h) {
-  uint32_t sign = uint32_t(h >> 15) << 31, exp = (h >> 10) & 0x1f, man = h & 0x3ff, bits;
-  if (exp == 0x1f) {
-    bits = sign | 0x7f800000u | (man << 13);  // inf / NaN
-  } else if (exp != 0) {
-    bits = sign | ((exp + 112) << 23) | (man << 13);
-  } else if (man == 0) {
-    bits = sign;
-  } else {  // subnormal: normalise
-    int e = -1;
-    do {
-      ++e;
-      man <<= 1;
-    } while (!(man & 0x400));
-    bits = sign | uint32_t(112 - e) << 23 | ((man & 0x3ff) << 13);
-  }
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
-
-// Round to nearest even; overflow gives inf, NaN stays NaN (quiet).
-inline uint16_t float_to_half(float f) {
-  uint32_t x;
-  std::memcpy(&x, &f, 4);
-  uint16_t sign = uint16_t((x >> 16) & 0x8000);
-  uint32_t abs = x & 0x7fffffffu;
-  if (abs >= 0x7f800000u) return uint16_t(sign | 0x7c00 | (abs > 0x7f800000u ? 0x200 : 0));
-  if (abs >= 0x477ff000u) return uint16_t(sign | 0x7c00);  // rounds past 65504
-  if (abs < 0x38800000u) {                                 // below the smallest normal half
-    if (abs < 0x33000000u) return sign;                    // rounds to zero
-    uint32_t e = abs >> 23, man = (abs & 0x7fffff) | 0x800000;
-    uint32_t shift = 126 - e;  // 14..24
-    uint32_t h = man >> shift, rem = man & ((1u << shift) - 1), half = 1u << (shift - 1);
-    if (rem > half || (rem == half && (h & 1))) ++h;
-    return uint16_t(sign | h);
-  }
-  uint32_t h = ((abs >> 13) - (112u << 10)), rem = abs & 0x1fff;
-  if (rem > 0x1000 || (rem == 0x1000 && (h & 1))) ++h;
-  return uint16_t(sign | h);
-}
-
 // Float to integer: truncate toward zero, saturate, NaN -> 0 (no undefined behaviour).
-template <typename T>
-inline T float_to_int(float v) {
+template <typename T, typename F>
+inline T float_to_int(F v) {
   if (v != v) return 0;
-  if (v <= float(std::numeric_limits<T>::min())) return std::numeric_limits<T>::min();
-  if (v >= float(std::numeric_limits<T>::max())) return std::numeric_limits<T>::max();
+  if (v <= F(std::numeric_limits<T>::min())) return std::numeric_limits<T>::min();
+  if (v >= F(std::numeric_limits<T>::max())) return std::numeric_limits<T>::max();
   return T(v);
 }
 
+// The low |bits| bits of v, zero- or sign-extended: integer narrowing to u4 i4 u2 i2 wraps,
+// as it does for every integer type.
+template <DType To>
+inline elem_t<To> wrap_sub_byte(int64_t v) {
+  constexpr int kBits = sub_byte_bits(To);
+  constexpr uint64_t kMask = (uint64_t(1) << kBits) - 1;
+  const uint64_t low = uint64_t(v) & kMask;
+  if constexpr (std::is_signed_v<elem_t<To>>) {
+    constexpr int64_t kSignBit = int64_t(1) << (kBits - 1);
+    return elem_t<To>(int64_t(low ^ uint64_t(kSignBit)) - kSignBit);
+  } else {
+    return elem_t<To>(low);
+  }
+}
+
+// CAST's options for narrow float targets (opcodes.def *E4: the D immediate).
+struct CastMode {
+  bool saturate = true;                  // float8: out of range gives the largest finite value
+  E8M0Round e8m0_round = E8M0Round::Up;  // f8e8m0 targets
+};
+
+inline CastMode cast_mode(uint32_t options) {
+  CastMode m;
+  m.saturate = (options & kCastNoSaturate) == 0;
+  m.e8m0_round = (options & kCastE8M0Nearest) ? E8M0Round::Nearest
+                 : (options & kCastE8M0Down)  ? E8M0Round::Down
+                                              : E8M0Round::Up;
+  return m;
+}
+
+// A storage-only float's value (exact in float).
+template <DType D>
+inline float narrow_value(elem_t<D> v) {
+  if constexpr (D == DType::F8E8M0) return e8m0_to_float(v);
+  else return narrow_to_float(narrow_format(D), v);
+}
+
+// Every conversion goes through the widest type the source needs: double for f64, float for
+// the other floats, int64 / uint64 for integers, and is rounded once into the target.
 template <DType From, DType To>
-inline elem_t<To> convert(elem_t<From> v) {
+inline elem_t<To> convert(elem_t<From> v, CastMode mode = {}) {
   using T = elem_t<To>;
-  if constexpr (From == DType::F32 || From == DType::F16) {
-    float f;
-    if constexpr (From == DType::F16) f = half_to_float(v);
-    else f = v;
-    if constexpr (To == DType::F32) return f;
-    else if constexpr (To == DType::F16) return float_to_half(f);
-    else if constexpr (To == DType::Bool) return T(f != 0.f);
+  if constexpr (From == To && To != DType::Bool) {
+    (void)mode;
+    return v;  // the identity, NaN payloads included
+  } else if constexpr (is_float(From) || is_narrow_float(From)) {
+    using W = std::conditional_t<From == DType::F64, double, float>;
+    W f;
+    if constexpr (is_narrow_float(From)) f = narrow_value<From>(v);
+    else f = load<From>(v);
+    if constexpr (To == DType::F32 || To == DType::F64) return T(f);
+    else if constexpr (To == DType::F16) {
+      if constexpr (From == DType::F64) return T(float_to_narrow(kHalfFormat, f, false));
+      else return float_to_half(f);
+    } else if constexpr (To == DType::BF16) {
+      if constexpr (From == DType::F64) return T(float_to_narrow(kBf16Format, f, false));
+      else return float_to_bf16(f);
+    } else if constexpr (To == DType::F8E8M0) return float_to_e8m0(float(f), mode.saturate, mode.e8m0_round);
+    else if constexpr (is_narrow_float(To)) return T(float_to_narrow(narrow_format(To), double(f), mode.saturate));
+    else if constexpr (To == DType::Bool) return T(f != W(0));
+    else if constexpr (sub_byte_bits(To) != 0) return wrap_sub_byte<To>(float_to_int<int64_t>(f));
     else return float_to_int<T>(f);
   } else {
-    int64_t i = From == DType::Bool ? int64_t(v != 0) : int64_t(v);
-    if constexpr (To == DType::F32) return float(i);
-    else if constexpr (To == DType::F16) return float_to_half(float(i));
+    using I = std::conditional_t<std::is_unsigned_v<elem_t<From>> && From != DType::Bool, uint64_t, int64_t>;
+    const I i = From == DType::Bool ? I(v != 0) : I(v);
+    if constexpr (To == DType::F32 || To == DType::F64) return T(i);
+    else if constexpr (To == DType::F16) return T(float_to_narrow(kHalfFormat, double(i), false));
+    else if constexpr (To == DType::BF16) return T(float_to_narrow(kBf16Format, double(i), false));
+    else if constexpr (To == DType::F8E8M0) return float_to_e8m0(float(i), mode.saturate, mode.e8m0_round);
+    else if constexpr (is_narrow_float(To)) return T(float_to_narrow(narrow_format(To), double(i), mode.saturate));
     else if constexpr (To == DType::Bool) return T(i != 0);
+    else if constexpr (sub_byte_bits(To) != 0) return wrap_sub_byte<To>(int64_t(i));
     else return T(i);  // wraps (C++20 modular conversion)
   }
 }

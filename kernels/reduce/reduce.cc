@@ -40,35 +40,35 @@ Groups coalesce(const Shape& x, uint32_t mask) {
 }
 
 // One [R, inner] slab: y[i] = reduce over r of x[r * inner + i], block by block.
-template <typename T, typename Acc>
+template <DType D, typename T = elem_t<D>, typename Acc = acc_t<D>>
 void slab(ReduceOp op, int64_t R, int64_t inner, const T* x, T* y) {
   Acc acc[kBlock], shift[kBlock];
   const ReduceOp folding = op == ReduceOp::LogSumExp ? ReduceOp::Sum : op;
   for (int64_t i0 = 0; i0 < inner; i0 += kBlock) {
     const int64_t n = std::min(kBlock, inner - i0);
     for (int64_t i = 0; i < n; ++i) {
-      acc[i] = start<Acc>(op);
+      acc[i] = start<D>(op);
       shift[i] = Acc(0);
     }
     if constexpr (std::is_floating_point_v<Acc>) {
       if (op == ReduceOp::LogSumExp) {
-        for (int64_t i = 0; i < n; ++i) shift[i] = start<Acc>(ReduceOp::Max);
+        for (int64_t i = 0; i < n; ++i) shift[i] = start<D>(ReduceOp::Max);
         for (int64_t r = 0; r < R; ++r)
-          for (int64_t i = 0; i < n; ++i) shift[i] = fold(ReduceOp::Max, shift[i], Acc(x[r * inner + i0 + i]));
+          for (int64_t i = 0; i < n; ++i) shift[i] = fold(ReduceOp::Max, shift[i], widen<D>(x[r * inner + i0 + i]));
         for (int64_t r = 0; r < R; ++r)
           for (int64_t i = 0; i < n; ++i)
-            acc[i] += std::isinf(shift[i]) ? Acc(0) : std::exp(Acc(x[r * inner + i0 + i]) - shift[i]);
+            acc[i] += std::isinf(shift[i]) ? Acc(0) : std::exp(widen<D>(x[r * inner + i0 + i]) - shift[i]);
       }
     }
     if (op != ReduceOp::LogSumExp)
       for (int64_t r = 0; r < R; ++r)
-        for (int64_t i = 0; i < n; ++i) acc[i] = fold(folding, acc[i], Acc(x[r * inner + i0 + i]));
-    for (int64_t i = 0; i < n; ++i) y[i0 + i] = T(finish(op, acc[i], R, shift[i]));
+        for (int64_t i = 0; i < n; ++i) acc[i] = fold(folding, acc[i], widen<D>(x[r * inner + i0 + i]));
+    for (int64_t i = 0; i < n; ++i) y[i0 + i] = narrow<D>(finish(op, acc[i], R, shift[i]));
   }
 }
 
 // Any pattern: per output, an odometer over the reduced groups.
-template <typename T, typename Acc>
+template <DType D, typename T = elem_t<D>, typename Acc = acc_t<D>>
 void general(ReduceOp op, const Groups& g, const T* x, T* y, int64_t o_begin, int64_t o_end) {
   int64_t stride[kMaxRank], st = 1;
   for (int k = g.n - 1; k >= 0; --k) {
@@ -98,23 +98,23 @@ void general(ReduceOp op, const Groups& g, const T* x, T* y, int64_t o_begin, in
       base += rest % g.extent[k] * stride[k];
       rest /= g.extent[k];
     }
-    Acc shift = Acc(0), acc = start<Acc>(op);
+    Acc shift = Acc(0), acc = start<D>(op);
     if constexpr (std::is_floating_point_v<Acc>) {
       if (op == ReduceOp::LogSumExp) {
-        shift = start<Acc>(ReduceOp::Max);
-        visit(base, [&](T v) { shift = fold(ReduceOp::Max, shift, Acc(v)); });
-        visit(base, [&](T v) { acc += std::isinf(shift) ? Acc(0) : std::exp(Acc(v) - shift); });
-        y[o] = T(finish(op, acc, R, shift));
+        shift = start<D>(ReduceOp::Max);
+        visit(base, [&](T v) { shift = fold(ReduceOp::Max, shift, widen<D>(v)); });
+        visit(base, [&](T v) { acc += std::isinf(shift) ? Acc(0) : std::exp(widen<D>(v) - shift); });
+        y[o] = narrow<D>(finish(op, acc, R, shift));
         continue;
       }
     }
-    visit(base, [&](T v) { acc = fold(op, acc, Acc(v)); });
-    y[o] = T(finish(op, acc, R, shift));
+    visit(base, [&](T v) { acc = fold(op, acc, widen<D>(v)); });
+    y[o] = narrow<D>(finish(op, acc, R, shift));
   }
 }
 
-template <typename T, typename Acc>
-void reduce(ReduceOp op, const Shape& x, uint32_t axes, const T* xp, T* yp, ThreadPool* pool) {
+template <DType D, typename T = elem_t<D>>
+void reduce_typed(ReduceOp op, const Shape& x, uint32_t axes, const T* xp, T* yp, ThreadPool* pool) {
   Groups g = coalesce(x, axes);
   int64_t total = x.num_elements(), outputs = 1, R = 1;
   for (int k = 0; k < x.rank; ++k) ((axes >> k & 1) ? R : outputs) *= x.dims[k];
@@ -131,7 +131,7 @@ void reduce(ReduceOp op, const Shape& x, uint32_t axes, const T* xp, T* yp, Thre
     for (int k = 0; k < g.n; ++k)
       if (!g.reduced[k]) (first_red >= 0 && k > first_red ? inner : outer) *= g.extent[k];
     auto run = [&](int64_t b, int64_t e) {
-      for (int64_t o = b; o < e; ++o) slab<T, Acc>(op, R, inner, xp + o * R * inner, yp + o * inner);
+      for (int64_t o = b; o < e; ++o) slab<D>(op, R, inner, xp + o * R * inner, yp + o * inner);
     };
     if (total >= kMinParallelWork && outer > 1)
       parallel_for(pool, outer, run);
@@ -139,7 +139,7 @@ void reduce(ReduceOp op, const Shape& x, uint32_t axes, const T* xp, T* yp, Thre
       run(0, outer);
     return;
   }
-  auto run = [&](int64_t b, int64_t e) { general<T, Acc>(op, g, xp, yp, b, e); };
+  auto run = [&](int64_t b, int64_t e) { general<D>(op, g, xp, yp, b, e); };
   if (total >= kMinParallelWork)
     parallel_for(pool, outputs, run);
   else
@@ -148,33 +148,24 @@ void reduce(ReduceOp op, const Shape& x, uint32_t axes, const T* xp, T* yp, Thre
 
 }  // namespace
 
-void reduce_f32(ReduceOp op, const Shape& x, uint32_t axes, const float* xp, float* yp, ThreadPool* pool) {
-  reduce<float, double>(op, x, axes, xp, yp, pool);
+void reduce(ReduceOp op, DType dtype, const Shape& x, uint32_t axes, const void* xp, void* yp, ThreadPool* pool) {
+  dispatch_dtype(dtype, [&](auto d) {
+    if constexpr (is_float(d) || is_integer(d))
+      reduce_typed<d>(op, x, axes, static_cast<const elem_t<d>*>(xp), static_cast<elem_t<d>*>(yp), pool);
+  });
 }
 
-void reduce_i64(ReduceOp op, const Shape& x, uint32_t axes, const int64_t* xp, int64_t* yp, ThreadPool* pool) {
-  reduce<int64_t, int64_t>(op, x, axes, xp, yp, pool);
-}
-
-void arg_reduce_f32(bool is_max, bool select_last, int64_t outer, int64_t n, int64_t inner, const float* x, int64_t* y,
-                    ThreadPool* pool) {
+void arg_reduce(bool is_max, bool select_last, DType dtype, int64_t outer, int64_t n, int64_t inner, const void* x,
+                int64_t* y, ThreadPool* pool) {
   auto run = [&](int64_t b, int64_t e) {
-    for (int64_t o = b; o < e; ++o) {
-      for (int64_t i = 0; i < inner; ++i) {
-        const float* col = x + o * n * inner + i;
-        int64_t best = 0;
-        float bv = col[0];
-        for (int64_t j = 1; j < n; ++j) {
-          float v = col[j * inner];
-          if (std::isnan(v)) continue;
-          if ((is_max ? v > bv : v < bv) || (select_last && v == bv) || std::isnan(bv)) {
-            best = j;
-            bv = v;
-          }
-        }
-        y[o * inner + i] = best;
+    dispatch_dtype(dtype, [&](auto d) {
+      if constexpr (is_float(d) || is_integer(d)) {
+        const elem_t<d>* xs = static_cast<const elem_t<d>*>(x);
+        for (int64_t o = b; o < e; ++o)
+          for (int64_t i = 0; i < inner; ++i)
+            y[o * inner + i] = arg_index<d>(is_max, select_last, n, inner, xs + o * n * inner + i);
       }
-    }
+    });
   };
   if (outer * n * inner >= kMinParallelWork && outer > 1)
     parallel_for(pool, outer, run);

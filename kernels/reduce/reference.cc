@@ -47,49 +47,63 @@ int64_t source(const Shape& x, const Axes& a, int64_t o, int64_t r) {
   return flat;
 }
 
-template <typename T, typename Acc>
-void reduce_reference(ReduceOp op, const Shape& x, uint32_t axes, const T* xp, T* yp) {
+template <DType D, typename T = elem_t<D>, typename Acc = acc_t<D>>
+void reduce_reference_typed(ReduceOp op, const Shape& x, uint32_t axes, const T* xp, T* yp) {
   Axes a = split_axes(x, axes);
   for (int64_t o = 0; o < a.kept_count; ++o) {
     Acc shift = Acc(0);
     if (op == ReduceOp::LogSumExp) {
-      shift = start<Acc>(ReduceOp::Max);
-      for (int64_t r = 0; r < a.reduced_count; ++r) shift = fold(ReduceOp::Max, shift, Acc(xp[source(x, a, o, r)]));
+      shift = start<D>(ReduceOp::Max);
+      for (int64_t r = 0; r < a.reduced_count; ++r) shift = fold(ReduceOp::Max, shift, widen<D>(xp[source(x, a, o, r)]));
     }
-    Acc acc = start<Acc>(op);
+    Acc acc = start<D>(op);
     for (int64_t r = 0; r < a.reduced_count; ++r) {
-      Acc v = Acc(xp[source(x, a, o, r)]);
+      Acc v = widen<D>(xp[source(x, a, o, r)]);
       if constexpr (std::is_floating_point_v<Acc>)
         if (op == ReduceOp::LogSumExp) v = std::isinf(shift) ? 0 : std::exp(v - shift);
       acc = fold(op == ReduceOp::LogSumExp ? ReduceOp::Sum : op, acc, v);
     }
-    yp[o] = T(finish(op, acc, a.reduced_count, shift));
+    yp[o] = narrow<D>(finish(op, acc, a.reduced_count, shift));
   }
 }
 
 }  // namespace
 
-void reduce_f32_reference(ReduceOp op, const Shape& x, uint32_t axes, const float* xp, float* yp) {
-  reduce_reference<float, double>(op, x, axes, xp, yp);
+bool reduce_supports(ReduceOp op, DType dtype) {
+  if (int(op) < 0 || int(op) > int(ReduceOp::SumSquare)) return false;
+  bool ok = false;
+  dispatch_dtype(dtype, [&](auto d) { ok = reduce_valid<d>(op); });
+  return ok;
 }
 
-void reduce_i64_reference(ReduceOp op, const Shape& x, uint32_t axes, const int64_t* xp, int64_t* yp) {
-  reduce_reference<int64_t, int64_t>(op, x, axes, xp, yp);
+bool arg_reduce_supports(DType dtype) { return is_float(dtype) || is_integer(dtype); }
+
+void reduce_reference(ReduceOp op, DType dtype, const Shape& x, uint32_t axes, const void* xp, void* yp) {
+  dispatch_dtype(dtype, [&](auto d) {
+    if constexpr (is_float(d) || is_integer(d))
+      reduce_reference_typed<d>(op, x, axes, static_cast<const elem_t<d>*>(xp), static_cast<elem_t<d>*>(yp));
+  });
 }
 
-void arg_reduce_f32_reference(bool is_max, bool select_last, int64_t outer, int64_t n, int64_t inner, const float* x,
-                              int64_t* y) {
-  for (int64_t o = 0; o < outer; ++o) {
-    for (int64_t i = 0; i < inner; ++i) {
-      int64_t best = 0;
-      for (int64_t j = 1; j < n; ++j) {
-        float v = x[(o * n + j) * inner + i], b = x[(o * n + best) * inner + i];
-        bool better = is_max ? v > b : v < b;
-        if (better || (select_last && v == b) || std::isnan(b)) best = std::isnan(v) ? best : j;
+// Compares each candidate with the best so far afresh (no running value), unlike the fast path.
+void arg_reduce_reference(bool is_max, bool select_last, DType dtype, int64_t outer, int64_t n, int64_t inner,
+                          const void* xv, int64_t* y) {
+  dispatch_dtype(dtype, [&](auto d) {
+    if constexpr (is_float(d) || is_integer(d)) {
+      const elem_t<d>* x = static_cast<const elem_t<d>*>(xv);
+      for (int64_t o = 0; o < outer; ++o) {
+        for (int64_t i = 0; i < inner; ++i) {
+          int64_t best = 0;
+          for (int64_t j = 1; j < n; ++j) {
+            auto v = load<d>(x[(o * n + j) * inner + i]), b = load<d>(x[(o * n + best) * inner + i]);
+            bool better = is_max ? v > b : v < b;
+            if (better || (select_last && v == b) || b != b) best = v != v ? best : j;
+          }
+          y[o * inner + i] = best;
+        }
       }
-      y[o * inner + i] = best;
     }
-  }
+  });
 }
 
 }  // namespace aivm::kernels

@@ -324,18 +324,19 @@ TEST(OnnxImport, TypedDataFieldsOfEveryDtype) {
   EXPECT_EQ(dump(p).size(), cases.size() + 1);  // one PushConst per output
 }
 
-TEST(OnnxImport, DoubleIsRejectedClearly) {
+TEST(OnnxImport, UnsupportedElementTypeIsRejectedClearly) {
   onnx::ModelProto m = new_model();
   auto* g = m.mutable_graph();
   TP* t = g->add_initializer();
   t->set_name("d");
-  t->set_data_type(TP::DOUBLE);
-  t->add_double_data(1.0);
+  t->set_data_type(TP::COMPLEX64);
+  t->add_float_data(1.0);
+  t->add_float_data(2.0);
   t->add_dims(1);
   std::string e = error_of([&] { import_onnx_model(m, "d.onnx"); });
   EXPECT_NE(e.find("d.onnx"), std::string::npos) << e;
   EXPECT_NE(e.find("'d'"), std::string::npos) << e;
-  EXPECT_NE(e.find("DOUBLE"), std::string::npos) << e;
+  EXPECT_NE(e.find("COMPLEX64"), std::string::npos) << e;
 }
 
 TEST(OnnxImport, DataSizeMismatchIsAnError) {

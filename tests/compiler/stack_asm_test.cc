@@ -381,7 +381,7 @@ TEST(StackAsm, ErrorsNameFileLineAndProblem) {
       {"\n\nConcat", "t.aivs:3 (Concat)", "variable number of inputs; give in=N"},
       {"Split", "t.aivs:1 (Split)", "variable number of outputs; give out=N"},
       {".inptu x f32 [1]", "t.aivs:1 (.inptu)", "unknown directive '.inptu'"},
-      {".input x f64 [1]", "t.aivs:1 (.input)", "unknown dtype 'f64'"},
+      {".input x f128 [1]", "t.aivs:1 (.input)", "unknown dtype 'f128'"},
       {".input x f32 [1,-2]", "t.aivs:1 (.input)", "dimension -2 is negative"},
       {".input x f32 1", "t.aivs:1 (.input)", "expected '[' to open a shape, found '1'"},
       {".const w f32 [N] 1", "t.aivs:1 (.const)", "a constant's shape must be static"},

@@ -219,6 +219,10 @@ def compare(got: np.ndarray, want: np.ndarray, rtol: float, atol: float) -> None
         raise CaseFailure(f"mismatch: shape {list(got.shape)}, expected {list(want.shape)}")
     if got.dtype != want.dtype:
         raise CaseFailure(f"mismatch: dtype {got.dtype}, expected {want.dtype}")
+    if want.dtype.kind == "V" and "float" in want.dtype.name:
+        # ml_dtypes floats (bfloat16, float8_*, float4_*) are kind 'V' to numpy: compare their
+        # values as float32 (exact for every one), so NaN and tolerances work as for floats.
+        got, want = got.astype(np.float32), want.astype(np.float32)
     if want.dtype.kind not in "fc":
         if not np.array_equal(got, want):
             bad = int(np.count_nonzero(got != want))

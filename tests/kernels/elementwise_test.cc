@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "format/float_formats.h"
 #include "kernels/config/thread_pool.h"
 #include "tests/kernels/kernel_test_util.h"
 
@@ -21,7 +22,13 @@ namespace {
 
 using test_util::shape;
 
-constexpr DType kDTypes[] = {DType::F32, DType::F16, DType::I8, DType::U8, DType::I32, DType::I64, DType::Bool};
+// Every dtype: the fast paths skip the (kind, dtype) pairs *_supports() rules out.
+constexpr DType kDTypes[] = {DType::F32,    DType::F16,        DType::I8,     DType::U8,         DType::I32,
+                             DType::I64,    DType::Bool,       DType::F64,    DType::I16,        DType::U16,
+                             DType::U32,    DType::U64,        DType::BF16,   DType::F8E4M3FN,   DType::F8E4M3FNUZ,
+                             DType::F8E5M2, DType::F8E5M2FNUZ, DType::U4,     DType::I4,         DType::F4E2M1,
+                             DType::F8E8M0, DType::U2,         DType::I2};
+static_assert(sizeof(kDTypes) / sizeof(kDTypes[0]) == size_t(kDTypeCount) - 1, "a dtype is missing from the tests");
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
@@ -50,7 +57,8 @@ std::vector<T> values(const Buf& b) {
 }
 
 // Random elements: floats in [lo, hi], integers over a small signed range (so Pow and Mul stay
-// interesting), bools 0/1; f16 from random floats.
+// interesting), bools 0/1; f16 from random bits, bf16 from random floats; the storage-only
+// kinds any bit pattern (NaNs included) or, for the sub-byte integers, any value in range.
 Buf random_buf(DType t, int64_t n, unsigned seed, float lo = -3.f, float hi = 3.f) {
   std::mt19937 rng(seed);
   Buf b(t, n);
@@ -66,7 +74,18 @@ Buf random_buf(DType t, int64_t n, unsigned seed, float lo = -3.f, float hi = 3.
       case DType::I32: { int32_t v = i(rng); std::memcpy(p, &v, 4); break; }
       case DType::I64: { int64_t v = i(rng); std::memcpy(p, &v, 8); break; }
       case DType::Bool: *p = uint8_t(rng() & 1); break;
-      default: break;
+      case DType::F64: { double v = f(rng); std::memcpy(p, &v, 8); break; }
+      case DType::BF16: { uint16_t h = float_to_bf16(f(rng)); std::memcpy(p, &h, 2); break; }
+      case DType::I16: { int16_t v = int16_t(i(rng)); std::memcpy(p, &v, 2); break; }
+      case DType::U16: { uint16_t v = uint16_t(rng() % 12); std::memcpy(p, &v, 2); break; }
+      case DType::U32: { uint32_t v = uint32_t(rng() % 12); std::memcpy(p, &v, 4); break; }
+      case DType::U64: { uint64_t v = rng() % 12; std::memcpy(p, &v, 8); break; }
+      case DType::U4: *p = uint8_t(rng() % 16); break;
+      case DType::I4: *p = uint8_t(int8_t(int(rng() % 16) - 8)); break;
+      case DType::U2: *p = uint8_t(rng() % 4); break;
+      case DType::I2: *p = uint8_t(int8_t(int(rng() % 4) - 2)); break;
+      case DType::F4E2M1: *p = uint8_t(rng() % 16); break;
+      default: *p = uint8_t(rng()); break;  // the float8 kinds and e8m0: any pattern
     }
   }
   return b;
@@ -140,7 +159,8 @@ TEST(ElementwiseReference, UnaryIntegersAndBool) {
             (std::vector<uint8_t>{1, 0, 0}));  // any non-zero byte is true
   EXPECT_FALSE(unary_supports(UnaryOp::Sqrt, DType::I32));
   EXPECT_FALSE(unary_supports(UnaryOp::Not, DType::F32));
-  EXPECT_FALSE(unary_supports(UnaryOp::Relu, DType::F16));
+  EXPECT_FALSE(unary_supports(UnaryOp::Relu, DType::F8E4M3FN));  // storage-only dtypes
+  EXPECT_FALSE(unary_supports(UnaryOp::Not, DType::I4));
 }
 
 TEST(ElementwiseReference, BinaryIntegerSemantics) {
@@ -217,6 +237,77 @@ TEST(ElementwiseReference, CastSemantics) {
   Buf big = buf<int64_t>(DType::I64, {300, -1, 1}), u8(DType::U8, 3);
   cast_reference(DType::I64, DType::U8, 3, big.data(), u8.data());
   EXPECT_EQ(values<uint8_t>(u8), (std::vector<uint8_t>{44, 255, 1}));  // integer narrowing wraps
+}
+
+Buf cast_ref(DType to, const Buf& x, uint32_t options = 0) {
+  Buf y(to, x.size());
+  cast_reference(x.dtype, to, x.size(), x.data(), y.data(), options);
+  return y;
+}
+
+TEST(ElementwiseReference, CastNarrowFloatBitPatterns) {
+  // bf16: round to nearest even on the dropped half; NaN stays NaN; bf16 -> f32 is exact.
+  Buf x = buf<float>(DType::F32, {1.f, 1.00390625f, 1.01171875f, -2.5f, kInf, kNaN, 3.4e38f});  // the last rounds past the largest
+  EXPECT_EQ(values<uint16_t>(cast_ref(DType::BF16, x)),
+            (std::vector<uint16_t>{0x3f80, 0x3f80, 0x3f82, 0xc020, 0x7f80, 0x7fc0, 0x7f80}));
+  expect_f32(cast_ref(DType::F32, buf<uint16_t>(DType::BF16, {0x3f82, 0x0001, 0xff80})),
+             {1.015625f, 9.1835496e-41f, -kInf});
+  // float8 e4m3fn: largest 448 (0x7e); 464 rounds down to it; 480 overflows: saturated or NaN.
+  Buf f8 = buf<float>(DType::F32, {448.f, 464.f, 480.f, -kInf, kNaN, 0.001953125f, -0.f});
+  EXPECT_EQ(values<uint8_t>(cast_ref(DType::F8E4M3FN, f8)), (std::vector<uint8_t>{0x7e, 0x7e, 0x7e, 0xfe, 0x7f, 0x01, 0x80}));
+  EXPECT_EQ(values<uint8_t>(cast_ref(DType::F8E4M3FN, f8, kCastNoSaturate)),
+            (std::vector<uint8_t>{0x7e, 0x7e, 0x7f, 0xff, 0x7f, 0x01, 0x80}));
+  // fnuz: no -0, NaN is 0x80; e5m2 keeps infinities when not saturating.
+  EXPECT_EQ(values<uint8_t>(cast_ref(DType::F8E4M3FNUZ, f8, kCastNoSaturate)),
+            (std::vector<uint8_t>{0x80, 0x80, 0x80, 0x80, 0x80, 0x02, 0x00}));  // bias 8: 2^-9 is 0x02
+  EXPECT_EQ(values<uint8_t>(cast_ref(DType::F8E5M2, buf<float>(DType::F32, {kInf, 57344.f, 61440.f}), kCastNoSaturate)),
+            (std::vector<uint8_t>{0x7c, 0x7b, 0x7c}));
+  expect_f32(cast_ref(DType::F32, buf<uint8_t>(DType::F8E5M2FNUZ, {0x80, 0x7f, 0x01})), {kNaN, 57344.f, 7.6293945e-06f});
+  // float4 e2m1: values 0 0.5 1 1.5 2 3 4 6; ties to even; always saturating.
+  EXPECT_EQ(values<uint8_t>(cast_ref(DType::F4E2M1, buf<float>(DType::F32, {5.f, 0.25f, 0.75f, -100.f, 2.5f}))),
+            (std::vector<uint8_t>{0x6, 0x0, 0x2, 0xf, 0x4}));
+  // e8m0: a power of two; rounds up by default, down or to nearest on request.
+  Buf e = buf<float>(DType::F32, {3.f, 4.f, 0.75f, kNaN});
+  EXPECT_EQ(values<uint8_t>(cast_ref(DType::F8E8M0, e)), (std::vector<uint8_t>{0x81, 0x81, 0x7f, 0xff}));
+  EXPECT_EQ(values<uint8_t>(cast_ref(DType::F8E8M0, e, kCastE8M0Down)), (std::vector<uint8_t>{0x80, 0x81, 0x7e, 0xff}));
+  EXPECT_EQ(values<uint8_t>(cast_ref(DType::F8E8M0, e, kCastE8M0Nearest)), (std::vector<uint8_t>{0x81, 0x81, 0x7f, 0xff}));
+  // f64 -> f16 rounds once from double (no double rounding through f32).
+  EXPECT_EQ(values<uint16_t>(cast_ref(DType::F16, buf<double>(DType::F64, {1.0 + 1.0 / 2048 + 1e-12}))),
+            (std::vector<uint16_t>{0x3c01}));
+}
+
+TEST(ElementwiseReference, CastSubByteIntegers) {
+  // One element per byte, sign-extended; narrowing wraps as for every integer; floats truncate first.
+  Buf i = buf<int32_t>(DType::I32, {300, -9, 7, 8, -1});
+  EXPECT_EQ(values<int8_t>(cast_ref(DType::I4, i)), (std::vector<int8_t>{-4, 7, 7, -8, -1}));
+  EXPECT_EQ(values<uint8_t>(cast_ref(DType::U4, i)), (std::vector<uint8_t>{12, 7, 7, 8, 15}));
+  EXPECT_EQ(values<int8_t>(cast_ref(DType::I2, i)), (std::vector<int8_t>{0, -1, -1, 0, -1}));
+  EXPECT_EQ(values<uint8_t>(cast_ref(DType::U2, buf<float>(DType::F32, {-1.5f, 2.9f, kNaN}))),
+            (std::vector<uint8_t>{3, 2, 0}));
+  EXPECT_EQ(values<int32_t>(cast_ref(DType::I32, buf<int8_t>(DType::I4, {-8, 7}))), (std::vector<int32_t>{-8, 7}));
+  EXPECT_EQ(values<uint64_t>(cast_ref(DType::U64, buf<float>(DType::F32, {1e30f, -5.f}))),
+            (std::vector<uint64_t>{UINT64_MAX, 0}));
+}
+
+TEST(ElementwiseReference, WideAndNarrowFloatArithmetic) {
+  // f64 computes in double: 1 + 1e-12 is not 1 (it would be in f32).
+  Buf a = buf<double>(DType::F64, {1.0, 0.1}), b = buf<double>(DType::F64, {1e-12, 0.2});
+  EXPECT_EQ(values<double>(binary_ref(BinaryOp::Add, a, b)), (std::vector<double>{1.0 + 1e-12, 0.1 + 0.2}));
+  EXPECT_EQ(values<double>(unary_ref(UnaryOp::Sqrt, buf<double>(DType::F64, {2.0}))), (std::vector<double>{std::sqrt(2.0)}));
+  // f16 and bf16: computed in float, rounded once. 1.5 * 1.00097656 = 1.50146484 -> 1.50195312 (even).
+  Buf h = buf<uint16_t>(DType::F16, {0x3e00, 0x7bff}), g = buf<uint16_t>(DType::F16, {0x3c01, 0x4000});
+  EXPECT_EQ(values<uint16_t>(binary_ref(BinaryOp::Mul, h, g)), (std::vector<uint16_t>{0x3e02, 0x7c00}));  // overflow: inf
+  Buf bh = buf<uint16_t>(DType::BF16, {0x3f80, 0x4040}), bg = buf<uint16_t>(DType::BF16, {0x3b80, 0x4040});
+  EXPECT_EQ(values<uint16_t>(binary_ref(BinaryOp::Add, bh, bg)), (std::vector<uint16_t>{0x3f80, 0x40c0}));  // 1 + 2^-8 ties to 1
+  Buf lt(DType::Bool, 2);
+  Shape s = shape({2});
+  compare_reference(CompareOp::Less, DType::BF16, s, s, bh.data(), s, bg.data(), static_cast<uint8_t*>(lt.data()));
+  EXPECT_EQ(values<uint8_t>(lt), (std::vector<uint8_t>{0, 0}));
+  // Unsigned integers: Abs is the identity, Neg and Sub wrap, shifts are logical.
+  Buf u = buf<uint16_t>(DType::U16, {3, 65535}), v = buf<uint16_t>(DType::U16, {5, 1});
+  EXPECT_EQ(values<uint16_t>(binary_ref(BinaryOp::Sub, u, v)), (std::vector<uint16_t>{65534, 65534}));
+  EXPECT_EQ(values<uint16_t>(binary_ref(BinaryOp::ShiftRight, u, v)), (std::vector<uint16_t>{0, 32767}));
+  EXPECT_EQ(values<uint16_t>(unary_ref(UnaryOp::Abs, u)), (std::vector<uint16_t>{3, 65535}));
 }
 
 TEST(ElementwiseReference, ActivationsAndClip) {

@@ -2,11 +2,14 @@
 // every axis mask, plus hand-computed values and the empty-reduction identities.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <vector>
 
+#include "format/float_formats.h"
 #include "kernels/config/thread_pool.h"
 #include "kernels/reduce/reduce.h"
 #include "tests/kernels/kernel_test_util.h"
@@ -154,6 +157,85 @@ TEST(Reduce, ArgMatchesReferenceWithTiesAndNaN) {
   EXPECT_EQ(y, 3);
   arg_reduce_f32(false, false, 1, 5, 1, x, &y, nullptr);
   EXPECT_EQ(y, 4);
+}
+
+// Every other float and integer dtype: the fast path (blocked slabs and the odometer) against the
+// reference for every mask and op the dtype takes, bit for bit, on awkward shapes.
+TEST(Reduce, EveryDtypeMatchesReference) {
+  ThreadPool pool(2);
+  const DType kTypes[] = {DType::F64, DType::F16, DType::BF16, DType::I8,  DType::U8, DType::I16,
+                          DType::U16, DType::I32, DType::U32,  DType::U64};
+  for (DType t : kTypes) {
+    for (Shape x : {shape({1}), shape({7, 33}), shape({3, 1, 7, 5}), shape({260, 3})}) {
+      std::mt19937 rng(uint32_t(x.num_elements()) + uint32_t(t));
+      std::vector<uint8_t> xs(size_t(x.num_elements()) * dtype_size(t));
+      for (int64_t i = 0; i < x.num_elements(); ++i) {  // small positive values in every dtype
+        const double v = 0.5 + double(rng() % 7);
+        uint8_t* p = xs.data() + size_t(i) * dtype_size(t);
+        if (t == DType::F64) std::memcpy(p, &v, 8);
+        else if (t == DType::F16) { uint16_t h = float_to_half(float(v)); std::memcpy(p, &h, 2); }
+        else if (t == DType::BF16) { uint16_t h = float_to_bf16(float(v)); std::memcpy(p, &h, 2); }
+        else { uint64_t u = uint64_t(v); std::memcpy(p, &u, dtype_size(t)); }
+      }
+      for (uint32_t mask = 0; mask < (1u << x.rank); ++mask)
+        for (ReduceOp op : kAllOps) {
+          if (!reduce_supports(op, t)) continue;
+          SCOPED_TRACE(::testing::Message() << "dtype " << int(t) << " rank " << x.rank << " mask " << mask << " op " << int(op));
+          std::vector<uint8_t> got(size_t(out_count(x, mask)) * dtype_size(t)), want(got.size());
+          reduce(op, t, x, mask, xs.data(), got.data(), &pool);
+          reduce_reference(op, t, x, mask, xs.data(), want.data());
+          if (t == DType::F64) {  // the fast path sums in a different order
+            std::vector<double> g(got.size() / 8), w(g.size());
+            std::memcpy(g.data(), got.data(), got.size());
+            std::memcpy(w.data(), want.data(), want.size());
+            for (size_t i = 0; i < g.size(); ++i)
+              if (g[i] != w[i]) ASSERT_NEAR(g[i], w[i], 1e-12 * std::max(1.0, std::fabs(w[i])));  // inf == inf
+          } else {
+            ASSERT_EQ(got, want);
+          }
+        }
+    }
+    for (bool is_max : {false, true}) {
+      std::vector<uint8_t> xs(7 * 33 * dtype_size(t));
+      for (size_t i = 0; i < xs.size(); ++i) xs[i] = uint8_t(i * 37 % 5);  // many ties
+      std::vector<int64_t> got(33), want(33);
+      arg_reduce(is_max, true, t, 1, 7, 33, xs.data(), got.data(), &pool);
+      arg_reduce_reference(is_max, true, t, 1, 7, 33, xs.data(), want.data());
+      ASSERT_EQ(got, want) << "dtype " << int(t);
+    }
+  }
+}
+
+TEST(Reduce, NewDtypesByHand) {
+  // i16 sums wrap in 16 bits; u8 Max starts at 0; integer Mean truncates toward zero.
+  std::vector<int16_t> i16 = {30000, 30000, -7};
+  std::vector<int16_t> s(1);
+  reduce(ReduceOp::Sum, DType::I16, shape({3}), 1, i16.data(), s.data(), nullptr);
+  EXPECT_EQ(s[0], int16_t(60000 - 7 - 65536));
+  reduce(ReduceOp::Mean, DType::I16, shape({2}), 1, std::vector<int16_t>{-7, 0}.data(), s.data(), nullptr);
+  EXPECT_EQ(s[0], -3);
+  std::vector<uint8_t> u8 = {3, 250, 7}, m(1);
+  reduce(ReduceOp::Max, DType::U8, shape({3}), 1, u8.data(), m.data(), nullptr);
+  EXPECT_EQ(m[0], 250);
+  // f64 results stay double (f32 would drop the 1e-10).
+  std::vector<double> d = {1.0, 1e-10}, ds(1);
+  reduce(ReduceOp::Sum, DType::F64, shape({2}), 1, d.data(), ds.data(), nullptr);
+  EXPECT_EQ(ds[0], 1.0 + 1e-10);
+  // bf16 mean of 1, 2, 4 = 7/3, rounded once to bf16 (2.328125).
+  std::vector<uint16_t> b = {0x3f80, 0x4000, 0x4080}, bm(1);
+  reduce(ReduceOp::Mean, DType::BF16, shape({3}), 1, b.data(), bm.data(), nullptr);
+  EXPECT_EQ(bm[0], 0x4015);
+  EXPECT_FALSE(reduce_supports(ReduceOp::LogSum, DType::I32));
+  EXPECT_FALSE(reduce_supports(ReduceOp::Sum, DType::F8E4M3FN));
+  EXPECT_FALSE(arg_reduce_supports(DType::Bool));
+  // ArgMax on u32 above INT32_MAX and on f16 with a NaN (which never wins).
+  std::vector<uint32_t> u32 = {5, 0x80000000u, 7};
+  int64_t y = -1;
+  arg_reduce(true, false, DType::U32, 1, 3, 1, u32.data(), &y, nullptr);
+  EXPECT_EQ(y, 1);
+  std::vector<uint16_t> h = {0x3c00, 0x7e00, 0x4000};
+  arg_reduce(true, false, DType::F16, 1, 3, 1, h.data(), &y, nullptr);
+  EXPECT_EQ(y, 2);
 }
 
 }  // namespace

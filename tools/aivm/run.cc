@@ -20,9 +20,10 @@ const char kRunHelp[] =
     "usage: aivm run BUNDLE [--input NAME=FILE]... [--output-dir DIR] [--threads N]\n"
     "                [--max-loop-iterations N]\n"
     "\n"
-    "Runs BUNDLE once. Inputs are .npy files (v1-v3, little-endian, C order; <f4 <f2 <i8 <i4\n"
-    "|i1 |u1 |b1) or ONNX TensorProto .pb files. NAME= may be left out when the model has one\n"
-    "input, or when a .pb file's own name matches an input.\n"
+    "Runs BUNDLE once. Inputs are .npy files (v1-v3, little-endian, C order; <f4 <f8 <f2 <i8\n"
+    "<i4 <i2 |i1 <u8 <u4 <u2 |u1 |b1, or an ml_dtypes name such as bfloat16) or ONNX\n"
+    "TensorProto .pb files. NAME= may be left out when the model has one input, or when a .pb\n"
+    "file's own name matches an input.\n"
     "Each output is written to DIR/NAME.npy (default DIR: current directory; created if\n"
     "missing) and printed as one line: name, dtype, shape and, for <= 16 elements, values.\n"
     "\n"
@@ -186,10 +187,14 @@ HostTensor random_input(const aivm_tensor_info_t& info, std::mt19937* rng) {
     if (t.dtype == AIVM_DTYPE_F32) {
       float f = real(*rng);
       std::memcpy(p, &f, 4);
-    } else if (t.dtype == AIVM_DTYPE_F16) {
-      uint16_t h = float_to_half(real(*rng));
+    } else if (t.dtype == AIVM_DTYPE_F64) {
+      double d = real(*rng);
+      std::memcpy(p, &d, 8);
+    } else if (t.dtype == AIVM_DTYPE_F16 || t.dtype == AIVM_DTYPE_BF16) {
+      float f = real(*rng);
+      uint16_t h = t.dtype == AIVM_DTYPE_F16 ? float_to_half(f) : float_to_bf16(f);
       std::memcpy(p, &h, 2);
-    } else {
+    } else {  // integers; for the float8 / float4 kinds these are small valid bit patterns
       int64_t v = t.dtype == AIVM_DTYPE_BOOL ? small(*rng) & 1 : small(*rng);
       std::memcpy(p, &v, elem);  // little-endian: the low bytes
     }

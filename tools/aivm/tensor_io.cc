@@ -151,12 +151,30 @@ struct NpyType {
   aivm_dtype_t dtype;
 };
 constexpr NpyType kNpyTypes[] = {
-    {"f4", AIVM_DTYPE_F32}, {"f2", AIVM_DTYPE_F16}, {"i8", AIVM_DTYPE_I64},
-    {"i4", AIVM_DTYPE_I32}, {"i1", AIVM_DTYPE_I8},  {"u1", AIVM_DTYPE_U8},
-    {"b1", AIVM_DTYPE_BOOL},
+    {"f4", AIVM_DTYPE_F32}, {"f2", AIVM_DTYPE_F16}, {"f8", AIVM_DTYPE_F64}, {"i8", AIVM_DTYPE_I64},
+    {"i4", AIVM_DTYPE_I32}, {"i2", AIVM_DTYPE_I16}, {"i1", AIVM_DTYPE_I8},  {"u8", AIVM_DTYPE_U64},
+    {"u4", AIVM_DTYPE_U32}, {"u2", AIVM_DTYPE_U16}, {"u1", AIVM_DTYPE_U8},  {"b1", AIVM_DTYPE_BOOL},
+};
+
+// Types numpy itself has no code for are written under the names numpy's ml_dtypes package
+// registers (np.load reads them back once ml_dtypes is imported, as onnx does); the 4- and
+// 2-bit ones one element per byte, as ml_dtypes holds them.
+constexpr NpyType kMlDtypes[] = {
+    {"bfloat16", AIVM_DTYPE_BF16},         {"float8_e4m3fn", AIVM_DTYPE_F8E4M3FN},
+    {"float8_e4m3fnuz", AIVM_DTYPE_F8E4M3FNUZ}, {"float8_e5m2", AIVM_DTYPE_F8E5M2},
+    {"float8_e5m2fnuz", AIVM_DTYPE_F8E5M2FNUZ}, {"uint4", AIVM_DTYPE_U4},
+    {"int4", AIVM_DTYPE_I4},               {"float4_e2m1fn", AIVM_DTYPE_F4E2M1},
+    {"float8_e8m0fnu", AIVM_DTYPE_F8E8M0}, {"uint2", AIVM_DTYPE_U2},
+    {"int2", AIVM_DTYPE_I2},
 };
 
 bool npy_dtype(const std::string& descr, aivm_dtype_t* out) {
+  for (const NpyType& t : kMlDtypes) {
+    if (descr == t.code) {
+      *out = t.dtype;
+      return true;
+    }
+  }
   if (descr.size() != 3) return false;
   char order = descr[0];
   for (const NpyType& t : kNpyTypes) {
@@ -170,17 +188,13 @@ bool npy_dtype(const std::string& descr, aivm_dtype_t* out) {
   return false;
 }
 
-const char* npy_descr(aivm_dtype_t dtype) {
-  switch (dtype) {
-    case AIVM_DTYPE_F32: return "<f4";
-    case AIVM_DTYPE_F16: return "<f2";
-    case AIVM_DTYPE_I64: return "<i8";
-    case AIVM_DTYPE_I32: return "<i4";
-    case AIVM_DTYPE_I8: return "|i1";
-    case AIVM_DTYPE_U8: return "|u1";
-    case AIVM_DTYPE_BOOL: return "|b1";
-    default: return "|V0";
-  }
+// The descr np.save would write ("<f4", "|u1", ...), or the ml_dtypes name.
+std::string npy_descr(aivm_dtype_t dtype) {
+  for (const NpyType& t : kMlDtypes)
+    if (t.dtype == dtype) return t.code;
+  for (const NpyType& t : kNpyTypes)
+    if (t.dtype == dtype) return std::string(dtype_bytes(dtype) == 1 ? "|" : "<") + t.code;
+  return "|V0";
 }
 
 uint32_t read_le(const uint8_t* p, int bytes) {
@@ -248,7 +262,7 @@ class WireReader {
 };
 
 // One repeated scalar field, either packed (wire type 2) or one value per tag.
-// |fixed_bytes| is 4 for float, 0 for varints.
+// |fixed_bytes| is 4 for float, 8 for double, 0 for varints.
 bool read_repeated(WireReader* r, int wire_type, int fixed_bytes, std::vector<uint64_t>* out) {
   if (wire_type == 2) {
     const uint8_t* d;
@@ -264,26 +278,20 @@ bool read_repeated(WireReader* r, int wire_type, int fixed_bytes, std::vector<ui
   }
   uint64_t v;
   if (fixed_bytes == 4 && wire_type == 5) return r->fixed(4, &v) && (out->push_back(v), true);
+  if (fixed_bytes == 8 && wire_type == 1) return r->fixed(8, &v) && (out->push_back(v), true);
   if (fixed_bytes == 0 && wire_type == 0) return r->varint(&v) && (out->push_back(v), true);
   return false;
 }
 
-// ONNX TensorProto.DataType numbers we accept.
+// ONNX TensorProto.DataType numbers we accept: every one aivm has a dtype for.
 bool onnx_dtype(int64_t t, aivm_dtype_t* out) {
-  switch (t) {
-    case 1: *out = AIVM_DTYPE_F32; return true;
-    case 2: *out = AIVM_DTYPE_U8; return true;
-    case 3: *out = AIVM_DTYPE_I8; return true;
-    case 6: *out = AIVM_DTYPE_I32; return true;
-    case 7: *out = AIVM_DTYPE_I64; return true;
-    case 9: *out = AIVM_DTYPE_BOOL; return true;
-    case 10: *out = AIVM_DTYPE_F16; return true;
-    default: return false;
-  }
+  DType d = t >= 0 && t <= 64 ? dtype_from_onnx_type(int(t)) : DType::Undefined;
+  *out = aivm_dtype_t(d);
+  return d != DType::Undefined;
 }
 
 struct ProtoFields {
-  std::vector<uint64_t> dims, float_data, int32_data, int64_data;
+  std::vector<uint64_t> dims, float_data, int32_data, int64_data, double_data, uint64_data;
   int64_t data_type = 0;
   const uint8_t* raw = nullptr;
   size_t raw_size = 0;
@@ -309,6 +317,8 @@ bool scan_tensor_proto(const uint8_t* bytes, size_t size, ProtoFields* f, std::s
       case 4: ok = read_repeated(&r, wire, 4, &f->float_data); break;
       case 5: ok = read_repeated(&r, wire, 0, &f->int32_data); break;
       case 7: ok = read_repeated(&r, wire, 0, &f->int64_data); break;
+      case 10: ok = read_repeated(&r, wire, 8, &f->double_data); break;
+      case 11: ok = read_repeated(&r, wire, 0, &f->uint64_data); break;
       case 8: ok = wire == 2 && r.bytes(&d, &n) && (name->assign((const char*)d, n), true); break;
       case 9:
         ok = wire == 2 && r.bytes(&f->raw, &f->raw_size);
@@ -325,16 +335,50 @@ bool scan_tensor_proto(const uint8_t* bytes, size_t size, ProtoFields* f, std::s
   return true;
 }
 
+// |t->data| := |packed| (ONNX's form: 4- and 2-bit types packed) with one element per byte.
+void unpack_into(const uint8_t* packed, size_t count, HostTensor* t) {
+  size_t elem = dtype_bytes(t->dtype);
+  t->data.resize(count * elem);
+  DType d = DType(t->dtype);
+  if (dtype_packed_bits(d) >= 8) {
+    if (count) std::memcpy(t->data.data(), packed, count * elem);
+    return;
+  }
+  for (size_t i = 0; i < count; ++i) t->data[i] = unpack_element(d, packed, i);
+}
+
+// Checks that |bytes| of ONNX payload (packed) fit |t|'s dtype and shape exactly.
+bool check_stored_size(const HostTensor& t, uint64_t bytes, const char* where, std::string* error) {
+  uint64_t count;
+  if (!checked_count(t.shape, &count))
+    return fail(error, std::string(where) + ": shape " + shape_string(t.shape.data(), t.shape.size()) + " is too large");
+  uint64_t want = dtype_packed_bytes(DType(t.dtype), count);
+  if (bytes != want)
+    return fail(error, std::string(where) + ": " + std::to_string(bytes) + " bytes of data, but " +
+                           dtype_label(t.dtype) + shape_string(t.shape.data(), t.shape.size()) + " needs " +
+                           std::to_string(want));
+  return true;
+}
+
 // Moves the typed repeated field matching |t.dtype| into t.data.
 bool fill_from_repeated(const ProtoFields& f, HostTensor* t, std::string* error) {
   const std::vector<uint64_t>* src;
   const char* field;
   switch (t->dtype) {
     case AIVM_DTYPE_F32: src = &f.float_data, field = "float_data"; break;
+    case AIVM_DTYPE_F64: src = &f.double_data, field = "double_data"; break;
     case AIVM_DTYPE_I64: src = &f.int64_data, field = "int64_data"; break;
-    default: src = &f.int32_data, field = "int32_data"; break;  // i32, i8, u8, bool, f16
+    case AIVM_DTYPE_U32: case AIVM_DTYPE_U64: src = &f.uint64_data, field = "uint64_data"; break;
+    default: src = &f.int32_data, field = "int32_data"; break;  // the narrower types' values or bit patterns
   }
   size_t elem = dtype_bytes(t->dtype);
+  if (dtype_packed_bits(DType(t->dtype)) < 8) {  // one packed byte per entry
+    if (!check_stored_size(*t, src->size(), field, error)) return false;
+    std::vector<uint8_t> packed(src->size());
+    for (size_t i = 0; i < src->size(); ++i) packed[i] = uint8_t((*src)[i]);
+    unpack_into(packed.data(), t->element_count(), t);
+    return true;
+  }
   if (!check_payload_size(*t, uint64_t(src->size()) * elem, field, error)) return false;
   t->data.resize(src->size() * elem);
   for (size_t i = 0; i < src->size(); ++i) {
@@ -348,37 +392,47 @@ bool fill_from_repeated(const ProtoFields& f, HostTensor* t, std::string* error)
 // Formatting
 //===------------------------------------------------------------------------------------===//
 
+template <typename T>
+T read_as(const uint8_t* p) {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  return v;
+}
+
 void append_element(std::string* out, aivm_dtype_t dtype, const uint8_t* p) {
   char buf[48];
+  double real = 0;  // for the floating types
+  bool is_real = true;
   switch (dtype) {
-    case AIVM_DTYPE_F32: {
-      float f;
-      std::memcpy(&f, p, 4);
-      std::snprintf(buf, sizeof(buf), "%g", double(f));
-      break;
+    case AIVM_DTYPE_F32: real = read_as<float>(p); break;
+    case AIVM_DTYPE_F64: real = read_as<double>(p); break;
+    case AIVM_DTYPE_F16: real = half_to_float(read_as<uint16_t>(p)); break;
+    case AIVM_DTYPE_BF16: real = bf16_to_float(read_as<uint16_t>(p)); break;
+    case AIVM_DTYPE_F8E4M3FN: real = narrow_to_float(kE4M3FN, *p); break;
+    case AIVM_DTYPE_F8E4M3FNUZ: real = narrow_to_float(kE4M3FNUZ, *p); break;
+    case AIVM_DTYPE_F8E5M2: real = narrow_to_float(kE5M2, *p); break;
+    case AIVM_DTYPE_F8E5M2FNUZ: real = narrow_to_float(kE5M2FNUZ, *p); break;
+    case AIVM_DTYPE_F4E2M1: real = narrow_to_float(kE2M1, *p & 0xf); break;
+    case AIVM_DTYPE_F8E8M0: real = e8m0_to_float(*p); break;
+    default: is_real = false; break;
+  }
+  if (is_real) {
+    std::snprintf(buf, sizeof(buf), "%g", real);
+  } else {
+    switch (dtype) {
+      case AIVM_DTYPE_I64: std::snprintf(buf, sizeof(buf), "%" PRId64, read_as<int64_t>(p)); break;
+      case AIVM_DTYPE_U64: std::snprintf(buf, sizeof(buf), "%" PRIu64, read_as<uint64_t>(p)); break;
+      case AIVM_DTYPE_I32: std::snprintf(buf, sizeof(buf), "%" PRId32, read_as<int32_t>(p)); break;
+      case AIVM_DTYPE_U32: std::snprintf(buf, sizeof(buf), "%" PRIu32, read_as<uint32_t>(p)); break;
+      case AIVM_DTYPE_I16: std::snprintf(buf, sizeof(buf), "%d", int(read_as<int16_t>(p))); break;
+      case AIVM_DTYPE_U16: std::snprintf(buf, sizeof(buf), "%u", unsigned(read_as<uint16_t>(p))); break;
+      case AIVM_DTYPE_I8: case AIVM_DTYPE_I4: case AIVM_DTYPE_I2:
+        std::snprintf(buf, sizeof(buf), "%d", int(int8_t(*p)));
+        break;
+      case AIVM_DTYPE_U8: case AIVM_DTYPE_U4: case AIVM_DTYPE_U2: std::snprintf(buf, sizeof(buf), "%u", unsigned(*p)); break;
+      case AIVM_DTYPE_BOOL: std::snprintf(buf, sizeof(buf), "%s", *p ? "true" : "false"); break;
+      default: std::snprintf(buf, sizeof(buf), "?"); break;
     }
-    case AIVM_DTYPE_F16: {
-      uint16_t h;
-      std::memcpy(&h, p, 2);
-      std::snprintf(buf, sizeof(buf), "%g", double(half_to_float(h)));
-      break;
-    }
-    case AIVM_DTYPE_I64: {
-      int64_t v;
-      std::memcpy(&v, p, 8);
-      std::snprintf(buf, sizeof(buf), "%" PRId64, v);
-      break;
-    }
-    case AIVM_DTYPE_I32: {
-      int32_t v;
-      std::memcpy(&v, p, 4);
-      std::snprintf(buf, sizeof(buf), "%" PRId32, v);
-      break;
-    }
-    case AIVM_DTYPE_I8: std::snprintf(buf, sizeof(buf), "%d", int(int8_t(*p))); break;
-    case AIVM_DTYPE_U8: std::snprintf(buf, sizeof(buf), "%u", unsigned(*p)); break;
-    case AIVM_DTYPE_BOOL: std::snprintf(buf, sizeof(buf), "%s", *p ? "true" : "false"); break;
-    default: std::snprintf(buf, sizeof(buf), "?"); break;
   }
   out->append(buf);
 }
@@ -394,21 +448,9 @@ size_t HostTensor::element_count() const {
   return checked_count(shape, &n) ? size_t(n) : 0;
 }
 
-const char* dtype_label(aivm_dtype_t dtype) {
-  static const char* const kNames[] = {"undefined", "f32", "f16", "i8", "u8", "i32", "i64", "bool"};
-  unsigned i = unsigned(dtype);
-  return i < sizeof(kNames) / sizeof(kNames[0]) ? kNames[i] : "invalid";
-}
+const char* dtype_label(aivm_dtype_t dtype) { return dtype_name(DType(dtype)); }
 
-size_t dtype_bytes(aivm_dtype_t dtype) {
-  switch (dtype) {
-    case AIVM_DTYPE_F32: case AIVM_DTYPE_I32: return 4;
-    case AIVM_DTYPE_F16: return 2;
-    case AIVM_DTYPE_I8: case AIVM_DTYPE_U8: case AIVM_DTYPE_BOOL: return 1;
-    case AIVM_DTYPE_I64: return 8;
-    default: return 0;
-  }
-}
+size_t dtype_bytes(aivm_dtype_t dtype) { return dtype_size(DType(dtype)); }
 
 std::string shape_string(const int64_t* shape, size_t rank) {
   std::string s = "[";
@@ -442,7 +484,8 @@ bool parse_npy(const uint8_t* bytes, size_t size, HostTensor* out, std::string* 
   }
   if (!npy_dtype(descr, &t.dtype)) {
     return fail(error, ".npy dtype '" + descr +
-                           "' is not supported (use <f4 <f2 <i8 <i4 |i1 |u1 |b1, little-endian)");
+                           "' is not supported (use <f4 <f8 <f2 <i8 <i4 <i2 |i1 <u8 <u4 <u2 |u1 |b1, "
+                           "little-endian, or an ml_dtypes name such as bfloat16)");
   }
   int non_unit = 0;
   for (int64_t d : t.shape) non_unit += d > 1;
@@ -463,15 +506,15 @@ bool parse_tensor_proto(const uint8_t* bytes, size_t size, HostTensor* out, std:
   if (f.external) return fail(error, "TensorProto: external data is not supported");
   if (!onnx_dtype(f.data_type, &t.dtype)) {
     return fail(error, "TensorProto: data_type " + std::to_string(f.data_type) +
-                           " is not supported (FLOAT, FLOAT16, INT64, INT32, INT8, UINT8, BOOL)");
+                           " is not supported (STRING and COMPLEX types have no aivm dtype)");
   }
   for (uint64_t d : f.dims) {
     if (int64_t(d) < 0) return fail(error, "TensorProto: negative dimension");
     t.shape.push_back(int64_t(d));
   }
   if (f.has_raw) {
-    if (!check_payload_size(t, f.raw_size, "TensorProto raw_data", error)) return false;
-    t.data.assign(f.raw, f.raw + f.raw_size);
+    if (!check_stored_size(t, f.raw_size, "TensorProto raw_data", error)) return false;
+    unpack_into(f.raw, t.element_count(), &t);
   } else if (!fill_from_repeated(f, &t, error)) {
     *error = "TensorProto " + *error;
     return false;
@@ -500,7 +543,7 @@ bool read_tensor_file(const std::string& path, HostTensor* out, std::string* err
 
 std::vector<uint8_t> encode_npy(aivm_dtype_t dtype, const int64_t* shape, size_t rank,
                                 const void* data, size_t size_bytes) {
-  std::string dict = std::string("{'descr': '") + npy_descr(dtype) +
+  std::string dict = "{'descr': '" + npy_descr(dtype) +
                      "', 'fortran_order': False, 'shape': (";
   for (size_t i = 0; i < rank; ++i) dict += (i ? ", " : "") + std::to_string(shape[i]);
   dict += rank == 1 ? ",), }" : "), }";  // Python spells a 1-tuple "(3,)"
@@ -559,55 +602,6 @@ std::string format_values(aivm_dtype_t dtype, const void* data, size_t count,
   }
   if (shown < count) out += shown ? ", ..." : "...";
   return out + "]";
-}
-
-float half_to_float(uint16_t h) {
-  uint32_t sign = uint32_t(h & 0x8000) << 16;
-  uint32_t exp = (h >> 10) & 0x1f;
-  uint32_t mant = h & 0x3ff;
-  uint32_t bits;
-  if (exp == 0x1f) {
-    bits = sign | 0x7f800000u | (mant << 13);  // inf / nan
-  } else if (exp != 0) {
-    bits = sign | ((exp + 112) << 23) | (mant << 13);
-  } else if (mant == 0) {
-    bits = sign;
-  } else {  // subnormal: normalise
-    int e = -1;
-    do {
-      ++e;
-      mant <<= 1;
-    } while (!(mant & 0x400));
-    bits = sign | uint32_t(112 - e) << 23 | ((mant & 0x3ff) << 13);
-  }
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
-
-uint16_t float_to_half(float f) {
-  uint32_t x;
-  std::memcpy(&x, &f, 4);
-  uint16_t sign = uint16_t((x >> 16) & 0x8000);
-  uint32_t exp = (x >> 23) & 0xff;
-  uint32_t mant = x & 0x7fffff;
-  if (exp == 0xff) return uint16_t(sign | 0x7c00 | (mant ? 0x200 : 0));  // inf / nan
-  int e = int(exp) - 127 + 15;
-  if (e >= 0x1f) return uint16_t(sign | 0x7c00);  // overflow to inf
-  if (e <= 0) {  // subnormal half or zero
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    int shift = 14 - e;
-    uint32_t half = mant >> shift;
-    uint32_t rem = mant & ((1u << shift) - 1);
-    uint32_t mid = 1u << (shift - 1);
-    if (rem > mid || (rem == mid && (half & 1))) ++half;
-    return uint16_t(sign | half);
-  }
-  uint32_t half = (uint32_t(e) << 10) | (mant >> 13);
-  uint32_t rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem == 0x1000 && (half & 1))) ++half;  // may carry into the exponent
-  return uint16_t(sign | half);
 }
 
 }  // namespace aivm::tools

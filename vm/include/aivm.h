@@ -74,6 +74,22 @@ typedef enum aivm_dtype_e {
   AIVM_DTYPE_I32 = 5,
   AIVM_DTYPE_I64 = 6,
   AIVM_DTYPE_BOOL = 7,
+  AIVM_DTYPE_F64 = 8,
+  AIVM_DTYPE_I16 = 9,
+  AIVM_DTYPE_U16 = 10,
+  AIVM_DTYPE_U32 = 11,
+  AIVM_DTYPE_U64 = 12,
+  AIVM_DTYPE_BF16 = 13,      /* bfloat16 bit patterns */
+  AIVM_DTYPE_F8E4M3FN = 14,  /* float8 kinds: bit patterns, one byte each */
+  AIVM_DTYPE_F8E4M3FNUZ = 15,
+  AIVM_DTYPE_F8E5M2 = 16,
+  AIVM_DTYPE_F8E5M2FNUZ = 17,
+  AIVM_DTYPE_U4 = 18,  /* 4- and 2-bit integers: one element per byte, NOT packed */
+  AIVM_DTYPE_I4 = 19,  /* (sign-extended), as numpy's ml_dtypes holds them */
+  AIVM_DTYPE_F4E2M1 = 20,  /* bit pattern in the low nibble of a byte */
+  AIVM_DTYPE_F8E8M0 = 21,
+  AIVM_DTYPE_U2 = 22,
+  AIVM_DTYPE_I2 = 23,
 } aivm_dtype_t;
 
 #define AIVM_MAX_RANK 8

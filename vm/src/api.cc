@@ -20,7 +20,10 @@ using aivm::vm::make_status;
 //===----------------------------------------------------------------------===//
 
 static_assert(int(AIVM_DTYPE_F32) == int(aivm::DType::F32) && int(AIVM_DTYPE_BOOL) == int(aivm::DType::Bool) &&
-                  int(aivm::fb::DType::I64) == int(aivm::DType::I64) && int(aivm::fb::DType::Bool) == int(aivm::DType::Bool),
+                  int(aivm::fb::DType::I64) == int(aivm::DType::I64) && int(aivm::fb::DType::Bool) == int(aivm::DType::Bool) &&
+                  int(AIVM_DTYPE_F64) == int(aivm::DType::F64) && int(AIVM_DTYPE_BF16) == int(aivm::DType::BF16) &&
+                  int(AIVM_DTYPE_I2) == int(aivm::DType::I2) && int(aivm::fb::DType::I2) == int(aivm::DType::I2) &&
+                  int(aivm::fb::DType::F8E4M3FN) == int(aivm::DType::F8E4M3FN) && aivm::kDTypeCount == 24,
               "dtype numbering must agree between aivm.h, format/dtype.h and aivm.fbs");
 
 namespace {

@@ -15,11 +15,11 @@ aivm_status_t require_reduced_shape(const Site& s, uint32_t a, uint32_t b, uint3
   return AIVM_OK;
 }
 
-aivm_status_t verify_reduce(const Site& s, const isa::Instr& in, bool allows_i64) {
+aivm_status_t verify_reduce(const Site& s, const isa::Instr& in, kernels::ReduceOp op) {
   AIVM_RETURN_IF_ERROR(require_writable(s, in.a));
   DType t = s.reg(in.b).dtype;
-  if (t != DType::F32 && !(allows_i64 && t == DType::I64))
-    return s.error(std::string("source has dtype ") + dtype_name(t) + ", expected f32" + (allows_i64 ? " or i64" : ""));
+  if (!kernels::reduce_supports(op, t))
+    return s.error(std::string("this reduction does not take dtype ") + dtype_name(t));
   if (s.reg(in.a).dtype != t) return s.error("source and destination dtypes differ");
   int rank = s.reg(in.b).shape.rank;
   if (in.d >> rank != 0)
@@ -29,17 +29,14 @@ aivm_status_t verify_reduce(const Site& s, const isa::Instr& in, bool allows_i64
 
 const uint64_t* reduce(const Frame& fr, kernels::ReduceOp op, uint64_t w, const uint64_t* next) {
   uint32_t a = AIVM_FIELD_A(w), b = AIVM_FIELD_B(w), mask = AIVM_FIELD_D(w);
-  if (fr.f->registers[b].dtype == DType::I64)
-    kernels::reduce_i64(op, fr.shape(b), mask, reinterpret_cast<const int64_t*>(fr.data[b]),
-                        reinterpret_cast<int64_t*>(fr.data[a]), fr.pool);
-  else
-    kernels::reduce_f32(op, fr.shape(b), mask, fr.f32(b), fr.f32(a), fr.pool);
+  kernels::reduce(op, fr.f->registers[b].dtype, fr.shape(b), mask, fr.data[b], fr.data[a], fr.pool);
   return next;
 }
 
 aivm_status_t verify_arg(const Site& s, const isa::Instr& in) {
   AIVM_RETURN_IF_ERROR(require_writable(s, in.a));
-  AIVM_RETURN_IF_ERROR(require_f32(s, in.b, "B"));
+  if (!kernels::arg_reduce_supports(s.reg(in.b).dtype))
+    return s.error(std::string("source has dtype ") + dtype_name(s.reg(in.b).dtype) + ", expected a float or integer");
   if (s.reg(in.a).dtype != DType::I64) return s.error("destination must be i64");
   uint32_t axis = in.d & 7, select_last = in.d >> 3;
   const kernels::Shape& x = s.reg(in.b).shape;
@@ -55,28 +52,30 @@ const uint64_t* arg(const Frame& fr, bool is_max, uint64_t w, const uint64_t* ne
   int64_t outer = 1, inner = 1;
   for (uint32_t k = 0; k < axis; ++k) outer *= x.dims[k];
   for (int k = int(axis) + 1; k < x.rank; ++k) inner *= x.dims[k];
-  kernels::arg_reduce_f32(is_max, (d >> 3) != 0, outer, x.dims[axis], inner, fr.f32(b),
-                          reinterpret_cast<int64_t*>(fr.data[a]), fr.pool);
+  kernels::arg_reduce(is_max, (d >> 3) != 0, fr.f->registers[b].dtype, outer, x.dims[axis], inner, fr.data[b],
+                      reinterpret_cast<int64_t*>(fr.data[a]), fr.pool);
   return next;
 }
 
 }  // namespace
 
-#define AIVM_REDUCE(NAME, KIND, I64)                                                                      \
-  aivm_status_t verify_##NAME(const Site& s, const isa::Instr& in) { return verify_reduce(s, in, I64); } \
+#define AIVM_REDUCE(NAME, KIND)                                                                           \
+  aivm_status_t verify_##NAME(const Site& s, const isa::Instr& in) {                                     \
+    return verify_reduce(s, in, kernels::ReduceOp::KIND);                                                \
+  }                                                                                                      \
   const uint64_t* exec_##NAME(const Frame& fr, uint64_t w, const uint64_t* next) {                       \
     return reduce(fr, kernels::ReduceOp::KIND, w, next);                                                 \
   }
-AIVM_REDUCE(REDUCE_SUM, Sum, true)
-AIVM_REDUCE(REDUCE_MEAN, Mean, false)
-AIVM_REDUCE(REDUCE_MAX, Max, true)
-AIVM_REDUCE(REDUCE_MIN, Min, true)
-AIVM_REDUCE(REDUCE_PROD, Prod, true)
-AIVM_REDUCE(REDUCE_L1, L1, false)
-AIVM_REDUCE(REDUCE_L2, L2, false)
-AIVM_REDUCE(REDUCE_LOGSUM, LogSum, false)
-AIVM_REDUCE(REDUCE_LOGSUMEXP, LogSumExp, false)
-AIVM_REDUCE(REDUCE_SUMSQ, SumSquare, false)
+AIVM_REDUCE(REDUCE_SUM, Sum)
+AIVM_REDUCE(REDUCE_MEAN, Mean)
+AIVM_REDUCE(REDUCE_MAX, Max)
+AIVM_REDUCE(REDUCE_MIN, Min)
+AIVM_REDUCE(REDUCE_PROD, Prod)
+AIVM_REDUCE(REDUCE_L1, L1)
+AIVM_REDUCE(REDUCE_L2, L2)
+AIVM_REDUCE(REDUCE_LOGSUM, LogSum)
+AIVM_REDUCE(REDUCE_LOGSUMEXP, LogSumExp)
+AIVM_REDUCE(REDUCE_SUMSQ, SumSquare)
 #undef AIVM_REDUCE
 
 aivm_status_t verify_ARGMAX(const Site& s, const isa::Instr& in) { return verify_arg(s, in); }
