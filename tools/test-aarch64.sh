@@ -19,5 +19,30 @@ built=$SECONDS
 
 # The test preset sets AIVM_GEMM_SWEEP_QUICK=1: emulation is ~10x slower than native.
 ctest --preset aarch64 -j"$jobs"
-echo "test-aarch64: $(ctest --preset aarch64 -N | tail -n 1 | sed 's/^ *//') ran under $(qemu-aarch64 --version | head -n 1);" \
-  "build $((built - start)) s, tests $((SECONDS - built)) s"
+echo "test-aarch64: $(ctest --preset aarch64 -N | tail -n 1 | sed 's/^ *//') ran under $(qemu-aarch64 --version | head -n 1)"
+
+# End to end, when the native compiler is built (tools/test.sh builds it first): the digits CNN
+# compiled here, its weights packed for this machine's x86 kernel, so the AArch64 loader
+# repacks them for NEON; the AArch64 runner classifies every held-out digit under qemu and
+# must match ONNX Runtime's probabilities (examples/digits/testdata/ref_probs.npy).
+if [ -x build/aivmc ] && [ -x .venv/bin/python ]; then
+  out=build-aarch64/digits
+  rm -rf "$out" && mkdir -p "$out"
+  build/aivmc examples/digits/digits.onnx -o "$out/digits.aivm"
+  for x in examples/digits/testdata/digit_*.npy; do
+    qemu-aarch64 -L /usr/aarch64-linux-gnu build-aarch64/aivm run "$out/digits.aivm" --input input="$x" \
+      --output-dir "$out/$(basename "$x" .npy)" >/dev/null 2>"$out/stderr.txt" || { cat "$out/stderr.txt" >&2; exit 1; }
+  done
+  .venv/bin/python - "$out" examples/digits/testdata <<'PY'
+import os, sys
+import numpy as np
+out, data = sys.argv[1], sys.argv[2]
+ref = np.load(os.path.join(data, "ref_probs.npy"))
+got = np.stack([np.load(os.path.join(out, "digit_%02d" % i, "probs.npy")).reshape(-1) for i in range(len(ref))])
+diff = float(np.abs(got - ref).max())
+print("test-aarch64: digits CNN, %d images under qemu: max |aivm - onnxruntime| = %.2g" % (len(ref), diff))
+sys.exit(0 if diff <= 1e-4 else "test-aarch64: digits differ from ONNX Runtime by more than 1e-4")
+PY
+  grep -q "repacked at load for neon" "$out/stderr.txt" || echo "test-aarch64: note: the bundle was not repacked"
+fi
+echo "test-aarch64: build $((built - start)) s, tests $((SECONDS - built)) s"
