@@ -1258,12 +1258,21 @@ std::string lrn(NodeView& n) {
 })";
 }
 
-// RNN, unrolled over the declared sequence length: per direction d and step t,
-//   H = f(clip(X_t W_d^T + H R_d^T + Wb_d + Rb_d)),
-// H starting from initial_h (zeros when absent); Y stacks every step's H ([seq, dirs, batch,
-// hidden], layout 1: [batch, seq, dirs, hidden]) and Y_h is the last one per direction. The
-// reverse direction walks t from the end. sequence_lens (per-batch lengths) is not supported.
-std::string rnn(NodeView& n) {
+// RNN, GRU and LSTM, unrolled over the declared sequence length. Per direction d (the reverse
+// direction walks t from the end) and step t, with the gate weights W_d / R_d transposed once:
+//   RNN:  H = f(X_t W^T + H R^T + Wb + Rb)
+//   GRU:  z, r = f(X_t W_zr^T + H R_zr^T + b_zr); h~ = g(X_t W_h^T + (r * H) R_h^T + Rb_h + Wb_h)
+//         (linear_before_reset: r * (H R_h^T + Rb_h)); H = (1 - z) * h~ + z * H
+//   LSTM: i, o, f, c~ from X_t W^T + H R^T + b (peepholes P add to i, f from C_prev and to o from
+//         C); C = f * C_prev + i * g(c~); H = f(o) * h(C); input_forget couples f = 1 - i
+// clip bounds the gate pre-activations. H and C start from initial_h / initial_c or zeros. Y
+// stacks every step's H ([seq, dirs, batch, hidden]; layout 1: [batch, seq, dirs, hidden]);
+// Y_h / Y_c are the last ones per direction. With sequence_lens, a step at or past a batch
+// entry's length leaves its state unchanged and its Y zero (for the reverse direction that makes
+// each sequence start at its own last element).
+enum class Cell { Rnn, Gru, Lstm };
+
+std::string recurrent(NodeView& n, Cell cell) {
   n.default_int("layout", 0);
   n.default_string("direction", "forward");
   const std::string direction = n.attr_string("direction");
@@ -1271,34 +1280,51 @@ std::string rnn(NodeView& n) {
     n.fail("direction '" + direction + "' is not defined");
   const int dirs = direction == "bidirectional" ? 2 : 1;
   const bool batch_first = n.attr_int("layout") != 0;
-  if (n.has_input(4)) n.fail("sequence_lens is not supported (every sequence runs the full length)");
+  const bool seq_lens = n.has_input(4);
   const int64_t seq = n.input_dim(0, batch_first ? 1 : 0);
   if (seq <= 0) n.fail("the sequence length is unknown: declare X's shape");
-  std::vector<std::string> acts(size_t(dirs), "Tanh");
+  const std::vector<std::string> per_dir = cell == Cell::Rnn   ? std::vector<std::string>{"Tanh"}
+                                           : cell == Cell::Gru ? std::vector<std::string>{"Sigmoid", "Tanh"}
+                                                               : std::vector<std::string>{"Sigmoid", "Tanh", "Tanh"};
+  std::vector<std::string> acts;
+  for (int d = 0; d < dirs; ++d) acts.insert(acts.end(), per_dir.begin(), per_dir.end());
   if (n.has_attr("activations")) acts = n.attr_strings("activations");
-  if (acts.size() != size_t(dirs)) n.fail("activations needs one entry per direction");
+  if (acts.size() != per_dir.size() * size_t(dirs)) n.fail("activations needs " + std::to_string(per_dir.size()) + " entries per direction");
   for (const std::string& a : acts)
     if (a != "Tanh" && a != "Relu" && a != "Sigmoid") n.fail("activation '" + a + "' is not supported (Tanh, Relu, Sigmoid)");
   if (n.has_attr("activation_alpha") || n.has_attr("activation_beta"))
     n.fail("activation_alpha/activation_beta are not supported");
+  const bool lstm = cell == Cell::Lstm, gru = cell == Cell::Gru;
+  const bool peepholes = lstm && n.has_input(7);
+  const bool coupled = lstm && n.has_attr("input_forget") && n.attr_int("input_forget") != 0;
+  const bool lbr = gru && n.has_attr("linear_before_reset") && n.attr_int("linear_before_reset") != 0;
+  const bool has_bias = n.has_input(3);
 
-  std::string b = header("RNN <clip> (X, W, R, B, SequenceLens, InitialH) => (Y, YH)") + R"({
+  std::string b = header(std::string(lstm ? "LSTM" : gru ? "GRU" : "RNN") +
+                         " <clip> (X, W, R, B, SequenceLens, InitialH, InitialC, P) => (Y, YH, YC)") + R"({
   Axis0 = Constant <value_ints: ints = [0]> ()
   Axis01 = Constant <value_ints: ints = [0, 1]> ()
+  OneF = Constant <value_float: float = 1.0> ()
+  OneT = CastLike (OneF, X)
 )";
   b += batch_first ? "  XS = Transpose <perm: ints = [1, 0, 2]> (X)\n" : "  XS = Identity (X)\n";
-  if (!n.has_input(5))
+  if (seq_lens)
+    b += R"(
+  OneAxis = Constant <value_ints: ints = [1]> ()
+  Lens = Cast <to: int = 7> (SequenceLens)
+  LensCol = Unsqueeze (Lens, OneAxis)
+)";
+  if (!n.has_input(5) || (lstm && !n.has_input(6)) || seq_lens)
     b += R"(
   Batch = Shape <start: int = 1, end: int = 2> (XS)
-  Hidden = Shape <start: int = 1, end: int = 2> (R)
+  Hidden = Shape <start: int = 2, end: int = 3> (R)
   HShape = Concat <axis: int = 0> (Batch, Hidden)
   ZeroF = Constant <value_float: float = 0.0> ()
   ZeroT = CastLike (ZeroF, X)
-  H0 = Expand (ZeroT, HShape)
+  Zeros = Expand (ZeroT, HShape)
 )";
   if (n.has_attr("clip"))
     b += "  ClipF = Constant <value_float: float = @clip> ()\n  ClipHi = CastLike (ClipF, X)\n  ClipLo = Neg (ClipHi)\n";
-  // Steps of X, shared by the directions.
   for (int64_t t = 0; t < seq; ++t) {
     std::string T = std::to_string(t);
     n.define_ints("__t" + T, {t});
@@ -1308,55 +1334,165 @@ std::string rnn(NodeView& n) {
     b += "  XSlice" + T + " = Slice (XS, T" + T + ", TEnd" + T + ", Axis0)\n";
     b += "  X" + T + " = Squeeze (XSlice" + T + ", Axis0)\n";
   }
-  std::vector<std::vector<std::string>> step_out(static_cast<size_t>(seq));  // [t][d]: H as [1, 1, batch, hidden]
-  std::vector<std::string> last;
+  const int gates = lstm ? 4 : gru ? 3 : 1;
+  const std::string split_n = std::to_string(gates);
+  // |pre| with clip applied, through activation |act|, as |out|.
+  auto activate = [&](const std::string& act, const std::string& pre, const std::string& out) {
+    std::string x = pre;
+    if (n.has_attr("clip")) {
+      b += "  " + pre + "C = Clip (" + pre + ", ClipLo, ClipHi)\n";
+      x = pre + "C";
+    }
+    b += "  " + out + " = " + act + " (" + x + ")\n";
+  };
+  std::vector<std::vector<std::string>> step_out(static_cast<size_t>(seq));  // [t][d]: [1, 1, batch, hidden]
+  std::vector<std::string> last_h, last_c;
   for (int d = 0; d < dirs; ++d) {
     const std::string D = std::to_string(d);
+    const std::string f = acts[size_t(d) * per_dir.size()];
+    const std::string g = per_dir.size() > 1 ? acts[size_t(d) * per_dir.size() + 1] : "";
+    const std::string h_act = per_dir.size() > 2 ? acts[size_t(d) * per_dir.size() + 2] : "";
     n.define_ints("__d" + D, {d});
     n.define_ints("__d_end" + D, {d + 1});
     b += "  Dir" + D + " = Constant <value_ints: ints = @__d" + D + "> ()\n";
     b += "  DirEnd" + D + " = Constant <value_ints: ints = @__d_end" + D + "> ()\n";
-    for (const char* m : {"W", "R"}) {
-      std::string M = m;
-      b += "  " + M + "Slice" + D + " = Slice (" + M + ", Dir" + D + ", DirEnd" + D + ", Axis0)\n";
-      b += "  " + M + D + " = Squeeze (" + M + "Slice" + D + ", Axis0)\n";
-      b += "  " + M + "T" + D + " = Transpose (" + M + D + ")\n";
+    auto slice_dir = [&](const std::string& m, const std::string& out) {
+      b += "  " + out + "S = Slice (" + m + ", Dir" + D + ", DirEnd" + D + ", Axis0)\n";
+      b += "  " + out + " = Squeeze (" + out + "S, Axis0)\n";
+    };
+    slice_dir("W", "W" + D);
+    b += "  WT" + D + " = Transpose (W" + D + ")\n";
+    slice_dir("R", "R" + D);
+    if (gru) {
+      // z and r use H R_zr^T together; h~ needs R_h apart.
+      b += "  Rzr" + D + ", Rh" + D + " = Split <axis: int = 0> (R" + D + ", Split21)\n";
+      b += "  RzrT" + D + " = Transpose (Rzr" + D + ")\n  RhT" + D + " = Transpose (Rh" + D + ")\n";
+    } else {
+      b += "  RT" + D + " = Transpose (R" + D + ")\n";
     }
-    if (n.has_input(3))
-      b += "  BSlice" + D + " = Slice (B, Dir" + D + ", DirEnd" + D + ", Axis0)\n" +
-           "  Wb" + D + ", Rb" + D + " = Split <axis: int = 1, num_outputs: int = 2> (BSlice" + D + ")\n" +
-           "  Bias" + D + " = Add (Wb" + D + ", Rb" + D + ")\n";
-    std::string h = "H0";
+    if (has_bias) {
+      slice_dir("B", "B" + D);
+      b += "  Wb" + D + ", Rb" + D + " = Split <axis: int = 0, num_outputs: int = 2> (B" + D + ")\n";
+      if (gru) {
+        b += "  Wbzr" + D + ", Wbh" + D + " = Split <axis: int = 0> (Wb" + D + ", Split21)\n";
+        b += "  Rbzr" + D + ", Rbh" + D + " = Split <axis: int = 0> (Rb" + D + ", Split21)\n";
+        b += "  Bzr" + D + " = Add (Wbzr" + D + ", Rbzr" + D + ")\n";
+      } else {
+        b += "  Bias" + D + " = Add (Wb" + D + ", Rb" + D + ")\n";
+      }
+    }
+    if (peepholes) {
+      slice_dir("P", "P" + D);
+      b += "  Pi" + D + ", Po" + D + ", Pf" + D + " = Split <axis: int = 0, num_outputs: int = 3> (P" + D + ")\n";
+    }
+    std::string h = "Zeros", c = "Zeros";
     if (n.has_input(5)) {
-      b += "  HSlice" + D + " = Slice (InitialH, Dir" + D + ", DirEnd" + D + ", Axis0)\n";
-      b += "  HInit" + D + " = Squeeze (HSlice" + D + ", Axis0)\n";
+      slice_dir("InitialH", "HInit" + D);
       h = "HInit" + D;
+    }
+    if (lstm && n.has_input(6)) {
+      slice_dir("InitialC", "CInit" + D);
+      c = "CInit" + D;
     }
     const bool reverse = direction == "reverse" || d == 1;
     for (int64_t i = 0; i < seq; ++i) {
       const int64_t t = reverse ? seq - 1 - i : i;
       const std::string S = D + "_" + std::to_string(t), T = std::to_string(t);
       b += "  XW" + S + " = MatMul (X" + T + ", WT" + D + ")\n";
-      b += "  HR" + S + " = MatMul (" + h + ", RT" + D + ")\n";
-      b += "  G" + S + " = Add (XW" + S + ", HR" + S + ")\n";
-      std::string g = "G" + S;
-      if (n.has_input(3)) {
-        b += "  GB" + S + " = Add (" + g + ", Bias" + D + ")\n";
-        g = "GB" + S;
+      if (gru) {
+        b += "  XWzr" + S + ", XWh" + S + " = Split <axis: int = 1> (XW" + S + ", Split21)\n";
+        b += "  HRzr" + S + " = MatMul (" + h + ", RzrT" + D + ")\n";
+        b += "  Gzr0" + S + " = Add (XWzr" + S + ", HRzr" + S + ")\n";
+        b += has_bias ? "  Gzr" + S + " = Add (Gzr0" + S + ", Bzr" + D + ")\n" : "  Gzr" + S + " = Identity (Gzr0" + S + ")\n";
+        activate(f, "Gzr" + S, "ZR" + S);
+        b += "  Z" + S + ", Rg" + S + " = Split <axis: int = 1, num_outputs: int = 2> (ZR" + S + ")\n";
+        if (lbr) {
+          b += "  HRh" + S + " = MatMul (" + h + ", RhT" + D + ")\n";
+          b += has_bias ? "  HRhb" + S + " = Add (HRh" + S + ", Rbh" + D + ")\n" : "  HRhb" + S + " = Identity (HRh" + S + ")\n";
+          b += "  RHR" + S + " = Mul (Rg" + S + ", HRhb" + S + ")\n";
+          b += "  Gh0" + S + " = Add (XWh" + S + ", RHR" + S + ")\n";
+          b += has_bias ? "  Gh" + S + " = Add (Gh0" + S + ", Wbh" + D + ")\n" : "  Gh" + S + " = Identity (Gh0" + S + ")\n";
+        } else {
+          b += "  RH" + S + " = Mul (Rg" + S + ", " + h + ")\n";
+          b += "  RHR" + S + " = MatMul (RH" + S + ", RhT" + D + ")\n";
+          b += "  Gh0" + S + " = Add (XWh" + S + ", RHR" + S + ")\n";
+          if (has_bias)
+            b += "  Gh1" + S + " = Add (Gh0" + S + ", Rbh" + D + ")\n  Gh" + S + " = Add (Gh1" + S + ", Wbh" + D + ")\n";
+          else
+            b += "  Gh" + S + " = Identity (Gh0" + S + ")\n";
+        }
+        activate(g, "Gh" + S, "Hc" + S);
+        b += "  OneMinusZ" + S + " = Sub (OneT, Z" + S + ")\n";
+        b += "  NewPart" + S + " = Mul (OneMinusZ" + S + ", Hc" + S + ")\n";
+        b += "  OldPart" + S + " = Mul (Z" + S + ", " + h + ")\n";
+        b += "  H" + S + " = Add (NewPart" + S + ", OldPart" + S + ")\n";
+      } else {
+        b += "  HR" + S + " = MatMul (" + h + ", RT" + D + ")\n";
+        b += "  G0" + S + " = Add (XW" + S + ", HR" + S + ")\n";
+        b += has_bias ? "  G" + S + " = Add (G0" + S + ", Bias" + D + ")\n" : "  G" + S + " = Identity (G0" + S + ")\n";
+        if (!lstm) {
+          activate(f, "G" + S, "H" + S);
+        } else {
+          b += "  Gi" + S + ", Go" + S + ", Gf" + S + ", Gc" + S + " = Split <axis: int = 1, num_outputs: int = " + split_n +
+               "> (G" + S + ")\n";
+          std::string gi = "Gi" + S, gf = "Gf" + S, go = "Go" + S;
+          if (peepholes) {
+            b += "  PiC" + S + " = Mul (Pi" + D + ", " + c + ")\n  GiP" + S + " = Add (Gi" + S + ", PiC" + S + ")\n";
+            b += "  PfC" + S + " = Mul (Pf" + D + ", " + c + ")\n  GfP" + S + " = Add (Gf" + S + ", PfC" + S + ")\n";
+            gi = "GiP" + S;
+            gf = "GfP" + S;
+          }
+          activate(f, gi, "I" + S);
+          if (coupled) b += "  F" + S + " = Sub (OneT, I" + S + ")\n";
+          else activate(f, gf, "F" + S);
+          activate(g, "Gc" + S, "Cc" + S);
+          b += "  FC" + S + " = Mul (F" + S + ", " + c + ")\n";
+          b += "  IC" + S + " = Mul (I" + S + ", Cc" + S + ")\n";
+          b += "  C" + S + " = Add (FC" + S + ", IC" + S + ")\n";
+          if (peepholes) {
+            b += "  PoC" + S + " = Mul (Po" + D + ", C" + S + ")\n  GoP" + S + " = Add (Go" + S + ", PoC" + S + ")\n";
+            go = "GoP" + S;
+          }
+          activate(f, go, "O" + S);
+          b += "  HC" + S + " = " + h_act + " (C" + S + ")\n";
+          b += "  H" + S + " = Mul (O" + S + ", HC" + S + ")\n";
+          if (!seq_lens) c = "C" + S;  // with lengths, the masked update below sets it
+        }
       }
-      if (n.has_attr("clip")) {
-        b += "  GC" + S + " = Clip (" + g + ", ClipLo, ClipHi)\n";
-        g = "GC" + S;
+      std::string y = "H" + S;
+      if (seq_lens) {
+        // Rows past their sequence keep the previous state and output zeros.
+        n.define_ints("__step" + S, {t});
+        b += "  StepI" + S + " = Constant <value_ints: ints = @__step" + S + "> ()\n";
+        b += "  Valid" + S + " = Less (StepI" + S + ", LensCol)\n";
+        b += "  HM" + S + " = Where (Valid" + S + ", H" + S + ", " + h + ")\n";
+        b += "  YM" + S + " = Where (Valid" + S + ", H" + S + ", Zeros)\n";
+        y = "YM" + S;
+        h = "HM" + S;
+        if (lstm) {
+          b += "  CM" + S + " = Where (Valid" + S + ", C" + S + ", " + c + ")\n";
+          c = "CM" + S;
+        }
+      } else {
+        h = "H" + S;
       }
-      b += "  H" + S + " = " + acts[size_t(d)] + " (" + g + ")\n";
-      h = "H" + S;
       if (n.has_output(0)) {
-        b += "  HY" + S + " = Unsqueeze (" + h + ", Axis01)\n";
+        b += "  HY" + S + " = Unsqueeze (" + y + ", Axis01)\n";
         step_out[size_t(t)].push_back("HY" + S);
       }
     }
-    b += "  Last" + D + " = Unsqueeze (" + h + ", Axis0)\n";
-    last.push_back("Last" + D);
+    b += "  LastH" + D + " = Unsqueeze (" + h + ", Axis0)\n";
+    last_h.push_back("LastH" + D);
+    if (lstm) {
+      b += "  LastC" + D + " = Unsqueeze (" + c + ", Axis0)\n";
+      last_c.push_back("LastC" + D);
+    }
+  }
+  if (gru) {
+    // [2h, h] split of a [3h, ...] gate block: the hidden size from R.
+    b.insert(b.find("  OneF ="), "  HiddenSize = Shape <start: int = 2, end: int = 3> (R)\n"
+                                 "  TwoHidden = Add (HiddenSize, HiddenSize)\n"
+                                 "  Split21 = Concat <axis: int = 0> (TwoHidden, HiddenSize)\n");
   }
   auto join = [](const std::vector<std::string>& v) {
     std::string out;
@@ -1372,10 +1508,18 @@ std::string rnn(NodeView& n) {
     b += "  YS = Concat <axis: int = 0> (" + join(steps) + ")\n";
     b += batch_first ? "  Y = Transpose <perm: ints = [2, 0, 1, 3]> (YS)\n" : "  Y = Identity (YS)\n";
   }
-  b += "  YHS = Concat <axis: int = 0> (" + join(last) + ")\n";
-  b += batch_first ? "  YH = Transpose <perm: ints = [1, 0, 2]> (YHS)\n}" : "  YH = Identity (YHS)\n}";
-  return b;
+  b += "  YHS = Concat <axis: int = 0> (" + join(last_h) + ")\n";
+  b += batch_first ? "  YH = Transpose <perm: ints = [1, 0, 2]> (YHS)\n" : "  YH = Identity (YHS)\n";
+  if (lstm && n.has_output(2)) {
+    b += "  YCS = Concat <axis: int = 0> (" + join(last_c) + ")\n";
+    b += batch_first ? "  YC = Transpose <perm: ints = [1, 0, 2]> (YCS)\n" : "  YC = Identity (YCS)\n";
+  }
+  return b + "}";
 }
+
+std::string rnn(NodeView& n) { return recurrent(n, Cell::Rnn); }
+std::string gru(NodeView& n) { return recurrent(n, Cell::Gru); }
+std::string lstm(NodeView& n) { return recurrent(n, Cell::Lstm); }
 
 using BodyBuilder = std::string (*)(NodeView&, int64_t opset);
 
@@ -1416,6 +1560,8 @@ const HandWritten kHandWritten[] = {
     {"CausalConvWithState", 1, ignore_opset<causal_conv_with_state>},
     {"LRN", 1, ignore_opset<lrn>},
     {"RNN", 7, ignore_opset<rnn>},
+    {"GRU", 7, ignore_opset<gru>},
+    {"LSTM", 7, ignore_opset<lstm>},
 };
 
 //===----------------------------------------------------------------------===//

@@ -27,8 +27,9 @@ onnx::ModelProto parse_model(const std::string& text) {
 struct Input {
   std::string name;
   std::vector<int64_t> dims;
-  std::vector<float> f32;    // used when i64 is empty
+  std::vector<float> f32;    // used when i64 and i32 are empty
   std::vector<int64_t> i64;
+  std::vector<int32_t> i32;
 };
 
 // Imports, compiles and runs |text| on |inputs|; returns every output as f32.
@@ -38,11 +39,13 @@ std::vector<std::vector<float>> run(const std::string& text, const std::vector<I
   EXPECT_EQ(testing::load(testing::compile_to_bytes(p), &m), "OK");
   if (!m.session) return {};
   for (const Input& in : inputs) {
-    bool ints = !in.i64.empty();
-    const void* data = ints ? static_cast<const void*>(in.i64.data()) : in.f32.data();
-    size_t bytes = ints ? in.i64.size() * 8 : in.f32.size() * 4;
-    aivm_status_t s = aivm_session_set_input(m.session, in.name.c_str(), ints ? AIVM_DTYPE_I64 : AIVM_DTYPE_F32,
-                                             in.dims.data(), in.dims.size(), data, bytes);
+    const void* data = in.f32.data();
+    size_t bytes = in.f32.size() * 4;
+    aivm_dtype_t dtype = AIVM_DTYPE_F32;
+    if (!in.i64.empty()) data = in.i64.data(), bytes = in.i64.size() * 8, dtype = AIVM_DTYPE_I64;
+    if (!in.i32.empty()) data = in.i32.data(), bytes = in.i32.size() * 4, dtype = AIVM_DTYPE_I32;
+    aivm_status_t s =
+        aivm_session_set_input(m.session, in.name.c_str(), dtype, in.dims.data(), in.dims.size(), data, bytes);
     EXPECT_EQ(s, nullptr) << (s ? testing::take_message(s) : "");
   }
   EXPECT_EQ(aivm_session_run(m.session), nullptr);
@@ -123,7 +126,7 @@ TEST(Decompose, SoftmaxCrossEntropyLossNestsExpansions) {
     g (float[3,4] x, int64[3] labels) => (float loss) {
       loss = SoftmaxCrossEntropyLoss <ignore_index: int = 1> (x, labels)
     })",
-                 {{"x", {3, 4}, {1, 2, 3, 4, 0, 1, 0, 1, 2, 0, 0, 0}, {}}, {"labels", {3}, {}, {3, 1, 0}}}, 1);
+                 {{"x", {3, 4}, {1, 2, 3, 4, 0, 1, 0, 1, 2, 0, 0, 0}, {}}, {"labels", {3}, {}, {3, 1, 0}, {}}}, 1);
   ASSERT_EQ(out.size(), 1u);
   expect_near(out[0], {0.3904713262});
 }
@@ -191,6 +194,20 @@ TEST(Decompose, IsInfIsNaNAndHardmaxTies) {
   expect_near(out[1], {0, 1, 0, 0});
   expect_near(out[2], {0, 0, 0, 1});
   expect_near(out[3], {0, 1, 0, 1, 0, 0});  // the first of equal maxima
+}
+
+// An unrolled RNN (Relu, h = relu(x + 0.5 h)) where the second sequence has length 1: its
+// state stops after one step and its later outputs are zero.
+TEST(Decompose, RnnUnrolledWithSequenceLengths) {
+  auto out = run(R"(<ir_version: 8, opset_import: ["" : 14]>
+    g (float[3,2,1] x, int32[2] lens) => (float[3,1,2,1] y, float[1,2,1] yh)
+    <float[1,1,1] w = {1.0}, float[1,1,1] r = {0.5}> {
+      y, yh = RNN <hidden_size: int = 1, activations: strings = ["Relu"]> (x, w, r, , lens)
+    })",
+                 {{"x", {3, 2, 1}, {1, 2, 1, 1, 1, 1}, {}, {}}, {"lens", {2}, {}, {}, {3, 1}}}, 2);
+  ASSERT_EQ(out.size(), 2u);
+  expect_near(out[0], {1, 2, 1.5, 0, 1.75, 0});
+  expect_near(out[1], {1.75, 2});
 }
 
 TEST(Decompose, InlinedNodesKeepTheirBodysOpset) {
