@@ -12,8 +12,10 @@ namespace aivm::compiler {
 namespace {
 
 // Marks the successors of block |bi| reachable; a Branch on a constant reaches one arm, and
-// becomes a Jump to it.
-void reach_successors(Function& f, size_t bi, std::vector<bool>& reachable) {
+// becomes a Jump to it. A loop's entry test that is constantly false keeps its body: the body
+// still defines the loop's collected rows (an empty [0, ...] each), so it is inferred though
+// never run.
+void reach_successors(Function& f, size_t bi, const std::vector<bool>& loop_head, std::vector<bool>& reachable) {
   Terminator& t = f.blocks[bi].term;
   auto reach = [&](int b) {
     if (b >= 0) reachable[size_t(b)] = true;
@@ -26,6 +28,11 @@ void reach_successors(Function& f, size_t bi, std::vector<bool>& reachable) {
     case Terminator::Branch:
       if (const Tensor* c = f.constant_of(t.cond)) {
         bool taken = c->num_elements() > 0 && c->float_at(0) != 0;
+        if (!taken && loop_head[size_t(t.fallthrough)]) {
+          reach(t.fallthrough);
+          reach(t.target);
+          break;
+        }
         t = Terminator{Terminator::Jump, taken ? t.fallthrough : t.target, -1, kNoValue, t.loc};
         reach(t.target);
       } else {
@@ -46,8 +53,10 @@ void empty_block(Block& b, int next) {
 }  // namespace
 
 void infer_shapes(Function& f) {
-  std::vector<bool> reachable(f.blocks.size(), false);
+  std::vector<bool> reachable(f.blocks.size(), false), loop_head(f.blocks.size(), false);
   if (!reachable.empty()) reachable[0] = true;
+  for (const Block& b : f.blocks)
+    if (b.term.kind == Terminator::LoopBack) loop_head[size_t(b.term.target)] = true;
   for (size_t bi = 0; bi < f.blocks.size(); ++bi) {
     Block& block = f.blocks[bi];
     if (!reachable[bi]) {
@@ -89,7 +98,7 @@ void infer_shapes(Function& f) {
         throw CompileError(t.loc, std::string("a loop's trip count must be one int64, not ") + dtype_name(c.dtype) + " " +
                                       dims_str(c.shape));
     }
-    reach_successors(f, bi, reachable);
+    reach_successors(f, bi, loop_head, reachable);
   }
 }
 

@@ -170,6 +170,18 @@ local.get y
   EXPECT_EQ(r.outputs[0], (std::vector<float>{1.5f, -2}));
 }
 
+// A constant trip count of zero: the rows are [0, 3] and the body never runs.
+TEST(Loop, ZeroConstantTripCountCollectsNoRows) {
+  std::string text = kSumRows;
+  text.replace(text.find(".const n i64 [] 4"), 17, ".const n i64 [] 0");
+  format::BundleDesc d = compile_program(parse_stack_asm(text, "t.aivs"), CompileOptions{});
+  EXPECT_EQ(d.outputs[1].shape, (std::vector<int64_t>{0, 3}));
+  RunResult r = run(text, {1, 2, 3});
+  ASSERT_EQ(r.status, "");
+  EXPECT_EQ(r.outputs[0], (std::vector<float>{0, 0, 0}));
+  EXPECT_TRUE(r.outputs[1].empty());
+}
+
 // Carried values assigned from each other need a parallel copy: (a, b) := (b, a).
 TEST(Loop, SwapsCarriedValuesInParallel) {
   std::string text = R"(

@@ -113,6 +113,24 @@ def scan_model() -> onnx.ModelProto:
     return helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
 
 
+def scan8_model() -> onnx.ModelProto:
+    """Scan-8 (batch axis 0, no sequence_lens) over x[2,4,3] in reverse: a running sum."""
+    body = helper.make_graph(
+        [helper.make_node("Add", ["s_in", "row"], ["s_out"]), helper.make_node("Identity", ["s_out"], ["scan_out"])],
+        "scan8_body",
+        [helper.make_tensor_value_info("s_in", TensorProto.FLOAT, [3]),
+         helper.make_tensor_value_info("row", TensorProto.FLOAT, [3])],
+        [helper.make_tensor_value_info("s_out", TensorProto.FLOAT, [3]),
+         helper.make_tensor_value_info("scan_out", TensorProto.FLOAT, [3])])
+    node = helper.make_node("Scan", ["", "s0", "x"], ["s", "ys"], body=body, num_scan_inputs=1, directions=[1])
+    g = helper.make_graph(
+        [node], "scan8_model", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 4, 3])],
+        [helper.make_tensor_value_info("s", TensorProto.FLOAT, [2, 3]),
+         helper.make_tensor_value_info("ys", TensorProto.FLOAT, [2, 4, 3])],
+        [helper.make_tensor("s0", TensorProto.FLOAT, [2, 3], [0.5, 1, 2, 3, 4, 5])])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 8)], ir_version=8)
+
+
 def check(name: str, model: onnx.ModelProto, inputs: list[np.ndarray], build: str, work: str,
           jump: str) -> list[str]:
     onnx.checker.check_model(model)
@@ -153,6 +171,7 @@ def main() -> int:
         problems += check("loop", loop_model(), xs_loop, args.build, work, "loop")
         xs_scan = [rng.standard_normal((2, 4, 3)).astype(np.float32) for _ in range(3)]
         problems += check("scan", scan_model(), xs_scan, args.build, work, "loop")
+        problems += check("scan8", scan8_model(), xs_scan, args.build, work, "loop")
     for p in problems:
         print(p, file=sys.stderr)
     print(f"control flow vs onnxruntime: {'FAILED' if problems else 'ok'}")

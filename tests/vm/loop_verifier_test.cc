@@ -164,6 +164,26 @@ TEST(LoopVm, NestedLoopsWithTheirOwnCountersAreAccepted) {
   EXPECT_EQ(y, (std::vector<float>{10, 20}));  // x + 9x
 }
 
+// Thousands of nested loops verify in one sweep; a write to the outermost counter from the
+// innermost body is still found.
+TEST(LoopVm, DeeplyNestedLoopsVerifyAndAreChecked) {
+  const uint32_t n = 4000;
+  format::BundleDesc d = loop_bundle(3);
+  format::FunctionDesc& f = d.functions[0];
+  uint32_t first = uint32_t(f.registers.size());
+  for (uint32_t k = 0; k < n; ++k) f.registers.push_back({DType::I64, {}, StorageKind::Arena, 256 + 64 * uint64_t(k)});
+  f.arena_bytes = 256 + 64 * uint64_t(n);
+  f.code.clear();
+  f.code.push_back(isa::encode_abcd(Opcode::MOV, 3, 0, 0, 0));  // y := x, outside every loop
+  for (uint32_t k = 0; k < n; ++k) f.code.push_back(isa::encode_abcd(Opcode::NOP, 0, 0, 0, 0));
+  for (uint32_t j = 0; j < n; ++j)  // the j-th back edge closes the loop opened at n - j
+    f.code.push_back(isa::encode_aj(Opcode::LOOP, first + j, n - j));
+  f.code.push_back(isa::encode_abcd(Opcode::HALT, 0, 0, 0, 0));
+  EXPECT_EQ(load_message(d), "OK");
+  f.code[n] = isa::encode_abcd(Opcode::MOV, first + n - 1, 2, 0, 0);  // innermost body, outermost counter
+  EXPECT_NE(load_message(d).find("holds the counter r" + std::to_string(first + n - 1)), std::string::npos);
+}
+
 // STORE_AT at a run-time index outside the rows fails the run instead of writing out of bounds.
 TEST(LoopVm, StoreAtOutOfRangeIndexFailsTheRun) {
   format::BundleDesc d = loop_bundle(3);

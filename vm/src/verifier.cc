@@ -1,6 +1,8 @@
 // Bytecode verifier: generic operand rules from the opcode table, then one rule per opcode.
 #include "vm/src/verifier.h"
 
+#include <algorithm>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -71,46 +73,67 @@ struct LoopSpan {
   uint32_t counter;
 };
 
-bool overlaps(const RegisterInfo& x, const RegisterInfo& y) {
-  if (x.is_constant || y.is_constant || !x.bytes || !y.bytes) return false;
-  return x.arena_offset < y.arena_offset + y.bytes && y.arena_offset < x.arena_offset + x.bytes;
-}
-
 // Instructions whose field A is a register they write (JMPZ only reads its A).
 bool writes_field_a(const isa::OpInfo& info) {
   return info.kinds[0] == isa::OperandKind::Register && info.opcode != isa::Opcode::JMPZ;
+}
+
+// Bodies must be disjoint or nested. Sorted by head (outer first on a tie), a body that starts
+// inside the innermost open one must also end inside it. O(L log L).
+aivm_status_t check_nesting(std::vector<LoopSpan> loops, size_t index) {
+  std::sort(loops.begin(), loops.end(), [](const LoopSpan& a, const LoopSpan& b) {
+    return a.head != b.head ? a.head < b.head : a.latch > b.latch;
+  });
+  std::vector<const LoopSpan*> open;
+  for (const LoopSpan& l : loops) {
+    while (!open.empty() && open.back()->latch < l.head) open.pop_back();
+    if (!open.empty() && open.back()->latch < l.latch)
+      return make_status(AIVM_STATUS_INVALID_BUNDLE,
+                         "functions[%zu].code[%zu] (loop): body [%zu, %zu] overlaps the loop at %zu without nesting",
+                         index, l.latch, l.head, l.latch, open.back()->latch);
+    open.push_back(&l);
+  }
+  return AIVM_OK;
 }
 
 // With every other jump forward, a run can only repeat code through LOOP back edges. Bodies
 // nest properly, and nothing in a body but its own LOOP writes the counter, so each back edge
 // strictly decrements a counter that the body cannot reset: the loop ends. The run's loop
 // budget (exec_LOOP) then bounds the total work, counters near 2^63 included.
+//
+// One sweep over the code keeps the counters of the loops whose bodies contain pc, by arena
+// offset, so a hostile bundle of many deeply nested loops costs O(n log n), not O(n^2).
 aivm_status_t check_loops(const Function& f, size_t index) {
   std::vector<LoopSpan> loops;
+  for (size_t pc = 0; pc < f.code_size; ++pc)
+    if (AIVM_OPCODE(f.code[pc]) == uint8_t(isa::Opcode::LOOP))
+      loops.push_back({size_t(AIVM_FIELD_J(f.code[pc])), pc, AIVM_FIELD_A(f.code[pc])});
+  if (loops.empty()) return AIVM_OK;
+  AIVM_RETURN_IF_ERROR(check_nesting(loops, index));
+  std::vector<size_t> by_head(loops.size());
+  for (size_t i = 0; i < loops.size(); ++i) by_head[i] = i;
+  std::sort(by_head.begin(), by_head.end(), [&](size_t a, size_t b) { return loops[a].head < loops[b].head; });
+  std::multimap<uint64_t, size_t> active;  // counter's arena offset -> loop (counters are 8 bytes)
+  std::vector<std::multimap<uint64_t, size_t>::iterator> where(loops.size());
+  size_t next = 0, done = 0;  // loops entered (by head), loops left (loops[] is in latch order)
   for (size_t pc = 0; pc < f.code_size; ++pc) {
-    isa::Instr in = isa::decode(f.code[pc]);
-    if (in.op == isa::Opcode::LOOP) loops.push_back({size_t(in.j), pc, in.a});
-  }
-  for (size_t i = 0; i < loops.size(); ++i) {
-    const LoopSpan& l = loops[i];
-    for (size_t k = 0; k < i; ++k) {
-      const LoopSpan& o = loops[k];  // o.latch < l.latch
-      if (o.latch >= l.head && o.head < l.head)
-        return make_status(AIVM_STATUS_INVALID_BUNDLE,
-                           "functions[%zu].code[%zu] (loop): body [%zu, %zu] overlaps the loop at %zu without nesting",
-                           index, l.latch, l.head, l.latch, o.latch);
-    }
-    const RegisterInfo& counter = f.registers[l.counter];
-    for (size_t pc = l.head; pc < l.latch; ++pc) {
-      uint64_t w = f.code[pc];
-      const isa::OpInfo* info = isa::op_info(AIVM_OPCODE(w));
-      if (!writes_field_a(*info)) continue;
-      uint32_t dst = AIVM_FIELD_A(w);
-      if (dst == l.counter || overlaps(f.registers[dst], counter))
+    for (; next < by_head.size() && loops[by_head[next]].head == pc; ++next)
+      where[by_head[next]] = active.emplace(f.registers[loops[by_head[next]].counter].arena_offset, by_head[next]);
+    uint64_t w = f.code[pc];
+    const isa::OpInfo* info = isa::op_info(AIVM_OPCODE(w));
+    const RegisterInfo* dst = writes_field_a(*info) ? &f.registers[AIVM_FIELD_A(w)] : nullptr;
+    if (!active.empty() && dst && !dst->is_constant && dst->bytes) {
+      // Counters whose 8 bytes meet [offset, offset + bytes), other than this LOOP's own.
+      uint64_t lo = dst->arena_offset >= 7 ? dst->arena_offset - 7 : 0;
+      for (auto it = active.lower_bound(lo); it != active.end() && it->first < dst->arena_offset + dst->bytes; ++it) {
+        const LoopSpan& l = loops[it->second];
+        if (l.latch == pc) continue;  // a LOOP decrements its own counter
         return make_status(AIVM_STATUS_INVALID_BUNDLE,
                            "functions[%zu].code[%zu] (%s): writes r%u, which holds the counter r%u of the loop at %zu",
-                           index, pc, info->mnemonic, dst, l.counter, l.latch);
+                           index, pc, info->mnemonic, AIVM_FIELD_A(w), l.counter, l.latch);
+      }
     }
+    if (done < loops.size() && loops[done].latch == pc) active.erase(where[done++]);
   }
   return AIVM_OK;
 }
