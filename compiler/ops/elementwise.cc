@@ -321,12 +321,13 @@ void select_where(OpContext& ctx, Selection* s) {
 
 DType cast_target(OpContext& ctx) {
   if (op_name(ctx) == "CastLike") return ctx.input(1).dtype;
-  if (!ctx.has_attr("to")) ctx.fail("Cast needs the 'to' attribute");
-  return onnx_import::dtype_from_onnx(int(ctx.attr_int("to", 0)), ctx.instr().loc, "Cast's 'to'");
+  if (!ctx.has_attr("to")) ctx.fail(op_name(ctx) + " needs the 'to' attribute");
+  return onnx_import::dtype_from_onnx(int(ctx.attr_int("to", 0)), ctx.instr().loc, op_name(ctx) + "'s 'to'");
 }
 
 // CAST's options immediate from 'saturate' (float8 targets) and 'round_mode' (f8e8m0).
 uint32_t cast_options(OpContext& ctx) {
+  if (op_name(ctx) == "BitCast") return kernels::kCastBitwise;
   uint32_t options = ctx.attr_int("saturate", 1) != 0 ? 0 : kernels::kCastNoSaturate;
   std::string round = ctx.attr_string("round_mode", "up");
   if (round == "down") options |= kernels::kCastE8M0Down;
@@ -342,6 +343,9 @@ void infer_cast(OpContext& ctx) {
   DType to = cast_target(ctx);
   if (!kernels::cast_supports(x.dtype, to))
     ctx.fail(std::string("cast from ") + dtype_name(x.dtype) + " to " + dtype_name(to) + " is not supported");
+  if (op_name(ctx) == "BitCast" && (dtype_packed_bits(x.dtype) != dtype_packed_bits(to) || dtype_packed_bits(to) < 8))
+    ctx.fail(std::string("BitCast from ") + dtype_name(x.dtype) + " to " + dtype_name(to) +
+             (dtype_packed_bits(to) < 8 ? " is not supported (sub-byte types are held one per byte)" : " changes the bit width"));
   if (const Tensor* c = ctx.constant_input(0)) {
     Tensor out;
     out.dtype = to;
@@ -524,6 +528,7 @@ std::span<const OpRule> elementwise_op_rules() {
       {"Where", infer_where, select_where},
       {"Cast", infer_cast, select_cast},
       {"CastLike", infer_cast, select_cast},
+      {"BitCast", infer_cast, select_cast},
       {"QuantizeLinear", infer_quant<true>, select_quant<true>},
       {"DequantizeLinear", infer_quant<false>, select_quant<false>},
 

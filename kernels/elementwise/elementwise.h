@@ -96,7 +96,8 @@ void cast(DType from, DType to, int64_t n, const void* x, void* y, ThreadPool* p
 inline constexpr uint32_t kCastNoSaturate = 1;     // out-of-range float8 gives inf / NaN
 inline constexpr uint32_t kCastE8M0Down = 2;       // e8m0 targets round the exponent down
 inline constexpr uint32_t kCastE8M0Nearest = 4;    // ... or to nearest (default: up)
-inline constexpr uint32_t kCastOptionMask = 7;
+inline constexpr uint32_t kCastBitwise = 8;        // ONNX BitCast: the bytes, reinterpreted (equal sizes)
+inline constexpr uint32_t kCastOptionMask = 15;
 
 // QUANTIZE / DEQUANTIZE (ONNX QuantizeLinear / DequantizeLinear). x is viewed as
 // [outer, n, inner] around the quantization axis; element (o, k, i) uses scale and zero point

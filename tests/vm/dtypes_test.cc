@@ -114,6 +114,19 @@ TEST(Dtypes, EveryDtypeCastsLikeTheReference) {
             (std::vector<uint8_t>{0x7f, 0xff}));
 }
 
+TEST(Dtypes, BitCastKeepsTheBytes) {
+  Operand x = typed<float>(DType::F32, {2}, {1.f, -2.f});
+  testing::TensorBytes y = run("BitCast", {x}, {{"to", int64_t(12)}});  // UINT32
+  ASSERT_EQ(y.dtype, DType::U32);
+  EXPECT_EQ(y.as<uint32_t>(), (std::vector<uint32_t>{0x3f800000u, 0xc0000000u}));
+  EXPECT_NE(compile_error("BitCast", {x}, {{"to", int64_t(7)}}).find("changes the bit width"), std::string::npos);
+  format::BundleDesc d = testing::compile_op({"BitCast", {x}, {{"to", int64_t(6)}}});
+  EXPECT_EQ(testing::load_edited(d, [](format::FunctionDesc&) {}), "OK");
+  EXPECT_NE(testing::load_edited(d, [](format::FunctionDesc& f) { f.registers[1].dtype = DType::F16; })
+                .find("changes the element size"),
+            std::string::npos);
+}
+
 TEST(Dtypes, CompilerRefusesArithmeticOnStorageTypes) {
   Operand f8 = typed<uint8_t>(DType::F8E4M3FN, {2}, {1, 2});
   EXPECT_NE(compile_error("Add", {f8, f8}).find("Add on dtype f8e4m3fn is not supported"), std::string::npos);
@@ -139,7 +152,8 @@ TEST(Dtypes, VerifierRejectsBadDtypeCombinations) {
   Operand x = typed<float>(DType::F32, {4}, {1, 2, 3, 4});
   format::BundleDesc cast = testing::compile_op({"Cast", {x}, {{"to", int64_t(17)}}});
   EXPECT_EQ(testing::load_edited(cast, [](format::FunctionDesc&) {}), "OK");
-  expect_message(testing::load_edited(cast, set_d(8)), "cast options #8 has undefined bits");
+  expect_message(testing::load_edited(cast, set_d(16)), "cast options #16 has undefined bits");
+  expect_message(testing::load_edited(cast, set_d(8)), "bitwise cast from f32 to f8e4m3fn changes the element size");
   expect_message(testing::load_edited(cast, set_d(6)), "ask for two e8m0 rounding modes");
   // Retypes every register and the signature: the bundle stays consistent but for the rule.
   auto retyped = [](format::BundleDesc d, DType from, DType to) {

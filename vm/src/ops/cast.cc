@@ -13,6 +13,9 @@ aivm_status_t verify_CAST(const Site& s, const isa::Instr& in) {
   if (in.d & ~kernels::kCastOptionMask)
     return s.error("cast options #" + std::to_string(in.d) + " has undefined bits (defined: " +
                    std::to_string(kernels::kCastOptionMask) + ")");
+  if ((in.d & kernels::kCastBitwise) && dtype_size(from) != dtype_size(to))
+    return s.error(std::string("bitwise cast from ") + dtype_name(from) + " to " + dtype_name(to) +
+                   " changes the element size");
   if ((in.d & kernels::kCastE8M0Down) && (in.d & kernels::kCastE8M0Nearest))
     return s.error("cast options #" + std::to_string(in.d) + " ask for two e8m0 rounding modes");
   return require_shape(s, in.a, dims_of(s.reg(in.b)));
