@@ -225,6 +225,14 @@ inline double words_double(const int32_t w[2]) {
   return d;
 }
 
+// QUANTIZE / DEQUANTIZE (opcodes.def *E8).
+struct QuantAttrs {
+  int32_t zero_point;  // register of the zero point, or kNoRegister (0)
+  int32_t axis;        // the quantization axis of B (A for DEQUANTIZE's scale layout: B's)
+  int32_t block_size;  // 0: per tensor or per axis; > 0: blocks along the axis
+  int32_t options;     // QUANTIZE: kernels kCastNoSaturate or 0; DEQUANTIZE: 0
+};
+
 // (New record layouts go above this line, one struct per opcode family.)
 
 template <typename T>

@@ -321,12 +321,13 @@ void select_where(OpContext& ctx, Selection* s) {
 
 DType cast_target(OpContext& ctx) {
   if (op_name(ctx) == "CastLike") return ctx.input(1).dtype;
-  if (!ctx.has_attr("to")) ctx.fail("Cast needs the 'to' attribute");
-  return onnx_import::dtype_from_onnx(int(ctx.attr_int("to", 0)), ctx.instr().loc, "Cast's 'to'");
+  if (!ctx.has_attr("to")) ctx.fail(op_name(ctx) + " needs the 'to' attribute");
+  return onnx_import::dtype_from_onnx(int(ctx.attr_int("to", 0)), ctx.instr().loc, op_name(ctx) + "'s 'to'");
 }
 
 // CAST's options immediate from 'saturate' (float8 targets) and 'round_mode' (f8e8m0).
 uint32_t cast_options(OpContext& ctx) {
+  if (op_name(ctx) == "BitCast") return kernels::kCastBitwise;
   uint32_t options = ctx.attr_int("saturate", 1) != 0 ? 0 : kernels::kCastNoSaturate;
   std::string round = ctx.attr_string("round_mode", "up");
   if (round == "down") options |= kernels::kCastE8M0Down;
@@ -342,6 +343,9 @@ void infer_cast(OpContext& ctx) {
   DType to = cast_target(ctx);
   if (!kernels::cast_supports(x.dtype, to))
     ctx.fail(std::string("cast from ") + dtype_name(x.dtype) + " to " + dtype_name(to) + " is not supported");
+  if (op_name(ctx) == "BitCast" && (dtype_packed_bits(x.dtype) != dtype_packed_bits(to) || dtype_packed_bits(to) < 8))
+    ctx.fail(std::string("BitCast from ") + dtype_name(x.dtype) + " to " + dtype_name(to) +
+             (dtype_packed_bits(to) < 8 ? " is not supported (sub-byte types are held one per byte)" : " changes the bit width"));
   if (const Tensor* c = ctx.constant_input(0)) {
     Tensor out;
     out.dtype = to;
@@ -358,6 +362,82 @@ void select_cast(OpContext& ctx, Selection* s) {
   s->opcode = Opcode::CAST;
   select_values(ctx, s, 1);
   s->immediate = int32_t(cast_options(ctx));
+}
+
+//===----------------------------------------------------------------------===//
+// QuantizeLinear / DequantizeLinear (QUANTIZE / DEQUANTIZE, opcodes.def *E8)
+//===----------------------------------------------------------------------===//
+
+struct QuantPlan {
+  DType out;
+  isa::QuantAttrs rec;
+};
+
+// Output dtype and record; every rule the verifier applies, as a compile error naming the node.
+QuantPlan plan_quant(OpContext& ctx, bool quantize) {
+  ctx.require_inputs(2, 3);
+  require_single_output(ctx);
+  const Value &x = ctx.input(0), &scale = ctx.input(1);
+  const int64_t output_dtype = ctx.attr_int("output_dtype", 0);
+  auto named = [&](int64_t t) { return onnx_import::dtype_from_onnx(int(t), ctx.instr().loc, "output_dtype"); };
+  QuantPlan p{};
+  if (quantize) {
+    if (!kernels::quant_real_dtype(x.dtype)) fail_dtype(ctx, x.dtype);
+    p.out = ctx.has_input(2) ? ctx.input(2).dtype : output_dtype ? named(output_dtype) : DType::U8;
+    if (ctx.has_input(2) && output_dtype && named(output_dtype) != p.out)
+      ctx.fail(std::string("output_dtype disagrees with the zero point's dtype ") + dtype_name(p.out));
+    if (ctx.attr_int("precision", 0) != 0) ctx.fail("the precision attribute is not supported");
+    if (!kernels::quantized_dtype(p.out)) ctx.fail(std::string("quantizing to ") + dtype_name(p.out) + " is not supported");
+  } else {
+    if (!kernels::quantized_dtype(x.dtype)) fail_dtype(ctx, x.dtype);
+    if (ctx.has_input(2) && ctx.input(2).dtype != x.dtype)
+      ctx.fail(std::string("zero point has dtype ") + dtype_name(ctx.input(2).dtype) + ", x has " + dtype_name(x.dtype));
+    p.out = output_dtype ? named(output_dtype) : scale.dtype;
+    if (!kernels::quant_real_dtype(p.out)) ctx.fail(std::string("dequantizing to ") + dtype_name(p.out) + " is not supported");
+  }
+  if (!kernels::quant_real_dtype(scale.dtype))
+    ctx.fail(std::string("scale has dtype ") + dtype_name(scale.dtype) + "; f32, f16 and bf16 are supported");
+  p.rec.zero_point = isa::kNoRegister;
+  p.rec.block_size = int32_t(ctx.attr_int("block_size", 0));
+  p.rec.options = quantize && ctx.attr_int("saturate", 1) == 0 ? int32_t(kernels::kCastNoSaturate) : 0;
+  int64_t n_scale = 1;
+  for (int64_t d : scale.shape) n_scale *= d;
+  if (p.rec.block_size < 0) ctx.fail("block_size is negative");
+  if (ctx.has_input(2)) {  // the scale's shape; per tensor, any one-element shape
+    int64_t n_zero = 1;
+    for (int64_t d : ctx.input(2).shape) n_zero *= d;
+    bool per_tensor = n_scale == 1 && p.rec.block_size == 0;
+    if (per_tensor ? n_zero != 1 : ctx.input(2).shape != scale.shape)
+      ctx.fail("zero point shape " + dims_str(ctx.input(2).shape) + " does not match the scale's " + dims_str(scale.shape));
+  }
+  if (!(n_scale == 1 && p.rec.block_size == 0)) {
+    const int64_t axis = normalize_axis(ctx, ctx.attr_int("axis", 1), int64_t(x.shape.size()));
+    p.rec.axis = int32_t(axis);
+    Dims want = {x.shape[size_t(axis)]};
+    if (p.rec.block_size > 0) {
+      want = x.shape;
+      want[size_t(axis)] = (x.shape[size_t(axis)] + p.rec.block_size - 1) / p.rec.block_size;
+    }
+    if (scale.shape != want)
+      ctx.fail("scale shape " + dims_str(scale.shape) + " fits neither per-tensor, per-axis nor blocked quantization of " +
+               dims_str(x.shape) + " along axis " + std::to_string(axis) + " (expected " + dims_str(want) + ")");
+  }
+  return p;
+}
+
+template <bool kQuantize>
+void infer_quant(OpContext& ctx) {
+  QuantPlan p = plan_quant(ctx, kQuantize);
+  ctx.set_output(0, p.out, ctx.input(0).shape);
+}
+
+template <bool kQuantize>
+void select_quant(OpContext& ctx, Selection* s) {
+  QuantPlan p = plan_quant(ctx, kQuantize);
+  s->opcode = kQuantize ? Opcode::QUANTIZE : Opcode::DEQUANTIZE;
+  select_values(ctx, s, 2);
+  s->record = words_of(p.rec);
+  if (ctx.has_input(2)) s->record_regs.push_back({0, ctx.instr().inputs[2]});
 }
 
 //===----------------------------------------------------------------------===//
@@ -448,6 +528,9 @@ std::span<const OpRule> elementwise_op_rules() {
       {"Where", infer_where, select_where},
       {"Cast", infer_cast, select_cast},
       {"CastLike", infer_cast, select_cast},
+      {"BitCast", infer_cast, select_cast},
+      {"QuantizeLinear", infer_quant<true>, select_quant<true>},
+      {"DequantizeLinear", infer_quant<false>, select_quant<false>},
 
       {"Sum", infer_variadic<N::Sum>, select_variadic<N::Sum>},
       {"Mean", infer_variadic<N::Mean>, select_variadic<N::Mean>},

@@ -11,7 +11,7 @@ using namespace ew;
 
 void cast(DType from, DType to, int64_t n, const void* x, void* y, ThreadPool* pool, uint32_t options) {
   assert(cast_supports(from, to));
-  if (from == to && from != DType::Bool) {  // bool is normalised to 0/1 even from bool
+  if ((options & kCastBitwise) || (from == to && from != DType::Bool)) {  // bool is normalised even from bool
     if (x != y) std::memcpy(y, x, size_t(n) * dtype_size(from));
     return;
   }

@@ -96,7 +96,30 @@ void cast(DType from, DType to, int64_t n, const void* x, void* y, ThreadPool* p
 inline constexpr uint32_t kCastNoSaturate = 1;     // out-of-range float8 gives inf / NaN
 inline constexpr uint32_t kCastE8M0Down = 2;       // e8m0 targets round the exponent down
 inline constexpr uint32_t kCastE8M0Nearest = 4;    // ... or to nearest (default: up)
-inline constexpr uint32_t kCastOptionMask = 7;
+inline constexpr uint32_t kCastBitwise = 8;        // ONNX BitCast: the bytes, reinterpreted (equal sizes)
+inline constexpr uint32_t kCastOptionMask = 15;
+
+// QUANTIZE / DEQUANTIZE (ONNX QuantizeLinear / DequantizeLinear). x is viewed as
+// [outer, n, inner] around the quantization axis; element (o, k, i) uses scale and zero point
+// number o * stride_o + (k / block) * stride_k + i * stride_i: all strides 0 per tensor, stride_k
+// 1 per axis, and (ceil(n / block) * inner, inner, 1) for blocks along the axis.
+struct QuantLayout {
+  int64_t outer = 1, n = 1, inner = 1, block = 1;
+  int64_t stride_o = 0, stride_k = 0, stride_i = 0;
+};
+// The quantized dtypes: i8 u8 i16 u16 i4 u4 i2 u2, the float8 kinds and f4e2m1; the real side
+// (x of QUANTIZE, y of DEQUANTIZE, the scale) is f32, f16 or bf16.
+bool quantized_dtype(DType t);
+bool quant_real_dtype(DType t);
+// y = saturate(round_half_even(x / scale) + zero_point) for integer y; float8 / f4e2m1 y =
+// x / scale (+ zero_point for f4e2m1) converted as CAST with |options| (kCastNoSaturate).
+// |zero_point| (of y's dtype) may be null: 0. Computed in float, like ONNX's reference.
+void quantize(DType x_dtype, DType scale_dtype, DType y_dtype, const QuantLayout& layout, const void* x,
+              const void* scale, const void* zero_point, void* y, uint32_t options, ThreadPool* pool);
+// y = (x - zero_point) * scale in float, converted to y's dtype; the zero point (of x's dtype,
+// may be null) is ignored for the float8 / f4e2m1 kinds, whose zero point ONNX fixes at 0.
+void dequantize(DType x_dtype, DType scale_dtype, DType y_dtype, const QuantLayout& layout, const void* x,
+                const void* scale, const void* zero_point, void* y, ThreadPool* pool);
 
 // y[i] = act(x[i]) for any isa::Activation (ACT); x may equal y.
 void activation_f32_reference(const Activation& act, int64_t n, const float* x, float* y);

@@ -152,6 +152,10 @@ void clip_reference(DType dtype, int64_t n, const void* x, const void* lo, const
 
 void cast_reference(DType from, DType to, int64_t n, const void* x, void* y, uint32_t options) {
   assert(cast_supports(from, to));
+  if (options & kCastBitwise) {
+    if (n) std::memcpy(y, x, size_t(n) * dtype_size(from));
+    return;
+  }
   const CastMode mode = cast_mode(options);
   dispatch_dtype(from, [&](auto f) {
     dispatch_dtype(to, [&](auto t) {

@@ -114,6 +114,19 @@ TEST(Dtypes, EveryDtypeCastsLikeTheReference) {
             (std::vector<uint8_t>{0x7f, 0xff}));
 }
 
+TEST(Dtypes, BitCastKeepsTheBytes) {
+  Operand x = typed<float>(DType::F32, {2}, {1.f, -2.f});
+  testing::TensorBytes y = run("BitCast", {x}, {{"to", int64_t(12)}});  // UINT32
+  ASSERT_EQ(y.dtype, DType::U32);
+  EXPECT_EQ(y.as<uint32_t>(), (std::vector<uint32_t>{0x3f800000u, 0xc0000000u}));
+  EXPECT_NE(compile_error("BitCast", {x}, {{"to", int64_t(7)}}).find("changes the bit width"), std::string::npos);
+  format::BundleDesc d = testing::compile_op({"BitCast", {x}, {{"to", int64_t(6)}}});
+  EXPECT_EQ(testing::load_edited(d, [](format::FunctionDesc&) {}), "OK");
+  EXPECT_NE(testing::load_edited(d, [](format::FunctionDesc& f) { f.registers[1].dtype = DType::F16; })
+                .find("changes the element size"),
+            std::string::npos);
+}
+
 TEST(Dtypes, CompilerRefusesArithmeticOnStorageTypes) {
   Operand f8 = typed<uint8_t>(DType::F8E4M3FN, {2}, {1, 2});
   EXPECT_NE(compile_error("Add", {f8, f8}).find("Add on dtype f8e4m3fn is not supported"), std::string::npos);
@@ -139,7 +152,8 @@ TEST(Dtypes, VerifierRejectsBadDtypeCombinations) {
   Operand x = typed<float>(DType::F32, {4}, {1, 2, 3, 4});
   format::BundleDesc cast = testing::compile_op({"Cast", {x}, {{"to", int64_t(17)}}});
   EXPECT_EQ(testing::load_edited(cast, [](format::FunctionDesc&) {}), "OK");
-  expect_message(testing::load_edited(cast, set_d(8)), "cast options #8 has undefined bits");
+  expect_message(testing::load_edited(cast, set_d(16)), "cast options #16 has undefined bits");
+  expect_message(testing::load_edited(cast, set_d(8)), "bitwise cast from f32 to f8e4m3fn changes the element size");
   expect_message(testing::load_edited(cast, set_d(6)), "ask for two e8m0 rounding modes");
   // Retypes every register and the signature: the bundle stays consistent but for the rule.
   auto retyped = [](format::BundleDesc d, DType from, DType to) {
@@ -160,6 +174,56 @@ TEST(Dtypes, VerifierRejectsBadDtypeCombinations) {
   expect_message(retyped(sum, DType::U8, DType::I8), "OK");
   format::BundleDesc arg = testing::compile_op({"ArgMax", {b}});
   expect_message(retyped(arg, DType::U8, DType::U2), "source has dtype u2, expected a float or integer");
+}
+
+TEST(Dtypes, QuantizeLinearPerTensorAxisAndBlocked) {
+  // Per tensor, u8 with zero point 128: round half to even, then saturate.
+  Operand x = typed<float>(DType::F32, {2, 4}, {0.f, 1.f, 2.5f, -3.f, 1000.f, -1000.f, 0.5f, 1.5f});
+  Operand scale = typed<float>(DType::F32, {}, {0.5f}, Operand::Constant);
+  Operand zp = typed<uint8_t>(DType::U8, {}, {128}, Operand::Constant);
+  testing::TensorBytes y = run("QuantizeLinear", {x, scale, zp});
+  ASSERT_EQ(y.dtype, DType::U8);
+  EXPECT_EQ(y.as<uint8_t>(), (std::vector<uint8_t>{128, 130, 133, 122, 255, 0, 129, 131}));
+  // Per axis (axis 0): one scale per row, i8 without a zero point... given as int8 zeros.
+  Operand s2 = typed<float>(DType::F32, {2}, {1.f, 10.f}, Operand::Constant);
+  Operand z2 = typed<int8_t>(DType::I8, {2}, {0, -1}, Operand::Constant);
+  EXPECT_EQ(run("QuantizeLinear", {x, s2, z2}, {{"axis", int64_t(0)}}).as<int8_t>(),
+            (std::vector<int8_t>{0, 1, 2, -3, 99, -101, -1, -1}));
+  // Blocked along axis 1 in blocks of 3: scales [2, 2] -> columns 0..2 and 3.
+  Operand s3 = typed<float>(DType::F32, {2, 2}, {1.f, 0.25f, 2.f, 1.f}, Operand::Constant);
+  EXPECT_EQ(run("QuantizeLinear", {x, s3, typed<int8_t>(DType::I4, {2, 2}, {0, 0, 1, 0}, Operand::Constant)},
+                {{"axis", int64_t(1)}, {"block_size", int64_t(3)}})
+                .as<int8_t>(),
+            (std::vector<int8_t>{0, 1, 2, -8, 7, -8, 1, 2}));  // i4 saturates to [-8, 7]
+  // Dequantize inverts (up to the rounding): (q - zp) * scale, in the scale's dtype.
+  Operand q = typed<uint8_t>(DType::U8, {2, 4}, y.as<uint8_t>());
+  testing::TensorBytes back = run("DequantizeLinear", {q, scale, zp});
+  ASSERT_EQ(back.dtype, DType::F32);
+  EXPECT_EQ(back.as<float>(), (std::vector<float>{0.f, 1.f, 2.5f, -3.f, 63.5f, -64.f, 0.5f, 1.5f}));
+  // float8: x / scale converted with CAST's saturation; the zero point is not added.
+  Operand f8zp = typed<uint8_t>(DType::F8E4M3FN, {}, {0}, Operand::Constant);
+  EXPECT_EQ(run("QuantizeLinear", {x, scale, f8zp}).as<uint8_t>()[4], 0x7e);  // 2000 saturates to 448
+  EXPECT_EQ(run("QuantizeLinear", {x, scale, f8zp}, {{"saturate", int64_t(0)}}).as<uint8_t>()[4], 0x7f);  // NaN
+}
+
+TEST(Dtypes, QuantizeRefusesBadLayoutsAtCompileAndVerifyTime) {
+  Operand x = typed<float>(DType::F32, {2, 4}, {0, 1, 2, 3, 4, 5, 6, 7});
+  Operand bad_scale = typed<float>(DType::F32, {3}, {1, 1, 1}, Operand::Constant);
+  EXPECT_NE(compile_error("QuantizeLinear", {x, bad_scale}, {{"axis", int64_t(1)}}).find("fits neither"),
+            std::string::npos);
+  Operand scale = typed<float>(DType::F32, {4}, {1, 1, 1, 1}, Operand::Constant);
+  EXPECT_NE(compile_error("DequantizeLinear", {x, scale}).find("DequantizeLinear on dtype f32"), std::string::npos);
+  format::BundleDesc d = testing::compile_op({"QuantizeLinear", {x, scale}, {{"axis", int64_t(1)}}});
+  EXPECT_EQ(testing::load_edited(d, [](format::FunctionDesc&) {}), "OK");
+  // Record: [zero_point, axis, block_size, options].
+  auto message = [&](int word, int32_t value) {
+    return testing::load_edited(d, [&](format::FunctionDesc& f) { f.attrs[size_t(word)] = value; });
+  };
+  EXPECT_NE(message(1, 0).find("does not fit [2,4] along axis 0"), std::string::npos) << message(1, 0);
+  EXPECT_NE(message(1, 5).find("axis 5 out of range"), std::string::npos);
+  EXPECT_NE(message(2, -1).find("block size is negative"), std::string::npos);
+  EXPECT_NE(message(3, 2).find("options #2"), std::string::npos);
+  EXPECT_NE(message(0, 99).find("zero point register 99 out of range"), std::string::npos);
 }
 
 }  // namespace
