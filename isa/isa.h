@@ -9,7 +9,10 @@ namespace aivm::isa {
 // Bundles record the ISA version. Major must match the VM's; minor may be older.
 // Change this in the same commit as opcodes.def.
 inline constexpr uint16_t kVersionMajor = 3;  // 3.0: elementwise families replace per-function opcodes
-inline constexpr uint16_t kVersionMinor = 0;  // data movement and reductions arrived with 3.0
+// 3.1 adds LOOP/TRAP/STORE_AT (control flow), QUANTIZE/DEQUANTIZE, CAST's options immediate,
+// LAYERNORM, RESIZE, GRID_SAMPLE, POOL, CONV_TRANSPOSE, COL2IM and the new dtypes; every 3.0
+// bundle still means what it meant (CAST's D was 0, now "no options").
+inline constexpr uint16_t kVersionMinor = 1;
 
 enum class Format : uint8_t { ABCD, AJ };
 enum class OperandKind : uint8_t { Unused, Register, Attr, Immediate, Jump };
