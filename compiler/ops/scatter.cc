@@ -1,5 +1,5 @@
-// Index-driven operators: ScatterElements (and its deprecated alias Scatter), ScatterND and
-// GatherND, the SCATTER_ELEMENTS / SCATTER_ND / GATHER_ND instructions (opcodes.def notes
+// Index-driven operators: ScatterElements (and its deprecated alias Scatter), ScatterND,
+// GatherND and OneHot (ONE_HOT), the SCATTER_ELEMENTS / SCATTER_ND / GATHER_ND instructions (opcodes.def notes
 // *S1..*S3). Indices are data: the kernels check each one at run time.
 #include "compiler/ops/op_util.h"
 #include "kernels/transform/scatter.h"
@@ -100,6 +100,39 @@ void select_gather_nd(OpContext& ctx, Selection* s) {
   s->immediate = int32_t(gather_nd_batch_dims(ctx));
 }
 
+// OneHot: the depth sets the output shape, so it must be a constant; values are read at run time.
+int64_t one_hot_axis(const OpContext& ctx, int64_t* depth) {
+  ctx.require_inputs(3, 3);
+  if (!kernels::one_hot_index_supported(ctx.input(0).dtype)) ctx.fail("indices must be i32, i64 or f32");
+  const Tensor* d = ctx.constant_input(1);
+  if (!d) ctx.fail("depth must be a constant (the output shape depends on it)");
+  if (d->num_elements() != 1) ctx.fail("depth must hold one value");
+  *depth = int64_t(d->float_at(0));
+  if (*depth < 1) ctx.fail("depth must be >= 1");
+  const Value& v = ctx.input(2);
+  int64_t n = 1;
+  for (int64_t e : v.shape) n *= e;
+  if (n != 2) ctx.fail("values must hold [off, on]");
+  return normalize_axis(ctx, ctx.attr_int("axis", -1), int64_t(ctx.input(0).shape.size()) + 1);
+}
+
+void infer_one_hot(OpContext& ctx) {
+  require_single_output(ctx);
+  int64_t depth;
+  int64_t axis = one_hot_axis(ctx, &depth);
+  Dims out = ctx.input(0).shape;
+  out.insert(out.begin() + axis, depth);
+  kshape(ctx, out);
+  ctx.set_output(0, ctx.input(2).dtype, out);
+}
+
+void select_one_hot(OpContext& ctx, Selection* s) {
+  int64_t depth;
+  s->opcode = Opcode::ONE_HOT;
+  s->immediate = int32_t(one_hot_axis(ctx, &depth));
+  s->values = {ctx.instr().outputs[0], ctx.instr().inputs[0], ctx.instr().inputs[2]};
+}
+
 }  // namespace
 
 std::span<const OpRule> scatter_op_rules() {
@@ -108,6 +141,7 @@ std::span<const OpRule> scatter_op_rules() {
       {"Scatter", infer_scatter_elements, select_scatter<Opcode::SCATTER_ELEMENTS>},
       {"ScatterND", infer_scatter_nd, select_scatter<Opcode::SCATTER_ND>},
       {"GatherND", infer_gather_nd, select_gather_nd},
+      {"OneHot", infer_one_hot, select_one_hot},
   };
   return kRules;
 }

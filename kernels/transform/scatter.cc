@@ -128,4 +128,29 @@ void gather_nd(const Shape& x, int batch_dims, int64_t batch, int64_t rows, int 
     }
 }
 
+bool one_hot_index_supported(DType t) { return t == DType::I32 || t == DType::I64 || t == DType::F32; }
+
+void one_hot(int64_t outer, int64_t depth, int64_t inner, const void* idx, DType idx_type, const void* values,
+             size_t elem, void* yp) {
+  auto* y = static_cast<uint8_t*>(yp);
+  auto* off = static_cast<const uint8_t*>(values);
+  const uint8_t* on = off + elem;
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i) {
+      const int64_t at = o * inner + i;
+      int64_t v;
+      if (idx_type == DType::F32) {
+        float f;
+        std::memcpy(&f, static_cast<const uint8_t*>(idx) + at * 4, 4);
+        // Truncated as ONNX casts; NaN and values beyond any depth match nothing.
+        v = f == f && f > -9.2e18f && f < 9.2e18f ? int64_t(f) : -depth - 1;
+      } else {
+        v = index_at(idx, idx_type == DType::I64, at);
+      }
+      v = wrap(v, depth);
+      for (int64_t d = 0; d < depth; ++d)
+        std::memcpy(y + size_t((o * depth + d) * inner + i) * elem, d == v ? on : off, elem);
+    }
+}
+
 }  // namespace aivm::kernels

@@ -35,4 +35,11 @@ void scatter_nd(const Shape& x, int64_t rows, int k, const void* idx, bool idx64
 void gather_nd(const Shape& x, int batch_dims, int64_t batch, int64_t rows, int k, const void* idx, bool idx64,
                int64_t slice, size_t elem, const void* xp, void* yp);
 
+// ONNX OneHot: y[o, d, i] = (idx[o, i] wrapped by depth == d) ? values[1] : values[0] over
+// [outer, depth, inner]; indices of dtype |idx_type| (i32, i64 or f32, truncated); an index
+// outside [-depth, depth) matches nothing. |values| holds two elements of |elem| bytes.
+bool one_hot_index_supported(DType idx_type);
+void one_hot(int64_t outer, int64_t depth, int64_t inner, const void* idx, DType idx_type, const void* values,
+             size_t elem, void* yp);
+
 }  // namespace aivm::kernels

@@ -45,6 +45,22 @@ TEST(ScatterOps, GatherNdBatchDims) {
   EXPECT_NE(err.find("do not fit"), std::string::npos) << err;
 }
 
+TEST(ScatterOps, OneHotWrapsAndDropsOutOfRange) {
+  // Indices -1 (wraps to 2), 5 (out of range: all off), 0; depth 3 on axis 0.
+  OpRun r = testing::run_op(spec("OneHot", {input<float>({3}, {-1, 5, 0}), testing::constant<int64_t>({}, {3}),
+                                            input<int32_t>({2}, {7, 9})},
+                                 {{"axis", int64_t(0)}}));
+  EXPECT_EQ(r.code[0].op, isa::Opcode::ONE_HOT);
+  EXPECT_EQ(r.outputs[0].shape, (Dims{3, 3}));
+  EXPECT_EQ(r.outputs[0].as<int32_t>(), (std::vector<int32_t>{7, 7, 9, 7, 7, 7, 9, 7, 7}));
+  auto bundle = testing::compile_op(spec("OneHot", {input<int64_t>({2}, {0, 1}), testing::constant<int64_t>({}, {2}),
+                                                    input<float>({2}, {0, 1})}, {}));
+  auto msg = testing::load_edited(bundle, [](format::FunctionDesc& f) {
+    f.registers[AIVM_FIELD_C(f.code[0])].shape = {1};
+  });
+  EXPECT_NE(msg.find("[off, on]"), std::string::npos) << msg;
+}
+
 TEST(ScatterOps, VerifierRejectsBadScatter) {
   Operand data = input<float>({2, 3}, {1, 2, 3, 4, 5, 6});
   auto bundle = testing::compile_op(spec(

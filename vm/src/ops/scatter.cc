@@ -111,4 +111,27 @@ const uint64_t* exec_GATHER_ND(const Frame& fr, uint64_t w, const uint64_t* next
   return next;
 }
 
+aivm_status_t verify_ONE_HOT(const Site& s, const isa::Instr& in) {
+  AIVM_RETURN_IF_ERROR(require_writable(s, in.a));
+  if (!kernels::one_hot_index_supported(s.reg(in.b).dtype)) return s.error("indices must be i32, i64 or f32");
+  if (s.reg(in.c).dtype != s.reg(in.a).dtype || s.reg(in.c).shape.num_elements() != 2)
+    return s.error("values must hold [off, on] in the result's dtype");
+  Dims idx = dims_of(s.reg(in.b)), y = dims_of(s.reg(in.a));
+  if (in.d > idx.size() || y.size() != idx.size() + 1) return s.error("axis or result rank out of range");
+  Dims want = idx;
+  want.insert(want.begin() + long(in.d), y[in.d]);
+  return require_shape(s, in.a, want);
+}
+
+const uint64_t* exec_ONE_HOT(const Frame& fr, uint64_t w, const uint64_t* next) {
+  uint32_t a = AIVM_FIELD_A(w), b = AIVM_FIELD_B(w), c = AIVM_FIELD_C(w), axis = AIVM_FIELD_D(w);
+  const kernels::Shape& y = fr.shape(a);
+  int64_t outer = 1, inner = 1;
+  for (uint32_t k = 0; k < axis; ++k) outer *= y.dims[k];
+  for (int k = int(axis) + 1; k < y.rank; ++k) inner *= y.dims[k];
+  kernels::one_hot(outer, y.dims[axis], inner, fr.data[b], fr.f->registers[b].dtype, fr.data[c],
+                   dtype_size(fr.f->registers[a].dtype), fr.data[a]);
+  return next;
+}
+
 }  // namespace aivm::vm
