@@ -194,6 +194,13 @@ struct Col2ImAttrs {
   int32_t spatial_rank;
 };
 
+// SCATTER_ELEMENTS / SCATTER_ND (opcodes.def notes *S1, *S2).
+struct ScatterAttrs {
+  int32_t updates;    // register of the updates
+  int32_t reduction;  // kernels::ScatterReduce: 0 none, 1 add, 2 mul, 3 max, 4 min
+  int32_t axis;       // SCATTER_ELEMENTS: 0 <= axis < rank; SCATTER_ND: 0
+};
+
 // RESIZE (opcodes.def note *R1): header, then one ResizeAxisWords per axis of B.
 struct ResizeAttrs {
   int32_t mode;             // kernels::ResizeMode: 0 nearest, 1 linear, 2 cubic

@@ -73,7 +73,8 @@ std::span<const OpRule> data_op_rules();    // compiler/ops/data.cc: layout and 
 std::span<const OpRule> reduce_op_rules();  // compiler/ops/reduce.cc: reductions
 std::span<const OpRule> control_op_rules();  // compiler/ops/control.cc: loop collection
 std::span<const OpRule> norm_op_rules();    // compiler/ops/norm.cc: fused normalisation
-std::span<const OpRule> resample_op_rules();  // compiler/ops/resample.cc: Resize, Upsample
+std::span<const OpRule> resample_op_rules();  // compiler/ops/resample.cc: Resize, Upsample, GridSample
+std::span<const OpRule> scatter_op_rules();   // compiler/ops/scatter.cc: Scatter*, GatherND
 
 // The rule for |op| (an ONNX op type or an aivm.* internal op), or nullptr.
 const OpRule* find_op_rule(const std::string& op);

@@ -324,10 +324,10 @@ def run_case(case_dir: str, work: str, build: str, timeout: float) -> bool:
 
 
 _INTEGER_TYPES = (onnx.TensorProto.INT64, onnx.TensorProto.INT32)
-# Float inputs that set an output shape (Resize's roi and scales, Upsample's scales): exported
+# Float inputs that set an output shape (Resize's roi and scales, Upsample's scales, OneHot's depth): exported
 # models hold them as constants; the suite feeds them as inputs, so they are bound like the
 # integer shape inputs above.
-_FLOAT_SHAPE_INPUTS = {"Resize": (1, 2), "Upsample": (1,)}
+_FLOAT_SHAPE_INPUTS = {"Resize": (1, 2), "Upsample": (1,), "OneHot": (1,)}
 
 
 # ---------------------------------------------------------------------------------------------
