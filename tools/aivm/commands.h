@@ -46,6 +46,9 @@ class Args {
   std::vector<std::pair<std::string, std::string>> flags_;
 };
 
+// |s| as a JSON string literal, quotes included (for --json and trace output).
+std::string json_string(const std::string& s);
+
 // The one positional BUNDLE argument of |args|, or a usage error.
 std::string bundle_argument(const Args& args, const std::string& command);
 

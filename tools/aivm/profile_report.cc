@@ -19,21 +19,6 @@ double gflops(double flops, uint64_t calls, uint64_t ns) {
   return ns ? flops * double(calls) / double(ns) : 0.0;  // flop per ns = GFLOP/s
 }
 
-std::string escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 std::vector<ProfileRow> read_profile(const aivm_session_t* session) {
@@ -101,10 +86,10 @@ std::string profile_json(const std::vector<ProfileRow>& rows, long runs) {
   char buf[256];
   bool first = true;
   for (const auto& r : rows) {
-    std::snprintf(buf, sizeof buf, "{\"index\": %zu, \"opcode\": \"%s\", \"calls\": %llu, \"total_ns\": %llu, \"flops\": %.0f, ",
-                  r.instruction, escape(r.opcode).c_str(), (unsigned long long)r.calls,
+    std::snprintf(buf, sizeof buf, "{\"index\": %zu, \"opcode\": %s, \"calls\": %llu, \"total_ns\": %llu, \"flops\": %.0f, ",
+                  r.instruction, json_string(r.opcode).c_str(), (unsigned long long)r.calls,
                   (unsigned long long)r.total_ns, r.flops);
-    out += (first ? "" : ", ") + std::string(buf) + "\"source\": \"" + escape(r.source) + "\"}";
+    out += (first ? "" : ", ") + std::string(buf) + "\"source\": " + json_string(r.source) + "}";
     first = false;
   }
   return out + "]}";
@@ -132,7 +117,7 @@ size_t write_chrome_trace(const aivm_session_t* session, const std::vector<Profi
       // Chrome's trace format counts microseconds; "X" is a complete event with a duration.
       std::snprintf(buf, sizeof buf, "\"ph\": \"X\", \"pid\": 1, \"tid\": 1, \"ts\": %.3f, \"dur\": %.3f, ",
                     double(e.start_ns) / 1e3, double(e.duration_ns) / 1e3);
-      out << (i ? ",\n" : "") << "{\"name\": \"" << escape(name) << "\", \"cat\": \"" << escape(r.opcode) << "\", "
+      out << (i ? ",\n" : "") << "{\"name\": " << json_string(name) << ", \"cat\": " << json_string(r.opcode) << ", "
           << buf << "\"args\": {\"instruction\": " << e.instruction << ", \"run\": " << e.run;
       if (r.flops > 0 && e.duration_ns)
         out << ", \"gflops\": " << r.flops / double(e.duration_ns);
