@@ -230,6 +230,12 @@ inline elem_t<D> clip_op(elem_t<D> x, elem_t<D> lo, elem_t<D> hi) {
 // Activations (ACT and the fused epilogues)
 //===----------------------------------------------------------------------===//
 
+// Clamps |v| to [0, 1]; NaN stays NaN.
+inline float unit_clamp(float v) {
+  v = v > 1.f ? 1.f : v;
+  return v < 0.f ? 0.f : v;
+}
+
 template <isa::Activation K>
 inline float activation_op(float x, float p0, float p1) {
   using A = isa::Activation;
@@ -243,8 +249,11 @@ inline float activation_op(float x, float p0, float p1) {
   else if constexpr (K == A::Elu) return x < 0.f ? p0 * std::expm1(x) : x;
   else if constexpr (K == A::Selu) return p1 * (x <= 0.f ? p0 * std::expm1(x) : x);
   else if constexpr (K == A::Celu) return std::fmax(0.f, x) + std::fmin(0.f, p0 * std::expm1(x / p0));
-  else if constexpr (K == A::HardSigmoid) return std::fmax(0.f, std::fmin(1.f, p0 * x + p1));
-  else if constexpr (K == A::HardSwish) return x * std::fmax(0.f, std::fmin(1.f, x * (1.f / 6.f) + 0.5f));
+  // Compare-and-select rather than fmin/fmax: GCC keeps those as libm calls (their NaN rule is
+  // not maxps'), which made a fused HardSwish epilogue cost more than its convolution. A NaN
+  // still propagates: both comparisons are false for it.
+  else if constexpr (K == A::HardSigmoid) return unit_clamp(p0 * x + p1);
+  else if constexpr (K == A::HardSwish) return x * unit_clamp(x * (1.f / 6.f) + 0.5f);
   else if constexpr (K == A::Gelu) return 0.5f * x * (1.f + std::erf(x * 0.70710678118654752f));
   else if constexpr (K == A::GeluTanh) {
     const float c = 0.79788456080286536f;  // sqrt(2 / pi)

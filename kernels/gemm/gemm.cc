@@ -146,8 +146,8 @@ void run_packed(const GemmConfig& cfg, const Problem& g, int64_t m0, int64_t m1,
 }
 
 //===----------------------------------------------------------------------===//
-// Small M: columns [n0, n1) of all M (<= 4) rows by the stream or dot kernel, then the
-// epilogue on each row while it is in L1.
+// Small M: columns [n0, n1) of all M (<= 4) rows by the stream or dot kernel (the stream one
+// for pre-packed B too, panel by panel), then the epilogue on each row while it is in L1.
 //===----------------------------------------------------------------------===//
 
 void finish_rows(const Problem& g, int64_t n0, int64_t nn, float* out, int64_t ldo) {
@@ -187,7 +187,14 @@ void run_small(const GemmConfig& cfg, const Problem& g, int64_t n0, int64_t n1) 
     out = s.c.get(size_t(g.M * nn));
     ldo = nn;
   }
-  if (g.tb) {
+  if (g.packed_b) {
+    // Each K x NR panel is a row-major B of NR columns: the stream kernel reads it as is.
+    // (n0 is on a panel boundary: run() splits N in whole panels for packed B.)
+    const int64_t NR = int64_t(cfg.nr);
+    for (int64_t j = 0; j < nn; j += NR)
+      cfg.stream(size_t(g.M), size_t(nn - j < NR ? nn - j : NR), size_t(g.K), a, size_t(lda),
+                 g.packed_b + (n0 + j) / NR * g.K * NR, size_t(NR), out + j, size_t(ldo));
+  } else if (g.tb) {
     cfg.dot(size_t(g.M), size_t(nn), size_t(g.K), a, size_t(lda), g.B + n0 * g.ldb, size_t(g.ldb), out, size_t(ldo));
   } else {
     cfg.stream(size_t(g.M), size_t(nn), size_t(g.K), a, size_t(lda), g.B + n0, size_t(g.ldb), out, size_t(ldo));
@@ -222,8 +229,12 @@ Grid choose_grid(int64_t threads, int64_t tiles_m, int64_t tile_m, int64_t tiles
 }
 
 void run(const GemmConfig& cfg, const Problem& g, ThreadPool* pool) {
-  const bool small = !g.packed_b && !g.packed_a && g.M <= kSmallM;
-  const int64_t tile_m = small ? g.M : g.packed_a ? g.packed_mr : int64_t(cfg.mr), tile_n = small ? kSmallTileN : int64_t(cfg.nr);
+  // A few rows stream B once, pre-packed or not: the packed micro-kernel would run MR-row
+  // tiles that are mostly empty (a batch-1 classifier at ~1 GFLOP/s).
+  const bool small = !g.packed_a && g.M <= kSmallM;
+  const int64_t small_tile_n =
+      g.packed_b ? (kSmallTileN / int64_t(cfg.nr) > 0 ? kSmallTileN / int64_t(cfg.nr) : 1) * int64_t(cfg.nr) : kSmallTileN;
+  const int64_t tile_m = small ? g.M : g.packed_a ? g.packed_mr : int64_t(cfg.mr), tile_n = small ? small_tile_n : int64_t(cfg.nr);
   const int64_t tiles_m = (g.M + tile_m - 1) / tile_m, tiles_n = (g.N + tile_n - 1) / tile_n;
   int64_t threads = pool ? pool->num_threads() : 1;
   if (g.M * g.N * (g.K > 0 ? g.K : 1) < kMinParallelMacs) threads = 1;

@@ -80,7 +80,9 @@ std::vector<Case> sweep() {
         for (int t = 0; t < 4; ++t, ++i) cases.push_back({m, n, k, t, i % kBiasForms, (i / kBiasForms) % 5});
   const Case big[] = {{33, 70, 777, 0, 2, 1}, {33, 70, 777, 3, 4, 2}, {500, 40, 30, 1, 3, 0},
                       {5, 4200, 3, 0, 2, 0},  {2, 4200, 3, 2, 4, 1},  {600, 3, 50, 0, 4, 2},
-                      {9, 5, 0, 0, 1, 1},     {1, 5, 0, 2, 2, 0},     {70, 2, 0, 3, 3, 1}};
+                      {9, 5, 0, 0, 1, 1},     {1, 5, 0, 2, 2, 0},     {70, 2, 0, 3, 3, 1},
+                      // Batch-1 classifiers: enough work for threads to split N.
+                      {1, 1000, 2100, 0, 2, 1}, {3, 1000, 2100, 1, 4, 3}};
   for (const Case& c : big) cases.push_back(c);
   return cases;
 }
