@@ -9,6 +9,7 @@
 #include "compiler/ir/register_ir.h"
 #include "compiler/onnx/onnx_import.h"
 #include "compiler/passes/passes.h"
+#include "compiler/symbolic.h"
 #include "isa/attrs.h"
 #include "isa/decode.h"
 #include "kernels/config/gemm_config.h"
@@ -74,8 +75,7 @@ StackProgram bind_inputs(const StackProgram& program, const std::map<std::string
   return p;
 }
 
-// Applies --shape overrides and rejects what is still symbolic: shapes are static in this
-// version of the compiler.
+// Applies --shape overrides; dims left symbolic are compiled by compile_symbolic.
 StackProgram with_concrete_inputs(const StackProgram& program, const CompileOptions& options) {
   StackProgram p = program;
   for (const auto& [name, shape] : options.input_shapes) {
@@ -89,14 +89,6 @@ StackProgram with_concrete_inputs(const StackProgram& program, const CompileOpti
         throw CompileError(p.source + ": --shape changes static dimension " + std::to_string(i) + " of input '" + name + "'");
     it->shape = shape;
     it->dim_names.clear();
-  }
-  for (const ValueSpec& in : p.inputs) {
-    for (size_t i = 0; i < in.shape.size(); ++i) {
-      if (in.shape[i] >= 0) continue;
-      std::string dim = i < in.dim_names.size() && !in.dim_names[i].empty() ? "'" + in.dim_names[i] + "'" : "?";
-      throw CompileError(p.source + ": input '" + in.name + "' has symbolic dimension " + dim + " (axis " + std::to_string(i) +
-                         "); give a concrete shape with --shape " + in.name + "=D0,D1,...");
-    }
   }
   return p;
 }
@@ -123,10 +115,8 @@ const kernels::GemmConfig* pack_config(const std::string& target) {
   throw CompileError("unknown --target '" + target + "' (expected native, portable or a GEMM ISA such as avx2)");
 }
 
-}  // namespace
-
-format::BundleDesc compile_program(const StackProgram& source, const CompileOptions& options, CompileReport* report) {
-  StackProgram program = with_concrete_inputs(bind_inputs(source, options.bound_inputs), options);
+// Compiles |program|, whose input shapes are all concrete.
+format::BundleDesc compile_static(const StackProgram& program, const CompileOptions& options, CompileReport* report) {
   Function f = lower_stack_program(program);
   f.pack_for = pack_config(options.target);
   infer_shapes(f);
@@ -149,6 +139,29 @@ format::BundleDesc compile_program(const StackProgram& source, const CompileOpti
   r.arena_lower_bound = fn.arena_lower_bound;
   if (report) *report = r;
   return desc;
+}
+
+}  // namespace
+
+format::BundleDesc compile_program(const StackProgram& source, const CompileOptions& options, CompileReport* report) {
+  StackProgram program = with_concrete_inputs(bind_inputs(source, options.bound_inputs), options);
+  std::vector<std::string> symbols = symbolic_dims(program);
+  if (symbols.empty()) return compile_static(program, options, report);
+  format::BundleDesc desc[2];
+  for (int which = 0; which < 2; ++which) {
+    try {
+      desc[which] = compile_static(with_sentinels(program, symbols, which), options, which == 0 ? report : nullptr);
+    } catch (const CompileError& e) {
+      std::string bound;
+      for (size_t k = 0; k < symbols.size(); ++k)
+        bound += (k ? ", " : "") + symbols[k] + "=" + std::to_string(symbol_sentinel(k, which));
+      throw CompileError(std::string(e.what()) + " (compiling the symbolic dims as " + bound +
+                         "; pin them with --shape NAME=D0,D1,... if the model needs particular values)");
+    }
+  }
+  format::BundleDesc out = merge_symbolic(desc[0], desc[1], symbols, program);
+  if (report) report->arena_bytes = report->arena_lower_bound = 0;  // planned per input shape
+  return out;
 }
 
 format::BundleDesc compile_file(const std::string& path, const CompileOptions& options, CompileReport* report) {

@@ -12,7 +12,7 @@
 namespace aivm::format {
 
 inline constexpr uint16_t kFormatMajor = 1;
-inline constexpr uint16_t kFormatMinor = 0;
+inline constexpr uint16_t kFormatMinor = 1;  // 1.1: dynamic functions (symbols, live intervals)
 inline constexpr size_t kConstantAlignment = 64;
 inline constexpr size_t kChecksumBytes = 4;  // CRC-32 right after the FlatBuffer
 

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -39,7 +40,15 @@ flatbuffers::Offset<fb::Function> build_function(flatbuffers::FlatBufferBuilder&
   auto attrs = fbb.CreateVector(f.attrs);
   auto offsets = fbb.CreateVector(f.attr_offsets);
   auto debug_names = fbb.CreateVector(debug);
-  return fb::CreateFunction(fbb, name, code, registers, attrs, offsets, f.arena_bytes, f.arena_lower_bound, debug_names);
+  if (f.symbols.empty())
+    return fb::CreateFunction(fbb, name, code, registers, attrs, offsets, f.arena_bytes, f.arena_lower_bound, debug_names);
+  std::vector<flatbuffers::Offset<flatbuffers::String>> symbols;
+  for (const auto& n : f.symbols) symbols.push_back(fbb.CreateString(n));
+  auto syms = fbb.CreateVector(symbols);
+  auto first = fbb.CreateVector(f.live_first), last = fbb.CreateVector(f.live_last);
+  auto words = fbb.CreateVector(f.attr_symbol_words), ids = fbb.CreateVector(f.attr_symbol_ids);
+  return fb::CreateFunction(fbb, name, code, registers, attrs, offsets, f.arena_bytes, f.arena_lower_bound, debug_names,
+                            syms, first, last, words, ids);
 }
 
 }  // namespace
@@ -77,7 +86,10 @@ std::vector<uint8_t> serialize_bundle(const BundleDesc& desc) {
     auto constants = fbb.CreateVector(consts);
     fb::BundleBuilder bb(fbb);
     bb.add_format_major(kFormatMajor);
-    bb.add_format_minor(kFormatMinor);
+    // 1.1 only when it matters, so static bundles stay readable by 1.0 runtimes.
+    bool dynamic = std::any_of(desc.functions.begin(), desc.functions.end(),
+                               [](const FunctionDesc& f) { return !f.symbols.empty(); });
+    bb.add_format_minor(dynamic ? kFormatMinor : 0);
     bb.add_isa_major(isa::kVersionMajor);
     bb.add_isa_minor(isa::kVersionMinor);
     bb.add_producer(producer);

@@ -37,6 +37,11 @@ struct FunctionDesc {
   uint64_t arena_bytes = 0;
   uint64_t arena_lower_bound = 0;
   std::vector<std::string> debug_names;  // empty or one per instruction
+  // Dynamic functions (format 1.1, aivm.fbs): symbol names, per-register live intervals, and
+  // attribute words that hold a symbol's value. All empty for a static function.
+  std::vector<std::string> symbols;
+  std::vector<uint32_t> live_first, live_last;
+  std::vector<uint32_t> attr_symbol_words, attr_symbol_ids;
 };
 
 struct ConstantDesc {

@@ -168,7 +168,15 @@ class Emitter {
     }
     extend_across_loops(&lifetimes, loops);
     MemoryPlan p = plan_memory(lifetimes);
-    for (size_t i = 0; i < regs.size(); ++i) out_.registers[regs[i]].offset = p.offsets[i];
+    // The intervals go into the bundle too: a function with symbolic dims is planned again by
+    // the VM for each input shape (the writer keeps them only for such functions).
+    out_.live_first.assign(out_.registers.size(), 0);
+    out_.live_last.assign(out_.registers.size(), 0);
+    for (size_t i = 0; i < regs.size(); ++i) {
+      out_.registers[regs[i]].offset = p.offsets[i];
+      out_.live_first[regs[i]] = uint32_t(lifetimes[i].first);
+      out_.live_last[regs[i]] = uint32_t(lifetimes[i].last);
+    }
     out_.arena_bytes = p.arena_bytes;
     out_.arena_lower_bound = p.lower_bound;
   }

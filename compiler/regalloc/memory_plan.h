@@ -1,31 +1,18 @@
-// Memory planning: every arena tensor gets a byte offset in one arena; tensors whose live
-// ranges do not overlap may share bytes. Live ranges are intervals over the linear code
-// positions, widened across loops first (extend_across_loops). Greedy by size, in the manner of the TFLite planner
-// (arXiv 2001.03288): place the largest tensors first, each at the lowest offset that does
-// not collide with an already placed tensor live at the same time.
+// Memory planning, compiler side: the greedy placement itself is format/memory_plan.h (the VM
+// plans dynamic functions with it too); this adds what only the compiler knows, the loops.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
+#include "format/memory_plan.h"
+
 namespace aivm::compiler {
 
-inline constexpr uint64_t kArenaAlignment = 64;
-
-struct Lifetime {
-  uint64_t bytes = 0;
-  int first = 0;  // position of the definition (inclusive)
-  int last = 0;   // position of the last use (inclusive)
-};
-
-struct MemoryPlan {
-  std::vector<uint64_t> offsets;  // parallel to the lifetimes, multiples of kArenaAlignment
-  uint64_t arena_bytes = 0;
-  // The largest sum of (aligned) sizes live at one position: no plan can do better.
-  uint64_t lower_bound = 0;
-};
-
-MemoryPlan plan_memory(const std::vector<Lifetime>& tensors);
+using format::kArenaAlignment;
+using format::Lifetime;
+using format::MemoryPlan;
+using format::plan_memory;
 
 // A loop in the same positions: its body runs from |head| to |latch| (the back edge), again
 // and again.

@@ -1,6 +1,7 @@
 // Compile options that change the program's signature: --shape and --bind.
 #include <gtest/gtest.h>
 
+#include "compiler/asm/stack_asm.h"
 #include "compiler/compile.h"
 
 namespace aivm::compiler {
@@ -64,13 +65,42 @@ TEST(CompileOptions, ShapeOverrideChecksRankAndStaticDims) {
   p.inputs[0].dim_names = {"N", ""};
   CompileOptions o;
   o.bound_inputs["shape"] = i64_tensor({-1});
-  EXPECT_THROW(compile_program(p, o), CompileError);  // N is still symbolic
+  format::BundleDesc dynamic = compile_program(p, o);  // N stays symbolic: planned at run time
+  EXPECT_EQ(dynamic.functions[0].symbols, std::vector<std::string>{"N"});
+  EXPECT_EQ(dynamic.outputs[0].shape, (std::vector<int64_t>{-1}));
   o.input_shapes["x"] = {4, 6};
   EXPECT_EQ(compile_program(p, o).outputs[0].shape, (std::vector<int64_t>{24}));
   o.input_shapes["x"] = {4, 7};
   EXPECT_THROW(compile_program(p, o), CompileError);  // changes a static dim
   o.input_shapes["x"] = {4};
   EXPECT_THROW(compile_program(p, o), CompileError);  // wrong rank
+}
+
+// A program whose code needs the symbol's value (shape arithmetic folded into a constant)
+// cannot be compiled with the symbol open: the error names the node and suggests --shape.
+TEST(CompileOptions, CodeThatDependsOnASymbolicDimIsAClearError) {
+  StackProgram p = parse_stack_asm(R"(
+.input x f32 [N,4]
+.output y f32 [N,4]
+local.get x
+local.get x
+Shape @shape_of_x
+Cast to=1 @as_float
+ReduceSum in=1 keepdims=0 @total
+Add @add
+)", "dep.aivs");
+  try {
+    compile_program(p, {});
+    FAIL() << "compiled";
+  } catch (const CompileError& e) {
+    std::string msg = e.what();
+    EXPECT_NE(msg.find("symbolic dim"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("node 'add'"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("--shape x="), std::string::npos) << msg;
+  }
+  CompileOptions pinned;
+  pinned.input_shapes["x"] = {3, 4};
+  EXPECT_TRUE(compile_program(p, pinned).functions[0].symbols.empty());
 }
 
 }  // namespace

@@ -153,6 +153,12 @@ int inspect_command(const std::vector<std::string>& argv) {
               static_cast<unsigned long long>(b->data_size()),
               static_cast<unsigned long long>(b->data_offset()));
   const fb::Function* entry = functions->Get(0);  // the reader guarantees at least one
+  if (entry->symbols() && entry->symbols()->size()) {
+    std::string names;
+    for (const auto* n : *entry->symbols()) names += (names.empty() ? "" : ", ") + n->str();
+    std::printf("arena      planned at run time for each input shape (symbolic dims: %s)\n", names.c_str());
+    return 0;
+  }
   std::printf("arena      %llu bytes planned, lower bound %llu bytes\n",
               static_cast<unsigned long long>(entry->arena_bytes()),
               static_cast<unsigned long long>(entry->arena_lower_bound()));

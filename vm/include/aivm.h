@@ -146,8 +146,14 @@ aivm_status_t aivm_model_output_info(const aivm_model_t* model, size_t index,
  * the model. */
 const char* aivm_model_load_note(const aivm_model_t* model);
 
-/* Planned arena bytes of one session of this model. */
+/* Planned arena bytes of one session of this model; 0 for a model with symbolic input dims,
+ * whose arena is planned per input shape (aivm_session_arena_bytes). */
 uint64_t aivm_model_arena_bytes(const aivm_model_t* model);
+
+/* Symbolic input dims (an input_info dim < 0): the model is specialised for each new set of
+ * input shapes on the first run at it (verified, arena planned) and the result is cached and
+ * shared by the model's sessions. The number of cached specialisations; 0 for a static model. */
+size_t aivm_model_specialization_count(const aivm_model_t* model);
 
 /*===------------------------------------------------------------------------------------===*/
 /* Session: one arena, one run at a time. Not thread-safe.                                  */
@@ -170,8 +176,9 @@ aivm_status_t aivm_session_create(aivm_model_t* model, const aivm_session_option
                                   aivm_allocator_t allocator, aivm_session_t** out_session);
 void aivm_session_release(aivm_session_t* session);
 
-/* Copies |data| into input |name|. dtype and shape must match the model's signature; the
- * error message lists the expected inputs otherwise. */
+/* Copies |data| into input |name|. dtype and shape must match the model's signature, where a
+ * symbolic dim takes any extent (inputs that share a symbol must agree, checked at run); the
+ * error (INVALID_ARGUMENT) names the input and axis otherwise. */
 aivm_status_t aivm_session_set_input(aivm_session_t* session, const char* name,
                                      aivm_dtype_t dtype, const int64_t* shape, size_t rank,
                                      const void* data, size_t size_bytes);
@@ -181,9 +188,14 @@ aivm_status_t aivm_session_set_input(aivm_session_t* session, const char* name,
  * it cannot handle (OUT_OF_RANGE); the session stays usable for the next run. */
 aivm_status_t aivm_session_run(aivm_session_t* session);
 
-/* Views output |index| of the last run. The data stays valid until the next run or release. */
+/* Views output |index| of the last run, with its concrete shape. The data stays valid until
+ * the next run or release. */
 aivm_status_t aivm_session_get_output(aivm_session_t* session, size_t index,
                                       aivm_tensor_view_t* out_view);
+
+/* Arena bytes the session's last run planned (its arena may be larger, from a larger shape run
+ * before); for a static model, aivm_model_arena_bytes. */
+uint64_t aivm_session_arena_bytes(const aivm_session_t* session);
 
 /*===------------------------------------------------------------------------------------===*/
 /* Profiling: where a session's runs spend their time, per instruction of the entry function. */

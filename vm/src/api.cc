@@ -11,6 +11,7 @@
 #include "vm/src/loader.h"
 #include "vm/src/profile.h"
 #include "vm/src/program.h"
+#include "vm/src/specialize.h"
 #include "vm/src/status.h"
 
 using aivm::vm::make_status;
@@ -137,7 +138,11 @@ aivm_status_t aivm_model_output_info(const aivm_model_t* model, size_t index, ai
 const char* aivm_model_load_note(const aivm_model_t* model) { return model ? model->load_note.c_str() : ""; }
 
 uint64_t aivm_model_arena_bytes(const aivm_model_t* model) {
-  return model && !model->functions.empty() ? model->functions[0].arena_bytes : 0;
+  return model && !model->functions.empty() && !model->specs ? model->functions[0].arena_bytes : 0;
+}
+
+size_t aivm_model_specialization_count(const aivm_model_t* model) {
+  return model && model->specs ? model->specs->size() : 0;
 }
 
 }  // extern "C"
@@ -150,7 +155,15 @@ struct aivm_session_s {
   aivm_model_t* model = nullptr;
   aivm_allocator_t allocator{};
   uint8_t* arena = nullptr;
-  std::vector<uint8_t*> register_data;  // entry function: one pointer per register
+  uint64_t arena_capacity = 0;
+  const aivm::vm::Function* fn = nullptr;  // what runs: the entry function, or spec->f
+  std::vector<uint8_t*> register_data;  // fn: one pointer per register
+  // Dynamic models: inputs wait here until the run, whose input shapes pick the specialisation.
+  std::shared_ptr<const aivm::vm::Specialization> spec;
+  std::vector<int64_t> spec_key;
+  std::vector<std::vector<uint8_t>> staged;   // per input; data
+  std::vector<std::vector<int64_t>> staged_dims;
+  std::vector<bool> staged_set;
   aivm::kernels::ThreadPool* pool = nullptr;
   int64_t max_loop_iterations = AIVM_DEFAULT_MAX_LOOP_ITERATIONS;
   bool has_run = false;
@@ -173,6 +186,77 @@ std::string expected_inputs(const aivm_model_t* m) {
   return s.empty() ? "none" : s;
 }
 
+// Makes |f| the session's function: one data pointer per register, into the session's arena.
+void point_registers(aivm_session_t* s, const aivm::vm::Function* f) {
+  s->fn = f;
+  s->register_data.resize(f->registers.size());
+  for (size_t i = 0; i < f->registers.size(); ++i) {
+    const auto& r = f->registers[i];
+    s->register_data[i] = r.is_constant ? const_cast<uint8_t*>(r.constant_data) : s->arena + r.arena_offset;
+  }
+}
+
+// Dynamic models: checks |shape| against input |e|'s static dims and keeps a copy of the data.
+aivm_status_t stage_input(aivm_session_t* s, size_t index, aivm_dtype_t dtype, const int64_t* shape, size_t rank,
+                          const void* data, size_t size_bytes) {
+  const aivm::vm::SignatureEntry& e = s->model->inputs[index];
+  const char* name = e.name.c_str();
+  if (aivm::DType(dtype) != e.dtype)
+    return make_status(AIVM_STATUS_INVALID_ARGUMENT, "input '%s': got dtype %s, expected %s", name, aivm_dtype_name(dtype),
+                       aivm::dtype_name(e.dtype));
+  if (rank != size_t(e.shape.rank))
+    return make_status(AIVM_STATUS_INVALID_ARGUMENT, "input '%s': got rank %zu, expected %d (%s)", name, rank, e.shape.rank,
+                       shape_str(e.shape).c_str());
+  uint64_t bytes = aivm::dtype_size(e.dtype);
+  for (size_t k = 0; k < rank; ++k) {
+    if (e.shape.dims[k] >= 0 ? shape[k] != e.shape.dims[k] : shape[k] < 0)
+      return make_status(AIVM_STATUS_INVALID_ARGUMENT, "input '%s' axis %zu: got %lld, expected %s (the model's shape is %s)",
+                         name, k, (long long)shape[k], e.shape.dims[k] >= 0 ? std::to_string(e.shape.dims[k]).c_str() : "a size >= 0",
+                         shape_str(e.shape).c_str());
+    if (shape[k] > 0 && bytes > (uint64_t(1) << 48) / uint64_t(shape[k]))
+      return make_status(AIVM_STATUS_INVALID_ARGUMENT, "input '%s': the shape is too large", name);
+    bytes *= uint64_t(shape[k]);
+  }
+  if (size_bytes != bytes)
+    return make_status(AIVM_STATUS_INVALID_ARGUMENT, "input '%s': got %zu bytes, the shape %s needs %llu", name, size_bytes,
+                       shape_str(e.shape).c_str(), (unsigned long long)bytes);
+  s->staged[index].assign(static_cast<const uint8_t*>(data), static_cast<const uint8_t*>(data) + size_bytes);
+  s->staged_dims[index].assign(shape, shape + rank);
+  s->staged_set[index] = true;
+  return AIVM_OK;
+}
+
+// Dynamic models: selects the specialisation for the staged inputs' shapes (made on the first
+// run at them), grows the arena to its plan and copies the inputs in.
+aivm_status_t prepare_dynamic_run(aivm_session_t* s) {
+  const aivm_model_t* m = s->model;
+  std::vector<int64_t> key;
+  for (size_t i = 0; i < m->inputs.size(); ++i) {
+    if (!s->staged_set[i])
+      return make_status(AIVM_STATUS_FAILED_PRECONDITION, "input '%s' was not set", m->inputs[i].name.c_str());
+    key.insert(key.end(), s->staged_dims[i].begin(), s->staged_dims[i].end());
+  }
+  if (!s->spec || key != s->spec_key) {
+    std::shared_ptr<const aivm::vm::Specialization> spec;
+    AIVM_RETURN_IF_ERROR(s->model->specs->get(s->model, key, &spec));
+    if (spec->f.arena_bytes > s->arena_capacity) {
+      uint8_t* arena = static_cast<uint8_t*>(s->allocator.alloc(s->allocator.self, spec->f.arena_bytes, 64));
+      if (!arena)
+        return make_status(AIVM_STATUS_OUT_OF_MEMORY, "cannot allocate the %llu-byte arena",
+                           (unsigned long long)spec->f.arena_bytes);
+      if (s->arena) s->allocator.free(s->allocator.self, s->arena);
+      s->arena = arena;
+      s->arena_capacity = spec->f.arena_bytes;
+    }
+    s->spec = std::move(spec);
+    s->spec_key = std::move(key);
+    point_registers(s, &s->spec->f);
+  }
+  for (size_t i = 0; i < m->inputs.size(); ++i)
+    if (!s->staged[i].empty()) std::memcpy(s->register_data[m->inputs[i].reg], s->staged[i].data(), s->staged[i].size());
+  return AIVM_OK;
+}
+
 }  // namespace
 
 extern "C" {
@@ -186,7 +270,11 @@ aivm_status_t aivm_session_create(aivm_model_t* model, const aivm_session_option
   if (!s) return make_status(AIVM_STATUS_OUT_OF_MEMORY, "cannot allocate a session");
   s->allocator = allocator;
   const aivm::vm::Function& f = model->functions[0];
-  if (f.arena_bytes) {
+  if (model->specs) {
+    s->staged.resize(model->inputs.size());
+    s->staged_dims.resize(model->inputs.size());
+    s->staged_set.assign(model->inputs.size(), false);
+  } else if (f.arena_bytes) {
     s->arena = static_cast<uint8_t*>(allocator.alloc(allocator.self, f.arena_bytes, 64));
     if (!s->arena) {
       delete s;
@@ -196,11 +284,8 @@ aivm_status_t aivm_session_create(aivm_model_t* model, const aivm_session_option
     // Not cleared: every tensor is written before it is read, and untouched pages of a large
     // arena then cost no physical memory.
   }
-  s->register_data.resize(f.registers.size());
-  for (size_t i = 0; i < f.registers.size(); ++i) {
-    const auto& r = f.registers[i];
-    s->register_data[i] = r.is_constant ? const_cast<uint8_t*>(r.constant_data) : s->arena + r.arena_offset;
-  }
+  s->arena_capacity = model->specs ? 0 : f.arena_bytes;
+  if (!model->specs) point_registers(s, &f);
   int threads = options ? options->intra_op_threads : 1;
   if (threads > 1) s->pool = new (std::nothrow) aivm::kernels::ThreadPool(threads);
   if (options && options->max_loop_iterations > 0) s->max_loop_iterations = options->max_loop_iterations;
@@ -222,9 +307,10 @@ aivm_status_t aivm_session_set_input(aivm_session_t* session, const char* name, 
                                      const int64_t* shape, size_t rank, const void* data, size_t size_bytes) {
   if (!session || !name || (rank && !shape) || (size_bytes && !data))
     return make_status(AIVM_STATUS_INVALID_ARGUMENT, "aivm_session_set_input: session, name, shape and data are required");
-  const aivm_model_t* m = session->model;
+  aivm_model_t* m = session->model;
   for (const auto& e : m->inputs) {
     if (e.name != name) continue;
+    if (m->specs) return stage_input(session, size_t(&e - m->inputs.data()), dtype, shape, rank, data, size_bytes);
     bool same = aivm::DType(dtype) == e.dtype && rank == size_t(e.shape.rank);
     for (size_t i = 0; same && i < rank; ++i) same = shape[i] == e.shape.dims[i];
     const auto& reg = m->functions[0].registers[e.reg];
@@ -243,9 +329,13 @@ aivm_status_t aivm_session_set_input(aivm_session_t* session, const char* name, 
 
 aivm_status_t aivm_session_run(aivm_session_t* session) {
   if (!session) return make_status(AIVM_STATUS_INVALID_ARGUMENT, "session is NULL");
+  if (session->model->specs) {
+    session->has_run = false;
+    AIVM_RETURN_IF_ERROR(prepare_dynamic_run(session));
+  }
   aivm::vm::RunState run;
   run.loop_budget = session->max_loop_iterations;
-  aivm::vm::Frame frame{&session->model->functions[0], session->register_data.data(), session->pool, &run};
+  aivm::vm::Frame frame{session->fn, session->register_data.data(), session->pool, &run};
   aivm_status_t st = session->profiler ? aivm::vm::execute_profiled(frame, *session->profiler) : aivm::vm::execute(frame);
   session->has_run = st == AIVM_OK;  // a failed run's outputs are not to be read
   return st;
@@ -258,12 +348,17 @@ aivm_status_t aivm_session_get_output(aivm_session_t* session, size_t index, aiv
     return make_status(AIVM_STATUS_INVALID_ARGUMENT, "output index %zu out of range (model has %zu)", index, outs.size());
   if (!session->has_run) return make_status(AIVM_STATUS_FAILED_PRECONDITION, "output read before a successful run of the session");
   const auto& e = outs[index];
+  const aivm::vm::RegisterInfo& r = session->fn->registers[e.reg];  // concrete, also for a specialisation
   out_view->dtype = aivm_dtype_t(e.dtype);
-  out_view->rank = size_t(e.shape.rank);
-  for (int i = 0; i < AIVM_MAX_RANK; ++i) out_view->shape[i] = i < e.shape.rank ? e.shape.dims[i] : 0;
+  out_view->rank = size_t(r.shape.rank);
+  for (int i = 0; i < AIVM_MAX_RANK; ++i) out_view->shape[i] = i < r.shape.rank ? r.shape.dims[i] : 0;
   out_view->data = session->register_data[e.reg];
-  out_view->size_bytes = session->model->functions[0].registers[e.reg].bytes;
+  out_view->size_bytes = r.bytes;
   return AIVM_OK;
+}
+
+uint64_t aivm_session_arena_bytes(const aivm_session_t* session) {
+  return session && session->fn ? session->fn->arena_bytes : 0;
 }
 
 aivm_status_t aivm_session_set_profiling(aivm_session_t* session, aivm_profiling_t mode) {
@@ -290,7 +385,7 @@ aivm_status_t aivm_session_profile_get(const aivm_session_t* session, size_t ins
   size_t n = aivm_session_profile_size(session);
   if (instruction >= n)
     return make_status(AIVM_STATUS_INVALID_ARGUMENT, "instruction %zu out of range (profile has %zu; is profiling on?)", instruction, n);
-  const aivm::vm::Function& f = session->model->functions[0];
+  const aivm::vm::Function& f = session->fn ? *session->fn : session->model->functions[0];
   uint64_t word = f.code[instruction];
   const aivm::isa::OpInfo* info = aivm::isa::op_info(AIVM_OPCODE(word));
   out_profile->opcode = info ? info->mnemonic : "?";

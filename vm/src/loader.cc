@@ -9,6 +9,7 @@
 #include "kernels/config/gemm_config.h"
 #include "kernels/gemm/gemm.h"
 #include "vm/src/op_handlers.h"
+#include "vm/src/specialize.h"
 #include "vm/src/status.h"
 #include "vm/src/verifier.h"
 
@@ -42,12 +43,33 @@ bool shape_bytes(const flatbuffers::Vector<int64_t>* shape, DType dtype, kernels
   return true;
 }
 
-aivm_status_t load_register(const aivm_model_s& m, const fb::Register* r, uint64_t arena_bytes, size_t fi, size_t ri,
-                            RegisterInfo* out) {
+// A register of a dynamic function whose shape names symbols (-2-k, k < |nsym|) or inferred
+// dims (-1): kept as written; its size and place come with each specialisation.
+bool dynamic_shape(const flatbuffers::Vector<int64_t>* shape, DType dtype, size_t nsym, kernels::Shape* out) {
+  if (nsym == 0 || shape->size() > uint32_t(kernels::kMaxRank) || !aligned_vector(shape) || dtype_size(dtype) == 0)
+    return false;
+  bool symbolic = false;
+  out->rank = int(shape->size());
+  for (int i = 0; i < out->rank; ++i) {
+    int64_t d = shape->Get(flatbuffers::uoffset_t(i));
+    if (d < -1 - int64_t(nsym)) return false;
+    symbolic = symbolic || d < 0;
+    out->dims[i] = d;
+  }
+  return symbolic;
+}
+
+aivm_status_t load_register(const aivm_model_s& m, const fb::Register* r, uint64_t arena_bytes, size_t nsym, size_t fi,
+                            size_t ri, RegisterInfo* out) {
   std::string where = "functions[" + std::to_string(fi) + "].registers[" + std::to_string(ri) + "]";
   out->dtype = DType(r->dtype());
+  if (dynamic_shape(r->shape(), out->dtype, nsym, &out->shape)) {
+    if (r->storage() != fb::Storage::Arena) return bundle_error(where + ": a constant cannot have symbolic dims");
+    return AIVM_OK;
+  }
   if (!shape_bytes(r->shape(), out->dtype, &out->shape, &out->bytes))
     return bundle_error(where + ": invalid dtype, rank > 8, misaligned, negative or oversized dims");
+  if (r->storage() == fb::Storage::Arena && nsym) return AIVM_OK;  // placed by each specialisation
   if (r->storage() == fb::Storage::Arena) {
     // Arena tensors are 64-byte aligned so vector kernels may use aligned loads.
     if (r->offset() % 64 != 0 || r->offset() > arena_bytes || out->bytes > arena_bytes - r->offset())
@@ -70,6 +92,38 @@ aivm_status_t load_register(const aivm_model_s& m, const fb::Register* r, uint64
   return AIVM_OK;
 }
 
+// The dynamic part of function |fi|: symbols, live intervals (checked: they only decide which
+// tensors share bytes, never where a tensor may lie), attribute words patched with symbols.
+aivm_status_t load_dynamic(const fb::Function* f, size_t fi, Function* out) {
+  std::string where = "functions[" + std::to_string(fi) + "]";
+  if (!f->symbols() || f->symbols()->size() == 0) return AIVM_OK;
+  if (fi != 0) return bundle_error(where + ": only the entry function may have symbolic dims");
+  if (f->symbols()->size() > 64) return bundle_error(where + ": more than 64 symbolic dims");
+  for (const auto* n : *f->symbols()) out->symbols.push_back(n->str());
+  size_t nregs = f->registers()->size();
+  if (!f->live_first() || !f->live_last() || f->live_first()->size() != nregs || f->live_last()->size() != nregs)
+    return bundle_error(where + ": a dynamic function needs one live interval per register");
+  for (size_t i = 0; i < nregs; ++i) {
+    uint32_t a = f->live_first()->Get(flatbuffers::uoffset_t(i)), b = f->live_last()->Get(flatbuffers::uoffset_t(i));
+    if (a > b || b > (uint32_t(1) << 30))
+      return bundle_error(where + ".live_first/last[" + std::to_string(i) + "] = [" + std::to_string(a) + ", " +
+                          std::to_string(b) + "] is not an interval of code positions");
+    out->live_first.push_back(a);
+    out->live_last.push_back(b);
+  }
+  size_t nwords = f->attr_symbol_words() ? f->attr_symbol_words()->size() : 0;
+  if (nwords != (f->attr_symbol_ids() ? f->attr_symbol_ids()->size() : 0))
+    return bundle_error(where + ": attr_symbol_words and attr_symbol_ids differ in length");
+  for (size_t i = 0; i < nwords; ++i) {
+    uint32_t w = f->attr_symbol_words()->Get(flatbuffers::uoffset_t(i)), k = f->attr_symbol_ids()->Get(flatbuffers::uoffset_t(i));
+    if (w >= out->attrs_size || k >= out->symbols.size())
+      return bundle_error(where + ".attr_symbol_words[" + std::to_string(i) + "]: word " + std::to_string(w) + " or symbol " +
+                          std::to_string(k) + " out of range");
+    out->attr_symbols.push_back({w, k});
+  }
+  return AIVM_OK;
+}
+
 aivm_status_t load_function(const aivm_model_s& m, const fb::Function* f, size_t fi, int64_t packed_nr, Function* out) {
   std::string where = "functions[" + std::to_string(fi) + "]";
   out->packed_nr = packed_nr;
@@ -81,9 +135,10 @@ aivm_status_t load_function(const aivm_model_s& m, const fb::Function* f, size_t
   if (out->arena_bytes > (uint64_t(1) << 40)) return bundle_error(where + ": arena size is implausible");
   if (f->registers()->size() > isa::kFieldMax + 1)
     return bundle_error(where + ": more registers than an instruction can address");
+  size_t nsym = f->symbols() ? f->symbols()->size() : 0;
   out->registers.resize(f->registers()->size());
   for (flatbuffers::uoffset_t i = 0; i < f->registers()->size(); ++i)
-    AIVM_RETURN_IF_ERROR(load_register(m, f->registers()->Get(i), out->arena_bytes, fi, i, &out->registers[i]));
+    AIVM_RETURN_IF_ERROR(load_register(m, f->registers()->Get(i), out->arena_bytes, nsym, fi, i, &out->registers[i]));
 
   out->attrs = f->attrs() ? f->attrs()->data() : nullptr;
   out->attrs_size = f->attrs() ? f->attrs()->size() : 0;
@@ -101,7 +156,25 @@ aivm_status_t load_function(const aivm_model_s& m, const fb::Function* f, size_t
   out->attr_begin.push_back(uint32_t(out->attrs_size));
   if (f->debug_names() && f->debug_names()->size() == out->code_size)
     for (const auto* n : *f->debug_names()) out->debug_names.push_back(n->str());
-  return verify_function(*out, fi);
+  AIVM_RETURN_IF_ERROR(load_dynamic(f, fi, out));
+  // A dynamic function is verified in full per input shape, when it is specialised.
+  return out->is_dynamic() ? verify_function_structure(*out, fi) : verify_function(*out, fi);
+}
+
+// A signature entry of a dynamic function: a symbolic dim is -1 in the spec, and in an input's
+// register it must be a symbol (the inputs' shapes are what binds the symbols).
+aivm_status_t load_dynamic_spec(const fb::TensorSpec* t, const RegisterInfo& r, bool input, const std::string& where,
+                                SignatureEntry* e) {
+  if (t->shape()->size() != size_t(r.shape.rank) || e->dtype != r.dtype || dtype_size(e->dtype) == 0)
+    return bundle_error(where + ": dtype or rank disagrees with its register");
+  e->shape.rank = r.shape.rank;
+  for (int k = 0; k < r.shape.rank; ++k) {
+    int64_t d = t->shape()->Get(flatbuffers::uoffset_t(k)), rd = r.shape.dims[k];
+    bool ok = d >= 0 ? rd == d : (input ? rd <= -2 : rd < 0);
+    if (!ok) return bundle_error(where + ": dim " + std::to_string(k) + " disagrees with its register");
+    e->shape.dims[k] = d < 0 ? -1 : d;
+  }
+  return AIVM_OK;
 }
 
 aivm_status_t load_signature(const flatbuffers::Vector<flatbuffers::Offset<fb::TensorSpec>>* specs, const Function& entry,
@@ -116,9 +189,13 @@ aivm_status_t load_signature(const flatbuffers::Vector<flatbuffers::Offset<fb::T
     e.name = t->name()->str();
     e.dtype = DType(t->dtype());
     e.reg = t->register_();
-    uint64_t bytes = 0;
-    if (!shape_bytes(t->shape(), e.dtype, &e.shape, &bytes) || e.dtype != r.dtype || bytes != r.bytes)
-      return bundle_error(where + ": dtype or shape disagrees with its register");
+    if (entry.is_dynamic()) {
+      AIVM_RETURN_IF_ERROR(load_dynamic_spec(t, r, inputs, where, &e));
+    } else {
+      uint64_t bytes = 0;
+      if (!shape_bytes(t->shape(), e.dtype, &e.shape, &bytes) || e.dtype != r.dtype || bytes != r.bytes)
+        return bundle_error(where + ": dtype or shape disagrees with its register");
+    }
     if (inputs && r.is_constant) return bundle_error(where + ": an input cannot live in a constant");
     out->push_back(e);
   }
@@ -178,6 +255,18 @@ aivm_status_t repack_weights(aivm_model_s* m, Function* f) {
   return AIVM_OK;
 }
 
+// Every symbol must appear in some input's shape: the inputs are what give the symbols values.
+aivm_status_t check_symbols_bound(const aivm_model_s& m) {
+  const Function& f = m.functions[0];
+  std::vector<bool> bound(f.symbols.size());
+  for (const SignatureEntry& e : m.inputs)
+    for (int k = 0; k < f.registers[e.reg].shape.rank; ++k)
+      if (int64_t d = f.registers[e.reg].shape.dims[k]; d <= -2) bound[size_t(-2 - d)] = true;
+  for (size_t k = 0; k < bound.size(); ++k)
+    if (!bound[k]) return bundle_error("symbol '" + f.symbols[k] + "' is the dim of no input");
+  return AIVM_OK;
+}
+
 }  // namespace
 
 aivm_status_t load_program(aivm_model_s* m) {
@@ -196,12 +285,27 @@ aivm_status_t load_program(aivm_model_s* m) {
     AIVM_RETURN_IF_ERROR(load_function(*m, b->functions()->Get(i), i, packed_nr, &m->functions[i]));
   AIVM_RETURN_IF_ERROR(load_signature(b->inputs(), m->functions[0], true, &m->inputs));
   AIVM_RETURN_IF_ERROR(load_signature(b->outputs(), m->functions[0], false, &m->outputs));
-  if (packed_nr > 0 && b->target()->isa()->str() != kernels::gemm_config().packed_b_layout) {
-    for (Function& f : m->functions) AIVM_RETURN_IF_ERROR(repack_weights(m, &f));
+  if (m->functions[0].is_dynamic()) {
+    AIVM_RETURN_IF_ERROR(check_symbols_bound(*m));
+    m->specs.reset(new (std::nothrow) SpecCache);
+    if (!m->specs) return make_status(AIVM_STATUS_OUT_OF_MEMORY, "cannot allocate the specialisation cache");
+  }
+  if (packed_nr > 0 && b->target()->isa()->str() != kernels::gemm_config().packed_b_layout)
     m->load_note = "weights packed for " + b->target()->isa()->str() + ", repacked at load for " +
                    kernels::gemm_config().packed_b_layout;
+  // A dynamic function's constants are prepared with its first specialisation, once verified.
+  for (Function& f : m->functions)
+    if (!f.is_dynamic()) AIVM_RETURN_IF_ERROR(prepare_constants(m, &f));
+  return AIVM_OK;
+}
+
+aivm_status_t prepare_constants(aivm_model_s* m, Function* f) {
+  const fb::Bundle* b = m->view.bundle;
+  if (f->packed_nr > 0 && b->target()->isa()->str() != kernels::gemm_config().packed_b_layout) {
+    AIVM_RETURN_IF_ERROR(repack_weights(m, f));
+    f->packed_nr = int64_t(kernels::gemm_config().nr);  // what the weights are now packed for
   }
-  for (Function& f : m->functions) prepare_conv_weights(m, &f);
+  prepare_conv_weights(m, f);
   return AIVM_OK;
 }
 

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,8 @@
 #include "kernels/common.h"
 
 namespace aivm::vm {
+
+class SpecCache;
 
 struct RegisterInfo {
   DType dtype = DType::Undefined;
@@ -37,6 +40,12 @@ struct Function {
   // Per instruction: data prepared at load for this CPU (e.g. CONV's packed weights, owned by
   // the model), or null; empty when no instruction has any.
   std::vector<const void*> prepared;
+  // Dynamic functions (docs/design.md, "Symbolic dimensions"): register dims may be -1
+  // (inferred) or -2-k (symbol k); vm/src/specialize.h makes a static copy per input shape.
+  std::vector<std::string> symbols;
+  std::vector<uint32_t> live_first, live_last;                // per register
+  std::vector<std::pair<uint32_t, uint32_t>> attr_symbols;    // (attribute word, symbol)
+  bool is_dynamic() const { return !symbols.empty(); }
 
   const int32_t* record(uint32_t i) const { return attrs + attr_begin[i]; }
   uint32_t record_size(uint32_t i) const { return attr_begin[i + 1] - attr_begin[i]; }
@@ -45,7 +54,7 @@ struct Function {
 struct SignatureEntry {
   std::string name;
   DType dtype = DType::Undefined;
-  kernels::Shape shape;
+  kernels::Shape shape;  // a symbolic dim is -1
   uint32_t reg = 0;
 };
 
@@ -62,4 +71,7 @@ struct aivm_model_s {
   // Weights repacked at load for this CPU's GEMM (the bundle was packed for another layout).
   std::vector<std::vector<float>> repacked;
   std::string load_note;  // e.g. why and how weights were repacked; "" when nothing to say
+  // Specialisations of a dynamic entry function by input shape; null for a static model.
+  std::unique_ptr<aivm::vm::SpecCache> specs;
+  ~aivm_model_s();
 };

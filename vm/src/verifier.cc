@@ -138,29 +138,127 @@ aivm_status_t check_loops(const Function& f, size_t index) {
   return AIVM_OK;
 }
 
-}  // namespace
+// Opcode defined and operand fields valid for their kinds, at |pc|; fills |site_info|.
+aivm_status_t verify_word(const Function& f, size_t index, size_t pc, const isa::OpInfo** out_info, isa::Instr* out) {
+  uint64_t word = f.code[pc];
+  const isa::OpInfo* info = isa::op_info(AIVM_OPCODE(word));
+  if (!info)
+    return make_status(AIVM_STATUS_INVALID_BUNDLE, "functions[%zu].code[%zu]: undefined opcode 0x%02x", index, pc,
+                       unsigned(AIVM_OPCODE(word)));
+  *out_info = info;
+  *out = isa::decode(word);
+  return verify_operands(Site{f, index, pc, info->mnemonic}, *info, word, *out);
+}
 
-aivm_status_t verify_function(const Function& f, size_t index) {
-  if (f.code_size == 0)
-    return make_status(AIVM_STATUS_INVALID_BUNDLE, "functions[%zu] has no instructions", index);
-  for (size_t pc = 0; pc < f.code_size; ++pc) {
-    uint64_t word = f.code[pc];
-    const isa::OpInfo* info = isa::op_info(AIVM_OPCODE(word));
-    if (!info)
-      return make_status(AIVM_STATUS_INVALID_BUNDLE, "functions[%zu].code[%zu]: undefined opcode 0x%02x", index, pc,
-                         unsigned(AIVM_OPCODE(word)));
-    Site site{f, index, pc, info->mnemonic};
-    isa::Instr in = isa::decode(word);
-    AIVM_RETURN_IF_ERROR(verify_operands(site, *info, word, in));
-    AIVM_RETURN_IF_ERROR(verify_op(site, in));
-  }
-  AIVM_RETURN_IF_ERROR(check_loops(f, index));
+aivm_status_t verify_ending(const Function& f, size_t index) {
+  if (f.code_size == 0) return make_status(AIVM_STATUS_INVALID_BUNDLE, "functions[%zu] has no instructions", index);
   // The interpreter has no end-of-code check: the last instruction must leave the function or jump.
   isa::Opcode last = isa::Opcode(AIVM_OPCODE(f.code[f.code_size - 1]));
   if (last != isa::Opcode::HALT && last != isa::Opcode::JMP && last != isa::Opcode::TRAP)
     return make_status(AIVM_STATUS_INVALID_BUNDLE, "functions[%zu]: control can fall off the end (last op is not halt, jmp or trap)",
                        index);
   return AIVM_OK;
+}
+
+bool checked_bytes(DType dtype, const Dims& dims, uint64_t* bytes) {
+  uint64_t n = dtype_size(dtype);
+  for (int64_t d : dims) {
+    if (d < 0 || (d > 0 && n > (uint64_t(1) << 48) / uint64_t(d))) return false;
+    n *= uint64_t(d);
+  }
+  *bytes = n;
+  return true;
+}
+
+}  // namespace
+
+//===----------------------------------------------------------------------===//
+// Shape inference for specialisation (verify_util.h Inference)
+//===----------------------------------------------------------------------===//
+
+aivm_status_t bind_shape(const Site& s, uint32_t r, const Dims& expected) {
+  RegisterInfo& reg = (*s.infer->regs)[r];
+  uint8_t unknown = s.infer->unknown[r];
+  bool fits = expected.size() == size_t(reg.shape.rank);
+  for (size_t k = 0; fits && k < expected.size(); ++k)
+    fits = expected[k] >= 0 && ((unknown >> k & 1) || expected[k] == reg.shape.dims[k]);
+  uint64_t bytes = 0;
+  if (!fits || !checked_bytes(reg.dtype, expected, &bytes)) {
+    Dims partial = dims_of(reg);
+    std::string shown = "[";
+    for (size_t k = 0; k < partial.size(); ++k) shown += (k ? "," : "") + ((unknown >> k & 1) ? std::string("?") : std::to_string(partial[k]));
+    return s.error("r" + std::to_string(r) + " has shape " + shown + "], the op gives " + dims_str(expected));
+  }
+  for (size_t k = 0; k < expected.size(); ++k) reg.shape.dims[k] = expected[k];
+  reg.bytes = bytes;
+  s.infer->unknown[r] = 0;
+  return AIVM_OK;
+}
+
+aivm_status_t bind_by_count(const Site& s, uint32_t r, int64_t count) {
+  const RegisterInfo& reg = s.reg(r);
+  uint8_t unknown = s.infer->unknown[r];
+  int64_t known = 1;
+  int axis = -1;
+  for (int k = 0; k < reg.shape.rank; ++k) {
+    if (unknown >> k & 1) {
+      if (axis >= 0) return s.error("r" + std::to_string(r) + " has more than one inferred dim: its shape cannot follow from an element count");
+      axis = k;
+    } else if (__builtin_mul_overflow(known, reg.shape.dims[k], &known)) {
+      return s.error("r" + std::to_string(r) + "'s element count overflows");
+    }
+  }
+  if (known <= 0 || count % known != 0)
+    return s.error("r" + std::to_string(r) + ": " + std::to_string(count) + " elements do not fill its static dims");
+  Dims d = dims_of(reg);
+  d[size_t(axis)] = count / known;
+  return bind_shape(s, r, d);
+}
+
+aivm_status_t infer_function_shapes(Function* f, Inference* infer) {
+  AIVM_RETURN_IF_ERROR(verify_ending(*f, 0));
+  for (size_t pc = 0; pc < f->code_size; ++pc) {
+    const isa::OpInfo* info = nullptr;
+    isa::Instr in;
+    AIVM_RETURN_IF_ERROR(verify_word(*f, 0, pc, &info, &in));
+    Site site{*f, 0, pc, info->mnemonic, infer};
+    aivm_status_t st = verify_op(site, in);
+    if (st == AIVM_OK) continue;
+    // Say which shape inference could not find, when an operand's shape was still unknown.
+    uint32_t fields[4] = {in.a, in.b, in.c, in.d};
+    for (int i = 0; i < (info->format == isa::Format::AJ ? 1 : 4); ++i) {
+      if (info->kinds[i] != isa::OperandKind::Register || !infer->unknown[fields[i]]) continue;
+      std::string msg = aivm_status_message(st);
+      aivm_status_free(st);
+      return make_status(AIVM_STATUS_INVALID_BUNDLE, "%s (r%u's shape depends on the input shapes and could not be inferred here)",
+                         msg.c_str(), fields[i]);
+    }
+    return st;
+  }
+  for (size_t r = 0; r < infer->unknown.size(); ++r)
+    if (infer->unknown[r])
+      return make_status(AIVM_STATUS_INVALID_BUNDLE,
+                         "functions[0].registers[%zu]: no instruction determines its shape at these input shapes", r);
+  return AIVM_OK;
+}
+
+// Every word's opcode and operands; with |rules|, each opcode's rule too.
+static aivm_status_t verify_words(const Function& f, size_t index, bool rules) {
+  AIVM_RETURN_IF_ERROR(verify_ending(f, index));
+  for (size_t pc = 0; pc < f.code_size; ++pc) {
+    const isa::OpInfo* info = nullptr;
+    isa::Instr in;
+    AIVM_RETURN_IF_ERROR(verify_word(f, index, pc, &info, &in));
+    if (rules) AIVM_RETURN_IF_ERROR(verify_op(Site{f, index, pc, info->mnemonic}, in));
+  }
+  return AIVM_OK;
+}
+
+aivm_status_t verify_function_structure(const Function& f, size_t index) { return verify_words(f, index, false); }
+
+aivm_status_t verify_function(const Function& f, size_t index) {
+  AIVM_RETURN_IF_ERROR(verify_words(f, index, true));
+  return check_loops(f, index);
 }
 
 }  // namespace aivm::vm

@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "isa/attrs.h"
 #include "isa/decode.h"
@@ -23,12 +24,23 @@ inline std::string dims_str(const Dims& d) {
   return s + "]";
 }
 
+// Shape inference while a dynamic function is specialised (vm/src/specialize.cc): registers
+// whose shape depends on the inputs' and is not a plain symbol start unknown (their dims read
+// as 0, their bytes 0), and the first rule that proves their shape binds it. The specialised
+// function is then verified again without inference, so what inference bound is proven, not
+// trusted.
+struct Inference {
+  std::vector<RegisterInfo>* regs;  // the registers of the function being specialised
+  std::vector<uint8_t> unknown;     // per register: bit k set while dim k is not known
+};
+
 // Context for the messages of one instruction: "functions[0].code[12] (conv): ...".
 struct Site {
   const Function& f;
   size_t func_index;
   size_t pc;
   const char* mnemonic;
+  Inference* infer = nullptr;  // set only while specialising a dynamic function
 
   aivm_status_t error(const std::string& what) const {
     return make_status(AIVM_STATUS_INVALID_BUNDLE, "functions[%zu].code[%zu] (%s): %s", func_index, pc,
@@ -49,7 +61,17 @@ inline aivm_status_t require_writable(const Site& s, uint32_t r) {
   return AIVM_OK;
 }
 
+// True while R[r]'s shape is still being inferred (only during specialisation).
+inline bool unknown_shape(const Site& s, uint32_t r) { return s.infer && s.infer->unknown[r]; }
+
+// Binds the unknown dims of R[r] to |expected| (the known ones must agree). verifier.cc.
+aivm_status_t bind_shape(const Site& s, uint32_t r, const Dims& expected);
+
+// R[r] holds |count| elements: binds its one unknown dim from the known ones (a reshape's -1).
+aivm_status_t bind_by_count(const Site& s, uint32_t r, int64_t count);
+
 inline aivm_status_t require_shape(const Site& s, uint32_t r, const Dims& expected) {
+  if (unknown_shape(s, r)) return bind_shape(s, r, expected);
   Dims got = dims_of(s.reg(r));
   if (got != expected)
     return s.error("r" + std::to_string(r) + " has shape " + dims_str(got) + ", the op gives " + dims_str(expected));

@@ -41,6 +41,9 @@ const uint64_t* exec_JMPZ(const Frame& fr, uint64_t w, const uint64_t* next) {
 
 aivm_status_t verify_MOV(const Site& s, const isa::Instr& in) {
   AIVM_RETURN_IF_ERROR(require_writable(s, in.a));
+  // A reshape whose result has one inferred dim (Flatten, Reshape [N, -1]): from the count.
+  if (unknown_shape(s, in.a) && !unknown_shape(s, in.b))
+    AIVM_RETURN_IF_ERROR(bind_by_count(s, in.a, s.reg(in.b).shape.num_elements()));
   if (s.reg(in.a).dtype != s.reg(in.b).dtype || s.reg(in.a).bytes != s.reg(in.b).bytes)
     return s.error("source r" + std::to_string(in.b) + " and destination r" + std::to_string(in.a) +
                    " differ in dtype or size");

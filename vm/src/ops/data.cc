@@ -110,6 +110,7 @@ aivm_status_t verify_TRANSPOSE(const Site& s, const isa::Instr& in) {
     if (p < 0 || p >= t.rank || seen[p]) return s.error("perm is not a permutation of 0.." + std::to_string(t.rank - 1));
     seen[p] = true;
   }
+  if (unknown_shape(s, in.a)) AIVM_RETURN_IF_ERROR(bind_by_count(s, in.a, count));
   if (count != s.reg(in.b).shape.num_elements() || count != s.reg(in.a).shape.num_elements())
     return s.error("the view holds " + std::to_string(count) + " elements; source and destination must hold as many");
   return AIVM_OK;
@@ -167,6 +168,24 @@ aivm_status_t verify_parts(const Site& s, uint32_t whole, uint32_t record, bool 
 
 aivm_status_t verify_CONCAT(const Site& s, const isa::Instr& in) {
   AIVM_RETURN_IF_ERROR(require_writable(s, in.a));
+  if (unknown_shape(s, in.a)) {
+    // Specialising: the whole is the first part with the parts' extents summed along the axis.
+    isa::AxisListAttrs h;
+    const int32_t* tail;
+    uint32_t n;
+    AIVM_RETURN_IF_ERROR(read_header(s, in.d, &h, &tail, &n));
+    if (n >= 1 && tail[0] >= 0 && size_t(tail[0]) < s.f.registers.size()) {
+      Dims whole = dims_of(s.reg(uint32_t(tail[0])));
+      if (h.axis >= 0 && size_t(h.axis) < whole.size()) {
+        for (uint32_t i = 1; i < n; ++i) {
+          if (tail[i] < 0 || size_t(tail[i]) >= s.f.registers.size()) break;
+          const kernels::Shape& ps = s.reg(uint32_t(tail[i])).shape;
+          if (ps.rank > h.axis) whole[size_t(h.axis)] += ps.dims[h.axis];
+        }
+        AIVM_RETURN_IF_ERROR(require_shape(s, in.a, whole));
+      }
+    }
+  }
   return verify_parts(s, in.a, in.d, false);
 }
 

@@ -48,7 +48,9 @@ aivm_status_t verify_GEMM(const Site& s, const isa::Instr& in) {
   if (a.shape.rank != 2 || y.shape.rank != 2) return s.error("A and the result must be 2-D");
   int64_t m = g.trans_a ? a.shape.dims[1] : a.shape.dims[0];
   int64_t ka = g.trans_a ? a.shape.dims[0] : a.shape.dims[1];
-  int64_t n = y.shape.dims[1];
+  // N from B (the result's shape is what is being proven); a packed B cannot say, but its N is
+  // a weight's extent, static even in a dynamic function.
+  int64_t n = g.packed_b || b.shape.rank != 2 ? y.shape.dims[1] : g.trans_b ? b.shape.dims[0] : b.shape.dims[1];
   if (g.packed_b) {
     AIVM_RETURN_IF_ERROR(verify_packed_b(s, g, b, ka, n));
   } else {

@@ -10,6 +10,10 @@ namespace {
 
 aivm_status_t require_reduced_shape(const Site& s, uint32_t a, uint32_t b, uint32_t mask) {
   Dims x = dims_of(s.reg(b)), y = dims_of(s.reg(a));
+  if (unknown_shape(s, a)) {  // keepdims shows in the result's rank
+    bool keep = mask == 0 || s.reg(a).shape.rank == s.reg(b).shape.rank;
+    return require_shape(s, a, isa::reduced_dims(x, mask, keep));
+  }
   if (y != isa::reduced_dims(x, mask, true) && y != isa::reduced_dims(x, mask, false))
     return s.error("output shape " + dims_str(y) + " is not " + dims_str(x) + " reduced (with or without keepdims)");
   return AIVM_OK;

@@ -22,6 +22,23 @@ kernels::Shape nchw_view(const kernels::Shape& s) {
 }
 
 // The window geometry maps |x| ([N, C, H, W] or [N, C, W]) to the spatial extents of |y|.
+// Specialising: binds an unknown output of a 2-D window op to [N, channels, out extents]. Only
+// where floor and ceil mode agree (the record does not say which one the pool used).
+aivm_status_t bind_window_output(const Site& s, const isa::Window2d& w, uint32_t xr, int64_t channels, uint32_t yr) {
+  const RegisterInfo& x = s.reg(xr);
+  if (!unknown_shape(s, yr) || !isa::window_valid(w) || (x.shape.rank != 4 && x.shape.rank != 3)) return AIVM_OK;
+  const kernels::Shape xv = nchw_view(x.shape);
+  Dims out = {xv.dims[0], channels};
+  for (int axis = x.shape.rank == 4 ? 0 : 1; axis < 2; ++axis) {
+    int64_t in = xv.dims[2 + axis], k = axis ? w.kernel_w : w.kernel_h, st = axis ? w.stride_w : w.stride_h;
+    int64_t pb = axis ? w.pad_left : w.pad_top, pe = axis ? w.pad_right : w.pad_bottom, d = axis ? w.dilation_w : w.dilation_h;
+    int64_t lo = isa::window_out_extent(in, k, st, pb, pe, d, false), hi = isa::window_out_extent(in, k, st, pb, pe, d, true);
+    if (lo != hi) return s.error("the output extent is ambiguous (floor or ceil mode) and cannot be inferred");
+    out.push_back(lo);
+  }
+  return require_shape(s, yr, out);
+}
+
 aivm_status_t window_extents(const Site& s, const isa::Window2d& w, const RegisterInfo& x, bool allow_ceil,
                              const RegisterInfo& y) {
   if (!isa::window_valid(w)) return s.error("invalid window geometry (kernel, stride, dilation >= 1, pads >= 0)");
@@ -51,6 +68,7 @@ aivm_status_t verify_CONV(const Site& s, const isa::Instr& in) {
   for (auto [r, name] : {std::pair{in.a, "A"}, {in.b, "B"}, {in.c, "C"}}) AIVM_RETURN_IF_ERROR(require_f32(s, r, name));
   AIVM_RETURN_IF_ERROR(check_activation(s, c.act));
   AIVM_RETURN_IF_ERROR(check_bias(s, c.bias));
+  if (s.reg(in.c).shape.rank >= 1) AIVM_RETURN_IF_ERROR(bind_window_output(s, c.window, in.b, s.reg(in.c).shape.dims[0], in.a));
   const RegisterInfo &x = s.reg(in.b), &w = s.reg(in.c), &y = s.reg(in.a);
   AIVM_RETURN_IF_ERROR(window_extents(s, c.window, x, false, y));
   if (w.shape.rank != x.shape.rank) return s.error("weights must be [K, C/group, kh, kw] (or [K, C/group, kw] for 1-D)");
@@ -111,6 +129,7 @@ aivm_status_t verify_MAXPOOL(const Site& s, const isa::Instr& in) {
   AIVM_RETURN_IF_ERROR(require_writable(s, in.a));
   AIVM_RETURN_IF_ERROR(require_f32(s, in.a, "A"));
   AIVM_RETURN_IF_ERROR(require_f32(s, in.b, "B"));
+  if (s.reg(in.b).shape.rank >= 2) AIVM_RETURN_IF_ERROR(bind_window_output(s, p.window, in.b, s.reg(in.b).shape.dims[1], in.a));
   const RegisterInfo &x = s.reg(in.b), &y = s.reg(in.a);
   AIVM_RETURN_IF_ERROR(window_extents(s, p.window, x, true, y));
   if (y.shape.dims[0] != x.shape.dims[0] || y.shape.dims[1] != x.shape.dims[1])
@@ -134,6 +153,7 @@ aivm_status_t verify_AVGPOOL(const Site& s, const isa::Instr& in) {
   AIVM_RETURN_IF_ERROR(require_f32(s, in.a, "A"));
   AIVM_RETURN_IF_ERROR(require_f32(s, in.b, "B"));
   if (p.count_include_pad != 0 && p.count_include_pad != 1) return s.error("count_include_pad must be 0 or 1");
+  if (s.reg(in.b).shape.rank >= 2) AIVM_RETURN_IF_ERROR(bind_window_output(s, p.window, in.b, s.reg(in.b).shape.dims[1], in.a));
   const RegisterInfo &x = s.reg(in.b), &y = s.reg(in.a);
   AIVM_RETURN_IF_ERROR(window_extents(s, p.window, x, true, y));
   if (y.shape.dims[0] != x.shape.dims[0] || y.shape.dims[1] != x.shape.dims[1])
