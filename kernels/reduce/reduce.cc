@@ -39,9 +39,30 @@ Groups coalesce(const Shape& x, uint32_t mask) {
   return g;
 }
 
+// Sum of n contiguous elements in independent lanes, so the loop vectorises (a global average
+// pool is a [C, H*W, 1] slab: one accumulator would serialise on its add latency).
+template <DType D, typename T = elem_t<D>, typename Acc = acc_t<D>>
+Acc contiguous_sum(int64_t n, const T* x) {
+  constexpr int kLanes = 8;
+  Acc lane[kLanes] = {};
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int j = 0; j < kLanes; ++j) lane[j] += widen<D>(x[i + j]);
+  Acc sum = Acc(0);
+  for (; i < n; ++i) sum += widen<D>(x[i]);
+  for (int j = 0; j < kLanes; ++j) sum += lane[j];
+  return sum;
+}
+
 // One [R, inner] slab: y[i] = reduce over r of x[r * inner + i], block by block.
 template <DType D, typename T = elem_t<D>, typename Acc = acc_t<D>>
 void slab(ReduceOp op, int64_t R, int64_t inner, const T* x, T* y) {
+  if constexpr (std::is_floating_point_v<Acc>) {
+    if (inner == 1 && (op == ReduceOp::Sum || op == ReduceOp::Mean)) {
+      y[0] = narrow<D>(finish(op, contiguous_sum<D>(R, x), R, Acc(0)));
+      return;
+    }
+  }
   Acc acc[kBlock], shift[kBlock];
   const ReduceOp folding = op == ReduceOp::LogSumExp ? ReduceOp::Sum : op;
   for (int64_t i0 = 0; i0 < inner; i0 += kBlock) {

@@ -42,7 +42,8 @@ void expect_close(const std::vector<float>& got, const std::vector<float>& want)
 
 TEST(Reduce, F32MatchesReferenceForEveryMask) {
   ThreadPool pool(3);
-  for (Shape x : {shape({7, 33}), shape({1, 7, 33}), shape({2, 7, 1, 33}), shape({3, 5, 7}), shape({260, 3})}) {
+  for (Shape x : {shape({7, 33}), shape({1, 7, 33}), shape({2, 7, 1, 33}), shape({3, 5, 7}), shape({260, 3}),
+                  shape({1, 9, 5, 13})}) {  // the last: global pooling, H*W = 65
     std::mt19937 rng(uint32_t(x.num_elements()));
     std::uniform_real_distribution<float> dist(0.5f, 1.5f);  // positive: LogSum and Prod stay finite
     std::vector<float> xs(size_t(x.num_elements()));
@@ -188,8 +189,9 @@ TEST(Reduce, EveryDtypeMatchesReference) {
             std::vector<double> g(got.size() / 8), w(g.size());
             std::memcpy(g.data(), got.data(), got.size());
             std::memcpy(w.data(), want.data(), want.size());
-            for (size_t i = 0; i < g.size(); ++i)
+            for (size_t i = 0; i < g.size(); ++i) {
               if (g[i] != w[i]) ASSERT_NEAR(g[i], w[i], 1e-12 * std::max(1.0, std::fabs(w[i])));  // inf == inf
+            }
           } else {
             ASSERT_EQ(got, want);
           }
