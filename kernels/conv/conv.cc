@@ -64,6 +64,9 @@ void plane(const Conv2dParams& p, const float* x, const float* w, const float* b
 constexpr int64_t kMinGemmRows = 4;
 // Upper bound on the im2col slice, in floats (1 MiB): bounded memory whatever the input size.
 constexpr int64_t kMaxColFloats = 1 << 18;
+// Output columns each thread needs before threads split a conv by im2col blocks rather than
+// inside the GEMM (a narrow block leaves the micro-kernel's NR columns mostly empty).
+constexpr int64_t kMinColumnsPerThread = 256;
 
 // Fills col[r, j] for rows r = (c, kh, kw) and the output columns of output rows
 // [oh0, oh0 + nrows) (j = (oh - oh0) * OW + ow), zero where the window reads padding. Walks
@@ -115,14 +118,27 @@ std::unique_ptr<float[]> uninitialized_floats(size_t n) { return std::unique_ptr
 
 // Runs the GEMM strategy; |packed_w| holds every group's weights as conv2d_pack_weights
 // writes them, or is null to pack them here (once per call, shared by images and blocks).
+//
+// Threads: with enough output columns, each thread takes whole im2col blocks (its own im2col,
+// then a one-thread GEMM), so the im2col is parallel too; otherwise (small planes, and 1x1
+// convs, which have no im2col) the blocks run in turn and the GEMM splits each one.
 void conv_gemm(const Conv2dParams& p, const float* x, const float* w, const float* packed_w, const float* bias,
                const Activation& act, float* y, ThreadPool* pool) {
   const int64_t cg = p.C / p.group, kg = p.K / p.group;
   const int64_t rows = cg * p.window.kernel_h * p.window.kernel_w, cols = p.OH * p.OW;
   const bool pointwise = is_pointwise(p);
-  // Whole output rows per im2col block, as many as fit the bound (at least one).
-  const int64_t block_rows = pointwise ? p.OH : std::clamp<int64_t>(kMaxColFloats / (rows * p.OW), 1, p.OH);
-  std::unique_ptr<float[]> col = uninitialized_floats(pointwise ? 0 : size_t(rows * block_rows * p.OW));
+  const int64_t threads = pool ? pool->num_threads() : 1;
+  // Whole output rows per im2col block, as many as fit the bound (at least one); for threads,
+  // a multiple of their count of blocks, balanced.
+  int64_t block_rows = pointwise ? p.OH : std::clamp<int64_t>(kMaxColFloats / (rows * p.OW), 1, p.OH);
+  int64_t blocks = (p.OH + block_rows - 1) / block_rows;
+  const bool by_blocks = !pointwise && threads > 1 && cols >= threads * kMinColumnsPerThread &&
+                         kg * rows * cols >= kMinParallelMacs;
+  if (by_blocks) {
+    blocks = std::min(p.OH, (blocks + threads - 1) / threads * threads);
+    block_rows = (p.OH + blocks - 1) / blocks;
+    blocks = (p.OH + block_rows - 1) / block_rows;
+  }
   const GemmConfig& cfg = gemm_config();
   std::unique_ptr<float[]> own_packed;
   if (!packed_w) {
@@ -130,26 +146,35 @@ void conv_gemm(const Conv2dParams& p, const float* x, const float* w, const floa
     conv2d_pack_weights(p, w, own_packed.get());
     packed_w = own_packed.get();
   }
-  for (int64_t g = 0; g < p.group; ++g) {
-    const float* wg = packed_w + g * kg * rows;  // packed A of one group: kg * rows floats
+  // Task t = (image, group, block); |col| is the caller's im2col buffer.
+  auto run_block = [&](int64_t t, float* col, ThreadPool* gemm_pool) {
+    const int64_t oh0 = (t % blocks) * block_rows, g = t / blocks % p.group, n = t / blocks / p.group;
+    const int64_t nrows = std::min(block_rows, p.OH - oh0), nb = nrows * p.OW, j0 = oh0 * p.OW;
     GemmEpilogue ep;
     ep.act = act;
     if (bias) {
       ep.bias = bias + g * kg;
       ep.bias_row_stride = 1;  // one bias per output channel = per GEMM row
     }
-    for (int64_t n = 0; n < p.N; ++n) {
-      float* yg = y + (n * p.K + g * kg) * cols;
-      for (int64_t oh0 = 0; oh0 < p.OH; oh0 += block_rows) {
-        const int64_t nrows = std::min(block_rows, p.OH - oh0), nb = nrows * p.OW, j0 = oh0 * p.OW;
-        const float* b = x + (n * p.C + g * cg) * p.H * p.W;  // pointwise: the input is col
-        if (!pointwise) {
-          im2col_rows(p, x, n, g * cg, oh0, nrows, col.get());
-          b = col.get();
-        }
-        gemm_f32_prepacked_a(cfg, kg, nb, rows, wg, false, b, pointwise ? cols : nb, yg + j0, cols, ep, pool);
-      }
+    const float* b = x + (n * p.C + g * cg) * p.H * p.W;  // pointwise: the input is col
+    if (!pointwise) {
+      im2col_rows(p, x, n, g * cg, oh0, nrows, col);
+      b = col;
     }
+    const float* wg = packed_w + g * kg * rows;  // packed A of one group: kg * rows floats
+    gemm_f32_prepacked_a(cfg, kg, nb, rows, wg, false, b, pointwise ? cols : nb, y + (n * p.K + g * kg) * cols + j0,
+                         cols, ep, gemm_pool);
+  };
+  const int64_t tasks = p.N * p.group * blocks;
+  const size_t col_floats = pointwise ? 0 : size_t(rows * block_rows * p.OW);
+  if (by_blocks) {
+    parallel_for(pool, tasks, [&](int64_t t0, int64_t t1) {
+      std::unique_ptr<float[]> col = uninitialized_floats(col_floats);
+      for (int64_t t = t0; t < t1; ++t) run_block(t, col.get(), nullptr);
+    });
+  } else {
+    std::unique_ptr<float[]> col = uninitialized_floats(col_floats);
+    for (int64_t t = 0; t < tasks; ++t) run_block(t, col.get(), pool);
   }
 }
 

@@ -88,6 +88,8 @@ TEST_P(ConvFast, MatchesReference) {
       params(1, 64, 41, 39, 9, 1, window(3, 3, 1, 1, 1, 1, 1, 1, 1, 1)),          // im2col in several column blocks
       params(2, 12, 5, 7, 20, 2, window(1, 1)),                                   // pointwise GEMM, two groups
       params(1, 300, 3, 100, 4, 1, window(3, 3, 1, 2, 1, 1, 1, 1)),             // one output row > im2col bound
+      params(2, 4, 30, 29, 8, 2, window(3, 3, 1, 1, 1, 1, 1, 1)),               // threads over (image, group, block)
+      params(1, 3, 64, 63, 16, 1, window(3, 3, 2, 2, 1, 1, 1, 1)),              // a first layer: K = 27, stride 2
   };
   unsigned seed = 0;
   for (const Conv2dParams& p : cases) {

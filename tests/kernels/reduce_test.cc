@@ -190,7 +190,9 @@ TEST(Reduce, EveryDtypeMatchesReference) {
             std::memcpy(g.data(), got.data(), got.size());
             std::memcpy(w.data(), want.data(), want.size());
             for (size_t i = 0; i < g.size(); ++i) {
-              if (g[i] != w[i]) ASSERT_NEAR(g[i], w[i], 1e-12 * std::max(1.0, std::fabs(w[i])));  // inf == inf
+              if (g[i] != w[i]) {  // inf == inf
+                ASSERT_NEAR(g[i], w[i], 1e-12 * std::max(1.0, std::fabs(w[i])));
+              }
             }
           } else {
             ASSERT_EQ(got, want);
