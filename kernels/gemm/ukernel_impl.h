@@ -152,8 +152,8 @@ AIVM_INLINE typename V::T epilogue(typename V::T v, const float* bias_row, size_
   return v;
 }
 
-// Every activation the store does not apply in registers runs on the row just stored, while it
-// is still in L1.
+// Every activation the store does not apply in registers runs on the tile just stored, while
+// it is still in L1.
 AIVM_INLINE bool row_activation(const GemmUkernelParams& p) {
   return (p.flags & kGemmEpilogue) && p.act.kind != isa::Activation::None && p.act.kind != isa::Activation::Relu &&
          p.act.kind != isa::Activation::Clip;
@@ -182,8 +182,11 @@ AIVM_INLINE void store_tile(typename V::T (&acc)[R][NV], size_t n, float* c, siz
         V::storen(cr + col, v, cnt);
       }
     }
-    if (row_activation(p)) epilogue_activation_f32(p.act, int64_t(n), cr);
   }
+  // After the whole tile is stored: a call while accumulators are live spills them all (every
+  // vector register is caller-saved), once per row.
+  if (row_activation(p))
+    for (size_t r = 0; r < R; ++r) epilogue_activation_f32(p.act, int64_t(n), c + r * ldc);
 }
 
 //===----------------------------------------------------------------------===//
