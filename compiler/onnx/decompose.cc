@@ -9,6 +9,7 @@
 #include <onnx/defs/parser.h>
 #include <onnx/defs/schema.h>
 
+#include "compiler/onnx/einsum.h"
 #include "compiler/onnx/onnx_convert.h"
 
 namespace aivm::compiler::onnx_import {
@@ -1517,6 +1518,15 @@ std::string recurrent(NodeView& n, Cell cell) {
   return b + "}";
 }
 
+// Einsum-12: Transpose / Reshape / Slice / ReduceSum / MatMul (compiler/onnx/einsum.cc).
+std::string einsum(NodeView& n) {
+  std::vector<int> ranks;
+  for (int i = 0; n.has_input(i); ++i) ranks.push_back(n.input_rank(i));
+  std::string signature, body, error;
+  if (!einsum_function(n.attr_string("equation"), ranks, &signature, &body, &error)) n.fail(error);
+  return header(signature) + body;
+}
+
 std::string rnn(NodeView& n) { return recurrent(n, Cell::Rnn); }
 std::string gru(NodeView& n) { return recurrent(n, Cell::Gru); }
 std::string lstm(NodeView& n) { return recurrent(n, Cell::Lstm); }
@@ -1562,6 +1572,7 @@ const HandWritten kHandWritten[] = {
     {"RNN", 7, ignore_opset<rnn>},
     {"GRU", 7, ignore_opset<gru>},
     {"LSTM", 7, ignore_opset<lstm>},
+    {"Einsum", 12, ignore_opset<einsum>},
 };
 
 //===----------------------------------------------------------------------===//
