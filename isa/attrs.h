@@ -247,6 +247,14 @@ struct TopKAttrs {
   int32_t largest;  // 0 or 1
 };
 
+// DFT (opcodes.def *A4).
+struct DftAttrs {
+  int32_t axis;      // 0 <= axis < rank - 1 (the last axis holds real / imaginary)
+  int32_t length;    // transform length L >= 1; the input is cut or zero-padded to it
+  int32_t inverse;   // 0 or 1
+  int32_t onesided;  // 0 or 1
+};
+
 // (New record layouts go above this line, one struct per opcode family.)
 
 template <typename T>

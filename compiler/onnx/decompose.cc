@@ -1598,6 +1598,39 @@ std::string tensor_scatter(NodeView& n) {
          std::to_string(axis) + "> (Past, Index, Update)\n}";
 }
 
+// STFT-17: frames of frame_length samples every frame_step (1 + (length - frame_length) /
+// frame_step of them) gathered into [batch, frames, frame_length, c], weighted by the window,
+// then one DFT along the frame axis. Frame step and length must fold to constants (they set the
+// output shape); the frame indices then fold too, so only the Gather, Mul and DFT run.
+std::string stft(NodeView& n) {
+  n.default_int("onesided", 1);
+  if (!n.has_input(2) && !n.has_input(3)) n.fail("needs a window or frame_length to know the frame length");
+  std::string b = header("STFT <onesided> (Signal, FrameStep, Window, FrameLength) => (Output)") + "{" + kIndexScalars;
+  b += n.has_input(3) ? "  FL = Identity (FrameLength)\n"
+                      : "  WindowLen = Shape (Window)\n  FL = Squeeze (WindowLen, ZeroAxis)\n";
+  b += R"(
+  LengthDim = Shape <start: int = 1, end: int = 2> (Signal)
+  Length = Squeeze (LengthDim, ZeroAxis)
+  Room = Sub (Length, FL)
+  MoreFrames = Div (Room, FrameStep)
+  Frames = Add (MoreFrames, One)
+  FrameIdx = Range (Zero, Frames, One)
+  Starts = Mul (FrameIdx, FrameStep)
+  Offsets = Range (Zero, FL, One)
+  OneAxis = Constant <value_ints: ints = [1]> ()
+  StartsCol = Unsqueeze (Starts, OneAxis)
+  OffsetsRow = Unsqueeze (Offsets, ZeroAxis)
+  Index = Add (StartsCol, OffsetsRow)
+  Framed = Gather <axis: int = 1> (Signal, Index)
+)";
+  if (n.has_input(2))
+    b += "  Column = Constant <value_ints: ints = [-1, 1]> ()\n  WindowCol = Reshape (Window, Column)\n"
+         "  Weighted = Mul (Framed, WindowCol)\n";
+  else
+    b += "  Weighted = Identity (Framed)\n";
+  return b + "  Output = DFT <axis: int = 2, onesided: int = @onesided> (Weighted, FL)\n}";
+}
+
 // Einsum-12: Transpose / Reshape / Slice / ReduceSum / MatMul (compiler/onnx/einsum.cc).
 std::string einsum(NodeView& n) {
   std::vector<int> ranks;
@@ -1655,6 +1688,7 @@ const HandWritten kHandWritten[] = {
     {"Einsum", 12, ignore_opset<einsum>},
     {"ReverseSequence", 10, ignore_opset<reverse_sequence>},
     {"TensorScatter", 24, ignore_opset<tensor_scatter>},
+    {"STFT", 17, ignore_opset<stft>},
 };
 
 //===----------------------------------------------------------------------===//

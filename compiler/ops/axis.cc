@@ -1,12 +1,14 @@
-// Along one axis: TopK (TOPK), CumSum (CUMSUM) and CumProd (CUMPROD) (opcodes.def notes
-// *A1..*A3).
+// Along one axis: TopK (TOPK), CumSum (CUMSUM), CumProd (CUMPROD) and DFT (DFT) (opcodes.def
+// notes *A1..*A4).
 //
-// K (TopK from opset 10) and the axis (CumSum, CumProd) are inputs in ONNX; shapes are static
+// K (TopK from opset 10), the axis (CumSum, CumProd, DFT from opset 20) and DFT's length are
+// inputs in ONNX; shapes are static
 // here, so both must be compile-time constants (a data-dependent K would give a
 // data-dependent shape). A constant data input is folded by the kernel the VM would run.
 // TopK's rows are always sorted: that also satisfies sorted=0, whose order ONNX leaves open.
 #include "compiler/ops/op_util.h"
 #include "kernels/cumulative/cumulative.h"
+#include "kernels/spectral/dft.h"
 #include "kernels/topk/topk.h"
 
 namespace aivm::compiler {
@@ -149,6 +151,65 @@ void select_cumulative(OpContext& ctx, Selection* s) {
   s->immediate = int32_t(cumulative_immediate(ctx));
 }
 
+//===----------------------------------------------------------------------===//
+// DFT
+//===----------------------------------------------------------------------===//
+
+isa::DftAttrs plan_dft(OpContext& ctx, kernels::DftParams* p, Dims* out) {
+  ctx.require_inputs(1, 3);
+  require_single_output(ctx);
+  ctx.require_dtype(0, DType::F32);
+  const Dims& x = ctx.input(0).shape;
+  kshape(ctx, x);
+  const int64_t rank = int64_t(x.size());
+  if (rank < 2 || (x.back() != 1 && x.back() != 2))
+    ctx.fail("the signal must be [.., 1] (real) or [.., 2] (complex), not " + dims_str(x));
+  for (int64_t e : x)
+    if (e == 0) ctx.fail("the signal " + dims_str(x) + " is empty");
+  int64_t axis = ctx.opset() >= 20 ? (ctx.has_input(2) ? const_scalar(ctx, 2, "the axis input", "the instruction names its axis") : -2)
+                                   : ctx.attr_int("axis", 1);
+  axis = normalize_axis(ctx, axis, rank);
+  if (axis == rank - 1) ctx.fail("the axis cannot be the last one, which holds the real and imaginary parts");
+  isa::DftAttrs d{};
+  d.axis = int32_t(axis);
+  d.inverse = ctx.attr_int("inverse", 0) != 0;
+  d.onesided = ctx.attr_int("onesided", 0) != 0;
+  // Without dft_length: the signal's extent, or for an inverse onesided (irfft) input of m bins
+  // the even length 2 (m - 1) it came from, as ONNX says.
+  int64_t length = ctx.has_input(1) ? const_scalar(ctx, 1, "dft_length", "the output shape depends on it")
+                   : d.inverse && d.onesided ? 2 * (x[size_t(axis)] - 1)
+                                             : x[size_t(axis)];
+  if (length < 1 || length > INT32_MAX) ctx.fail("dft_length " + std::to_string(length) + " is out of range");
+  d.length = int32_t(length);
+  *p = kernels::dft_view(kshape(ctx, x), int(axis), length, d.inverse != 0, d.onesided != 0);
+  *out = x;
+  (*out)[size_t(axis)] = p->n_out();
+  out->back() = p->c_out();
+  return d;
+}
+
+void infer_dft(OpContext& ctx) {
+  kernels::DftParams p;
+  Dims out;
+  plan_dft(ctx, &p, &out);
+  const Tensor* c = ctx.constant_input(0);
+  if (!c) {
+    ctx.set_output(0, DType::F32, out);
+    return;
+  }
+  Tensor y = empty_like(DType::F32, out);
+  kernels::dft_f32(p, c->f32(), reinterpret_cast<float*>(y.data.data()), nullptr);
+  ctx.set_constant_output(0, std::move(y));
+}
+
+void select_dft(OpContext& ctx, Selection* s) {
+  kernels::DftParams p;
+  Dims out;
+  s->opcode = Opcode::DFT;
+  s->record = words_of(plan_dft(ctx, &p, &out));
+  s->values = {ctx.instr().outputs[0], ctx.instr().inputs[0]};
+}
+
 }  // namespace
 
 std::span<const OpRule> axis_op_rules() {
@@ -156,6 +217,7 @@ std::span<const OpRule> axis_op_rules() {
       {"TopK", infer_topk, select_topk},
       {"CumSum", infer_cumulative<kernels::CumulativeOp::Sum>, select_cumulative<Opcode::CUMSUM>},
       {"CumProd", infer_cumulative<kernels::CumulativeOp::Prod>, select_cumulative<Opcode::CUMPROD>},
+      {"DFT", infer_dft, select_dft},
   };
   return kRules;
 }

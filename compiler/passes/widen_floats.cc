@@ -1,5 +1,5 @@
 // Widening: ops whose kernels compute in f32 only (MatMul, Gemm, Conv, ConvTranspose, Softmax,
-// LogSoftmax, the parametrised activations) take f16, bf16 and f64 operands by running in f32
+// LogSoftmax, the parametrised activations, DFT) take f16, bf16 and f64 operands by running in f32
 // between two casts:
 //
 //   x:f16 -> Cast(to f32) -> op (f32) -> CastLike(x) -> y:f16
@@ -34,6 +34,7 @@ constexpr WidenRule kWiden[] = {
     {"Softmax", 0b1},       {"LogSoftmax", 0b1},   {"Elu", 0b1},        {"Celu", 0b1},
     {"Selu", 0b1},          {"LeakyRelu", 0b1},    {"HardSigmoid", 0b1}, {"HardSwish", 0b1},
     {"ThresholdedRelu", 0b1}, {"Mish", 0b1},       {"Swish", 0b1},      {"Gelu", 0b1},
+    {"DFT", 0b1},
 };
 
 bool is_widened(DType t) { return t == DType::F16 || t == DType::BF16 || t == DType::F64; }

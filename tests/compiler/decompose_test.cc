@@ -300,6 +300,27 @@ TEST(Decompose, TensorScatterLinearAndCircular) {
   expect_near(run(text("circular"), in, 1)[0], {0, 1, 2, 0, 4, 0, 0, 3});
 }
 
+TEST(Decompose, StftFramesWindowsAndTransforms) {
+  // Six samples, frames of 4 every 2: [1 2 3 4] and [3 4 5 6], onesided: 3 bins each.
+  const std::vector<Input> in = {{"x", {1, 6, 1}, {1, 2, 3, 4, 5, 6}, {}}};
+  auto out = run(R"(<ir_version: 8, opset_import: ["" : 17]>
+    g (float[1,6,1] x) => (float[1,2,3,2] y) {
+      step = Constant <value_int = 2> ()
+      length = Constant <value_int = 4> ()
+      y = STFT (x, step, , length)
+    })",
+                 in, 1);
+  expect_near(out[0], {10, 0, -2, 2, -2, 0, 18, 0, -2, 2, -2, 0});
+  out = run(R"(<ir_version: 8, opset_import: ["" : 17]>
+    g (float[1,6,1] x) => (float[1,2,3,2] y) {
+      step = Constant <value_int = 2> ()
+      window = Constant <value_floats = [1.0, 0.0, 1.0, 0.0]> ()
+      y = STFT (x, step, window)
+    })",
+            in, 1);
+  expect_near(out[0], {4, 0, -2, 0, 4, 0, 8, 0, -2, 0, 8, 0});
+}
+
 TEST(Decompose, UnknownOpIsLeftForTheUsualError) {
   onnx::NodeProto n;
   n.set_op_type("NoSuchOperator");

@@ -110,5 +110,30 @@ TEST(AxisOps, CumProdIntegers) {
   EXPECT_NE(msg.find("out of range for rank 1"), std::string::npos) << msg;
 }
 
+TEST(AxisOps, DftAttributesAndInputs) {
+  // [1, 4, 1] real signal along axis 1: opset 17 takes the axis as an attribute.
+  Operand x = input<float>({1, 4, 1}, {1, 2, 3, 4});
+  OpRun r = testing::run_op(spec("DFT", {x}, {{"__opset", int64_t(17)}, {"onesided", int64_t(1)}}));
+  ASSERT_EQ(r.code.size(), 2u);
+  EXPECT_EQ(r.code[0].op, isa::Opcode::DFT);
+  EXPECT_EQ(r.outputs[0].shape, (Dims{1, 3, 2}));
+  auto expect_near = [](const std::vector<float>& got, const std::vector<float>& want) {
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-6f) << i;
+  };
+  expect_near(r.outputs[0].as<float>(), {10, 0, -2, 2, -2, 0});
+  // Opset 20: axis (default -2) and dft_length as inputs; length 2 cuts the signal.
+  r = testing::run_op(spec("DFT", {x, k_of(2), testing::constant<int64_t>({}, {-2})}, {{"__opset", int64_t(20)}}));
+  expect_near(r.outputs[0].as<float>(), {3, 0, -1, 0});
+  std::string err = testing::compile_error(spec("DFT", {x, k_of(2), testing::constant<int64_t>({}, {2})},
+                                                {{"__opset", int64_t(20)}}));
+  EXPECT_NE(err.find("cannot be the last one"), std::string::npos) << err;
+  auto bundle = testing::compile_op(spec("DFT", {x}, {{"__opset", int64_t(17)}}));
+  std::string msg = testing::load_edited(bundle, [](format::FunctionDesc& f) {
+    f.attrs[f.attr_offsets[AIVM_FIELD_D(f.code[0])] + 1] = 5;  // length 5: A's extent no longer matches
+  });
+  EXPECT_NE(msg.find("the op gives"), std::string::npos) << msg;
+}
+
 }  // namespace
 }  // namespace aivm

@@ -1,6 +1,7 @@
-// Along one axis: topk (selection with indices), cumsum and cumprod (running totals)
-// (opcodes.def notes *A1..*A3).
+// Along one axis: topk (selection with indices), cumsum and cumprod (running totals), dft
+// (opcodes.def notes *A1..*A4).
 #include "kernels/cumulative/cumulative.h"
+#include "kernels/spectral/dft.h"
 #include "kernels/topk/topk.h"
 #include "vm/src/op_handlers.h"
 #include "vm/src/verify_util.h"
@@ -84,6 +85,50 @@ const uint64_t* exec_TOPK(const Frame& fr, uint64_t w, const uint64_t* next) {
   split_at(x, t.axis, &outer, &inner);
   kernels::topk(t.largest != 0, fr.f->registers[b].dtype, outer, x.dims[t.axis], inner, t.k, fr.data[b], fr.data[a],
                 reinterpret_cast<int64_t*>(fr.data[c]), fr.pool);
+  return next;
+}
+
+//===----------------------------------------------------------------------===//
+// dft
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+// The kernel's view of B under record |d| (verified: axis < rank - 1, last extent 1 or 2).
+kernels::DftParams dft_params(const kernels::Shape& x, const isa::DftAttrs& d) {
+  return kernels::dft_view(x, d.axis, d.length, d.inverse != 0, d.onesided != 0);
+}
+
+}  // namespace
+
+aivm_status_t verify_DFT(const Site& s, const isa::Instr& in) {
+  AIVM_RETURN_IF_ERROR(require_writable(s, in.a));
+  AIVM_RETURN_IF_ERROR(require_f32(s, in.b, "B"));
+  AIVM_RETURN_IF_ERROR(require_f32(s, in.a, "A"));
+  isa::DftAttrs d;
+  AIVM_RETURN_IF_ERROR(read_record(s, in.d, &d));
+  Dims want = dims_of(s.reg(in.b));
+  int rank = int(want.size());
+  if (rank < 2 || (want[size_t(rank - 1)] != 1 && want[size_t(rank - 1)] != 2))
+    return s.error("source must be [.., 1] (real) or [.., 2] (complex), got " + dims_str(want));
+  if (d.axis < 0 || d.axis >= rank - 1)
+    return s.error("axis " + std::to_string(d.axis) + " must be in [0, " + std::to_string(rank - 1) + ")");
+  if (d.length < 1) return s.error("length " + std::to_string(d.length) + " must be >= 1");
+  if ((d.inverse != 0 && d.inverse != 1) || (d.onesided != 0 && d.onesided != 1))
+    return s.error("inverse and onesided must be 0 or 1");
+  // An empty line would make inner 0 and the kernel divide by it; ONNX has no such signal.
+  for (int64_t e : want)
+    if (e == 0) return s.error("source has an empty axis");
+  kernels::DftParams p = dft_params(s.reg(in.b).shape, d);
+  want[size_t(d.axis)] = p.n_out();
+  want[size_t(rank - 1)] = p.c_out();
+  return require_shape(s, in.a, want);
+}
+
+const uint64_t* exec_DFT(const Frame& fr, uint64_t w, const uint64_t* next) {
+  uint32_t a = AIVM_FIELD_A(w), b = AIVM_FIELD_B(w);
+  auto d = exec_record<isa::DftAttrs>(fr, AIVM_FIELD_D(w));
+  kernels::dft_f32(dft_params(fr.shape(b), d), fr.f32(b), fr.f32(a), fr.pool);
   return next;
 }
 
