@@ -240,6 +240,21 @@ struct QuantAttrs {
   int32_t options;     // QUANTIZE: kernels kCastNoSaturate or 0; DEQUANTIZE: 0
 };
 
+// TOPK (opcodes.def *A2): k of B.dims[axis] elements per row, the largest or the smallest.
+struct TopKAttrs {
+  int32_t axis;     // 0 <= axis < rank
+  int32_t k;        // 0 <= k <= B.dims[axis]
+  int32_t largest;  // 0 or 1
+};
+
+// DFT (opcodes.def *A4).
+struct DftAttrs {
+  int32_t axis;      // 0 <= axis < rank - 1 (the last axis holds real / imaginary)
+  int32_t length;    // transform length L >= 1; the input is cut or zero-padded to it
+  int32_t inverse;   // 0 or 1
+  int32_t onesided;  // 0 or 1
+};
+
 // (New record layouts go above this line, one struct per opcode family.)
 
 template <typename T>

@@ -305,6 +305,19 @@ std::string describe_attr_record(uint8_t opcode, uint32_t record, const int32_t*
     case Opcode::NARY:
       describe_nary(&out, r);
       break;
+    case Opcode::DFT: {
+      DftAttrs d;
+      if (load_record(r, &d))
+        appendf(&out, "axis=%d length=%d%s%s", d.axis, d.length, d.inverse ? " inverse" : "", d.onesided ? " onesided" : "");
+      else append_length_mismatch<DftAttrs>(&out, r);
+      break;
+    }
+    case Opcode::TOPK: {
+      TopKAttrs t;
+      if (load_record(r, &t)) appendf(&out, "axis=%d k=%d %s", t.axis, t.k, t.largest ? "largest" : "smallest");
+      else append_length_mismatch<TopKAttrs>(&out, r);
+      break;
+    }
     case Opcode::TRANSPOSE:
     case Opcode::CONCAT:
     case Opcode::SPLIT:

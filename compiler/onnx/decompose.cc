@@ -9,6 +9,7 @@
 #include <onnx/defs/parser.h>
 #include <onnx/defs/schema.h>
 
+#include "compiler/onnx/einsum.h"
 #include "compiler/onnx/onnx_convert.h"
 
 namespace aivm::compiler::onnx_import {
@@ -1517,6 +1518,128 @@ std::string recurrent(NodeView& n, Cell cell) {
   return b + "}";
 }
 
+// Along-axis position bodies (ReverseSequence, TensorScatter) need the input's rank: their
+// index tensors are shaped to broadcast along one axis.
+int64_t declared_rank(NodeView& n, int input) {
+  if (n.input_rank(input) < 0) n.fail("the rank of input " + std::to_string(input) + " must be declared");
+  return n.input_rank(input);
+}
+
+// Defines attribute |name| = [1, .., -1 at |axis|, .., 1] of length |rank|: the Reshape target
+// that lays a 1-D tensor along |axis|.
+void define_axis_view(NodeView& n, const std::string& name, int64_t rank, int64_t axis) {
+  std::vector<int64_t> v(size_t(rank), 1);
+  v[size_t(axis)] = -1;
+  n.define_ints(name, v);
+}
+
+// Lines giving |out| = 0, 1, .., X.dims[axis] - 1 laid along |axis| (shape attribute
+// |view|, see define_axis_view). Needs Zero, One (int64 scalars) and ZeroAxis ([0]).
+std::string positions_along(const std::string& x, int64_t axis, const std::string& view, const std::string& out) {
+  std::string a = std::to_string(axis), b = std::to_string(axis + 1);
+  return "  " + out + "Dim = Shape <start: int = " + a + ", end: int = " + b + "> (" + x + ")\n  " + out +
+         "N = Squeeze (" + out + "Dim, ZeroAxis)\n  " + out + "1D = Range (Zero, " + out + "N, One)\n  " + out +
+         "View = Constant <value_ints: ints = @" + view + "> ()\n  " + out + " = Reshape (" + out + "1D, " + out +
+         "View)\n";
+}
+
+const char* kIndexScalars = R"(
+  Zero = Constant <value_int: int = 0> ()
+  One = Constant <value_int: int = 1> ()
+  ZeroAxis = Constant <value_ints: ints = [0]> ()
+)";
+
+// ReverseSequence-10: along time_axis, the first sequence_lens[b] steps of batch entry b are
+// reversed, the rest kept: a GatherElements at index len - 1 - t where t < len, else t.
+std::string reverse_sequence(NodeView& n) {
+  int64_t rank = declared_rank(n, 0);
+  int64_t batch = n.has_attr("batch_axis") ? n.attr_int("batch_axis") : 1;
+  int64_t time = n.has_attr("time_axis") ? n.attr_int("time_axis") : 0;
+  if (rank < 2 || batch < 0 || time < 0 || batch >= rank || time >= rank || batch == time)
+    n.fail("batch_axis and time_axis must be two different axes in [0, rank)");
+  define_axis_view(n, "__time_view", rank, time);
+  define_axis_view(n, "__batch_view", rank, batch);
+  return header("ReverseSequence (X, Lens) => (Y)") + "{" + kIndexScalars + positions_along("X", time, "__time_view", "T") +
+         "  BatchView = Constant <value_ints: ints = @__batch_view> ()\n  L = Reshape (Lens, BatchView)\n" + R"(
+  LMinusOne = Sub (L, One)
+  Reversed = Sub (LMinusOne, T)
+  Inside = Less (T, L)
+  Index = Where (Inside, Reversed, T)
+  XShape = Shape (X)
+  IndexFull = Expand (Index, XShape)
+  Y = GatherElements <axis: int = )" + std::to_string(time) + "> (X, IndexFull)\n}";
+}
+
+// TensorScatter-24: update[b, .., s, ..] goes to position write_indices[b] + s along axis of a
+// copy of past_cache (mod its extent in circular mode): one ScatterElements at those indices.
+std::string tensor_scatter(NodeView& n) {
+  int64_t rank = declared_rank(n, 0);
+  int64_t axis = n.has_attr("axis") ? n.attr_int("axis") : -2;
+  if (axis < -rank || axis >= rank) n.fail("axis " + std::to_string(axis) + " out of range for rank " + std::to_string(rank));
+  if (axis < 0) axis += rank;
+  if (axis == 0) n.fail("axis 0 is the batch axis");
+  std::string mode = n.has_attr("mode") ? n.attr_string("mode") : "linear";
+  if (mode != "linear" && mode != "circular") n.fail("mode '" + mode + "' is not linear or circular");
+  define_axis_view(n, "__seq_view", rank, axis);
+  define_axis_view(n, "__batch_view", rank, 0);
+  std::string b = header("TensorScatter (Past, Update, WriteIndices) => (Present)") + "{" + kIndexScalars +
+                  positions_along("Update", axis, "__seq_view", "S");
+  if (n.has_input(2))
+    b += "  BatchView = Constant <value_ints: ints = @__batch_view> ()\n  W = Reshape (WriteIndices, BatchView)\n"
+         "  Linear = Add (W, S)\n";
+  else
+    b += "  Linear = Identity (S)\n";
+  if (mode == "circular")
+    b += "  MaxSeq = Shape <start: int = " + std::to_string(axis) + ", end: int = " + std::to_string(axis + 1) +
+         "> (Past)\n  Position = Mod (Linear, MaxSeq)\n";
+  else
+    b += "  Position = Identity (Linear)\n";
+  return b + "  UShape = Shape (Update)\n  Index = Expand (Position, UShape)\n  Present = ScatterElements <axis: int = " +
+         std::to_string(axis) + "> (Past, Index, Update)\n}";
+}
+
+// STFT-17: frames of frame_length samples every frame_step (1 + (length - frame_length) /
+// frame_step of them) gathered into [batch, frames, frame_length, c], weighted by the window,
+// then one DFT along the frame axis. Frame step and length must fold to constants (they set the
+// output shape); the frame indices then fold too, so only the Gather, Mul and DFT run.
+std::string stft(NodeView& n) {
+  n.default_int("onesided", 1);
+  if (!n.has_input(2) && !n.has_input(3)) n.fail("needs a window or frame_length to know the frame length");
+  std::string b = header("STFT <onesided> (Signal, FrameStep, Window, FrameLength) => (Output)") + "{" + kIndexScalars;
+  b += n.has_input(3) ? "  FL = Identity (FrameLength)\n"
+                      : "  WindowLen = Shape (Window)\n  FL = Squeeze (WindowLen, ZeroAxis)\n";
+  b += R"(
+  LengthDim = Shape <start: int = 1, end: int = 2> (Signal)
+  Length = Squeeze (LengthDim, ZeroAxis)
+  Room = Sub (Length, FL)
+  MoreFrames = Div (Room, FrameStep)
+  Frames = Add (MoreFrames, One)
+  FrameIdx = Range (Zero, Frames, One)
+  Starts = Mul (FrameIdx, FrameStep)
+  Offsets = Range (Zero, FL, One)
+  OneAxis = Constant <value_ints: ints = [1]> ()
+  StartsCol = Unsqueeze (Starts, OneAxis)
+  OffsetsRow = Unsqueeze (Offsets, ZeroAxis)
+  Index = Add (StartsCol, OffsetsRow)
+  Framed = Gather <axis: int = 1> (Signal, Index)
+)";
+  if (n.has_input(2))
+    b += "  Column = Constant <value_ints: ints = [-1, 1]> ()\n  WindowCol = Reshape (Window, Column)\n"
+         "  Weighted = Mul (Framed, WindowCol)\n";
+  else
+    b += "  Weighted = Identity (Framed)\n";
+  return b + "  Output = DFT <axis: int = 2, onesided: int = @onesided> (Weighted, FL)\n}";
+}
+
+// Einsum-12: Transpose / Reshape / Slice / ReduceSum / MatMul (compiler/onnx/einsum.cc).
+std::string einsum(NodeView& n) {
+  std::vector<int> ranks;
+  for (int i = 0; n.has_input(i); ++i) ranks.push_back(n.input_rank(i));
+  std::string signature, body, error;
+  if (!einsum_function(n.attr_string("equation"), ranks, &signature, &body, &error)) n.fail(error);
+  return header(signature) + body;
+}
+
 std::string rnn(NodeView& n) { return recurrent(n, Cell::Rnn); }
 std::string gru(NodeView& n) { return recurrent(n, Cell::Gru); }
 std::string lstm(NodeView& n) { return recurrent(n, Cell::Lstm); }
@@ -1562,6 +1685,10 @@ const HandWritten kHandWritten[] = {
     {"RNN", 7, ignore_opset<rnn>},
     {"GRU", 7, ignore_opset<gru>},
     {"LSTM", 7, ignore_opset<lstm>},
+    {"Einsum", 12, ignore_opset<einsum>},
+    {"ReverseSequence", 10, ignore_opset<reverse_sequence>},
+    {"TensorScatter", 24, ignore_opset<tensor_scatter>},
+    {"STFT", 17, ignore_opset<stft>},
 };
 
 //===----------------------------------------------------------------------===//

@@ -69,14 +69,7 @@ int prepacked_b(OpContext& ctx, const Tensor& b, bool trans_b) {
   packed.shape = {int64_t(packed.data.size() / 4)};
   kernels::gemm_pack_b(cfg, trans_b, n, k, b.f32(), b.shape[1], packed.data.data());
   Function& f = ctx.function();
-  int v = f.new_value(f.values[size_t(ctx.instr().inputs[1])].name + ".packed");
-  f.values[size_t(v)].dtype = DType::F32;
-  f.values[size_t(v)].shape = packed.shape;
-  f.values[size_t(v)].shape_known = true;
-  f.values[size_t(v)].constant = int(f.constants.size());
-  f.constants.push_back(std::move(packed));
-  f.constant_names.push_back(f.values[size_t(v)].name);
-  return v;
+  return add_constant_value(f, f.values[size_t(ctx.instr().inputs[1])].name + ".packed", std::move(packed));
 }
 
 void select_gemm(OpContext& ctx, Selection* s) {

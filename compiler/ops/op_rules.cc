@@ -93,7 +93,7 @@ void OpContext::set_constant_output(size_t i, Tensor value) {
 const OpRule* find_op_rule(const std::string& op) {
   for (auto family : {elementwise_op_rules(), shape_op_rules(), linear_op_rules(), window_op_rules(), data_op_rules(),
                       reduce_op_rules(), control_op_rules(), norm_op_rules(), resample_op_rules(),
-                      scatter_op_rules()})
+                      scatter_op_rules(), axis_op_rules(), data_dependent_op_rules()})
     for (const OpRule& r : family)
       if (op == r.name) return &r;
   return nullptr;

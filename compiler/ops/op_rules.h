@@ -75,6 +75,8 @@ std::span<const OpRule> control_op_rules();  // compiler/ops/control.cc: loop co
 std::span<const OpRule> norm_op_rules();    // compiler/ops/norm.cc: fused normalisation
 std::span<const OpRule> resample_op_rules();  // compiler/ops/resample.cc: Resize, Upsample, GridSample
 std::span<const OpRule> scatter_op_rules();   // compiler/ops/scatter.cc: Scatter*, GatherND
+std::span<const OpRule> axis_op_rules();      // compiler/ops/axis.cc: TopK, CumSum, CumProd
+std::span<const OpRule> data_dependent_op_rules();  // compiler/ops/data_dependent.cc: NonZero, Unique, Compress
 
 // The rule for |op| (an ONNX op type or an aivm.* internal op), or nullptr.
 const OpRule* find_op_rule(const std::string& op);

@@ -51,6 +51,20 @@ inline void infer_unary(OpContext& ctx) {
   ctx.set_output(0, ctx.input(0).dtype, ctx.input(0).shape);
 }
 
+// A new constant value holding |t|, for a selection that needs an operand the graph does not
+// have (pre-packed weights, Compress's gather indices).
+inline int add_constant_value(Function& f, const std::string& name, Tensor t) {
+  int v = f.new_value(name);
+  Value& val = f.values[size_t(v)];
+  val.dtype = t.dtype;
+  val.shape = t.shape;
+  val.shape_known = true;
+  val.constant = int(f.constants.size());
+  f.constants.push_back(std::move(t));
+  f.constant_names.push_back(name);
+  return v;
+}
+
 // |d| as a kernel shape; a rank the VM cannot hold is a compile error.
 inline kernels::Shape kshape(const OpContext& ctx, const std::vector<int64_t>& d) {
   if (d.size() > size_t(kernels::kMaxRank)) ctx.fail("rank " + std::to_string(d.size()) + " exceeds the VM's limit of 8");

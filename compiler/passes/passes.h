@@ -10,6 +10,13 @@ namespace aivm::compiler {
 // naming the node otherwise (unsupported op, attribute or dtype).
 void infer_shapes(Function& f);
 
+// Rewrites instrs[i], if it is an op that computes in f32 only (MatMul, Gemm, Conv, Softmax,
+// activations, ...) with an f16 / bf16 / f64 operand, into Cast -> op in f32 -> CastLike back
+// (compiler/passes/widen_floats.cc says why). Called by infer_shapes before the op's rule, once
+// its inputs' dtypes are known; returns true when it inserted instructions at i (which is then
+// the first of them), none of them inferred yet.
+bool widen_to_f32(Function& f, std::vector<Instr>& instrs, size_t i);
+
 // Folds an activation (Relu, Clip, Sigmoid, Tanh) into the Conv or Gemm that alone feeds it,
 // making the superinstruction. Assumes shapes are inferred.
 // Returns the number of activations fused.

@@ -269,6 +269,58 @@ TEST(Decompose, ErrorInsideAnExpansionNamesTheOriginalNodeAndInnerOp) {
   }
 }
 
+TEST(Decompose, ReverseSequenceReversesEachBatchEntrysPrefix) {
+  // time_axis 1, batch_axis 0: row b reverses its first lens[b] entries.
+  auto out = run(R"(<ir_version: 8, opset_import: ["" : 17]>
+    g (float[2,4] x, int64[2] lens) => (float[2,4] y) {
+      y = ReverseSequence <batch_axis = 0, time_axis = 1> (x, lens)
+    })",
+                 {{"x", {2, 4}, {1, 2, 3, 4, 5, 6, 7, 8}, {}}, {"lens", {2}, {}, {3, 1}}}, 1);
+  expect_near(out[0], {3, 2, 1, 4, 5, 6, 7, 8});
+  EXPECT_NE(import_error(R"(<ir_version: 8, opset_import: ["" : 17]>
+    g (float[2,4] x, int64[2] lens) => (float[2,4] y) {
+      y = ReverseSequence <batch_axis = 1, time_axis = 1> (x, lens)
+    })").find("two different axes"),
+            std::string::npos);
+}
+
+TEST(Decompose, TensorScatterLinearAndCircular) {
+  // Cache [2, 4, 1] (batch, sequence, head dim), two new entries per batch at write_indices.
+  const std::vector<Input> in = {{"past", {2, 4, 1}, {0, 0, 0, 0, 0, 0, 0, 0}, {}},
+                                 {"update", {2, 2, 1}, {1, 2, 3, 4}, {}},
+                                 {"at", {2}, {}, {1, 3}}};
+  auto text = [](const std::string& mode) {
+    return R"(<ir_version: 8, opset_import: ["" : 24]>
+    g (float[2,4,1] past, float[2,2,1] update, int64[2] at) => (float[2,4,1] y) {
+      y = TensorScatter <mode = ")" + mode + R"("> (past, update, at)
+    })";
+  };
+  // Linear: batch 1 writes at 3 and 4; 4 is outside the cache, so it is dropped.
+  expect_near(run(text("linear"), in, 1)[0], {0, 1, 2, 0, 0, 0, 0, 3});
+  expect_near(run(text("circular"), in, 1)[0], {0, 1, 2, 0, 4, 0, 0, 3});
+}
+
+TEST(Decompose, StftFramesWindowsAndTransforms) {
+  // Six samples, frames of 4 every 2: [1 2 3 4] and [3 4 5 6], onesided: 3 bins each.
+  const std::vector<Input> in = {{"x", {1, 6, 1}, {1, 2, 3, 4, 5, 6}, {}}};
+  auto out = run(R"(<ir_version: 8, opset_import: ["" : 17]>
+    g (float[1,6,1] x) => (float[1,2,3,2] y) {
+      step = Constant <value_int = 2> ()
+      length = Constant <value_int = 4> ()
+      y = STFT (x, step, , length)
+    })",
+                 in, 1);
+  expect_near(out[0], {10, 0, -2, 2, -2, 0, 18, 0, -2, 2, -2, 0});
+  out = run(R"(<ir_version: 8, opset_import: ["" : 17]>
+    g (float[1,6,1] x) => (float[1,2,3,2] y) {
+      step = Constant <value_int = 2> ()
+      window = Constant <value_floats = [1.0, 0.0, 1.0, 0.0]> ()
+      y = STFT (x, step, window)
+    })",
+            in, 1);
+  expect_near(out[0], {4, 0, -2, 0, 4, 0, 8, 0, -2, 0, 8, 0});
+}
+
 TEST(Decompose, UnknownOpIsLeftForTheUsualError) {
   onnx::NodeProto n;
   n.set_op_type("NoSuchOperator");
