@@ -94,9 +94,9 @@ Dims replace_axis(const Dims& x, size_t axis, const Dims& mid) {
 
 aivm_status_t verify_TRANSPOSE(const Site& s, const isa::Instr& in) {
   AIVM_RETURN_IF_ERROR(require_move(s, in.a, in.b));
-  isa::TransposeAttrs t;
-  const int32_t* tail;
-  uint32_t n;
+  isa::TransposeAttrs t{};
+  const int32_t* tail = nullptr;
+  uint32_t n = 0;
   AIVM_RETURN_IF_ERROR(read_header(s, in.d, &t, &tail, &n));
   if (t.rank < 0 || t.rank > kernels::kMaxRank)
     return s.error("view rank " + std::to_string(t.rank) + " out of range (0.." + std::to_string(kernels::kMaxRank) + ")");
