@@ -255,6 +255,16 @@ struct DftAttrs {
   int32_t onesided;  // 0 or 1
 };
 
+// ROI_ALIGN (opcodes.def *R3).
+struct RoiAlignAttrs {
+  int32_t batch;           // register of R image indices (i32 or i64)
+  int32_t mode;            // 0 avg, 1 max
+  int32_t half_pixel;      // 0 or 1 (opset 16's default coordinate mode)
+  int32_t sampling_ratio;  // >= 0; 0 adaptive
+  int32_t scale_bits;      // spatial_scale as float bits
+  int32_t out_h, out_w;    // >= 1
+};
+
 // (New record layouts go above this line, one struct per opcode family.)
 
 template <typename T>

@@ -305,6 +305,14 @@ std::string describe_attr_record(uint8_t opcode, uint32_t record, const int32_t*
     case Opcode::NARY:
       describe_nary(&out, r);
       break;
+    case Opcode::ROI_ALIGN: {
+      RoiAlignAttrs ra;
+      if (load_record(r, &ra))
+        appendf(&out, "batch=r%d %s out=%dx%d sampling=%d scale=%g%s", ra.batch, ra.mode ? "max" : "avg", ra.out_h,
+                ra.out_w, ra.sampling_ratio, double(bits_float(ra.scale_bits)), ra.half_pixel ? " half_pixel" : "");
+      else append_length_mismatch<RoiAlignAttrs>(&out, r);
+      break;
+    }
     case Opcode::DFT: {
       DftAttrs d;
       if (load_record(r, &d))
