@@ -82,7 +82,7 @@ struct SliceAxis {
 
 // PAD: header, then begin[rank] (elements added before each axis; negative crops).
 struct PadAttrs {
-  int32_t mode;                // kernels::PadMode: 0 constant, 1 reflect, 2 edge
+  int32_t mode;                // kernels::PadMode: 0 constant, 1 reflect, 2 edge, 3 wrap
   int32_t value_lo, value_hi;  // constant mode: the value's bytes in B's dtype, little-endian
 };
 

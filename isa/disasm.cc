@@ -208,8 +208,8 @@ void describe_data(std::string* out, Opcode op, const Record& r) {
     for (size_t i = 0; i < r.size; i += 2) appendf(out, i ? ",%d:%d" : "%d:%d", w[i], w[i + 1]);
     out->append("]");
   } else if (op == Opcode::PAD && r.size >= 3) {
-    static const char* kModes[] = {"constant", "reflect", "edge"};
-    if (w[0] >= 0 && w[0] < 3) appendf(out, "mode=%s", kModes[w[0]]);
+    static const char* kModes[] = {"constant", "reflect", "edge", "wrap"};
+    if (w[0] >= 0 && w[0] < 4) appendf(out, "mode=%s", kModes[w[0]]);
     else appendf(out, "mode=?%d", w[0]);
     appendf(out, " value=0x%08x%08x ", uint32_t(w[2]), uint32_t(w[1]));
     append_list(out, "begin", w + 3, r.size - 3);
