@@ -82,7 +82,7 @@ struct SliceAxis {
 
 // PAD: header, then begin[rank] (elements added before each axis; negative crops).
 struct PadAttrs {
-  int32_t mode;                // kernels::PadMode: 0 constant, 1 reflect, 2 edge
+  int32_t mode;                // kernels::PadMode: 0 constant, 1 reflect, 2 edge, 3 wrap
   int32_t value_lo, value_hi;  // constant mode: the value's bytes in B's dtype, little-endian
 };
 
@@ -253,6 +253,16 @@ struct DftAttrs {
   int32_t length;    // transform length L >= 1; the input is cut or zero-padded to it
   int32_t inverse;   // 0 or 1
   int32_t onesided;  // 0 or 1
+};
+
+// ROI_ALIGN (opcodes.def *R3).
+struct RoiAlignAttrs {
+  int32_t batch;           // register of R image indices (i32 or i64)
+  int32_t mode;            // 0 avg, 1 max
+  int32_t half_pixel;      // 0 or 1 (opset 16's default coordinate mode)
+  int32_t sampling_ratio;  // >= 0; 0 adaptive
+  int32_t scale_bits;      // spatial_scale as float bits
+  int32_t out_h, out_w;    // >= 1
 };
 
 // (New record layouts go above this line, one struct per opcode family.)

@@ -208,8 +208,8 @@ void describe_data(std::string* out, Opcode op, const Record& r) {
     for (size_t i = 0; i < r.size; i += 2) appendf(out, i ? ",%d:%d" : "%d:%d", w[i], w[i + 1]);
     out->append("]");
   } else if (op == Opcode::PAD && r.size >= 3) {
-    static const char* kModes[] = {"constant", "reflect", "edge"};
-    if (w[0] >= 0 && w[0] < 3) appendf(out, "mode=%s", kModes[w[0]]);
+    static const char* kModes[] = {"constant", "reflect", "edge", "wrap"};
+    if (w[0] >= 0 && w[0] < 4) appendf(out, "mode=%s", kModes[w[0]]);
     else appendf(out, "mode=?%d", w[0]);
     appendf(out, " value=0x%08x%08x ", uint32_t(w[2]), uint32_t(w[1]));
     append_list(out, "begin", w + 3, r.size - 3);
@@ -305,6 +305,14 @@ std::string describe_attr_record(uint8_t opcode, uint32_t record, const int32_t*
     case Opcode::NARY:
       describe_nary(&out, r);
       break;
+    case Opcode::ROI_ALIGN: {
+      RoiAlignAttrs ra;
+      if (load_record(r, &ra))
+        appendf(&out, "batch=r%d %s out=%dx%d sampling=%d scale=%g%s", ra.batch, ra.mode ? "max" : "avg", ra.out_h,
+                ra.out_w, ra.sampling_ratio, double(bits_float(ra.scale_bits)), ra.half_pixel ? " half_pixel" : "");
+      else append_length_mismatch<RoiAlignAttrs>(&out, r);
+      break;
+    }
     case Opcode::DFT: {
       DftAttrs d;
       if (load_record(r, &d))

@@ -12,7 +12,7 @@ inline constexpr uint16_t kVersionMajor = 3;  // 3.0: elementwise families repla
 // 3.1 adds LOOP/TRAP/STORE_AT (control flow), QUANTIZE/DEQUANTIZE, CAST's options immediate,
 // LAYERNORM, RESIZE, GRID_SAMPLE, POOL, CONV_TRANSPOSE, COL2IM and the new dtypes; every 3.0
 // bundle still means what it meant (CAST's D was 0, now "no options").
-// 3.2 adds TOPK, CUMSUM, CUMPROD and DFT.
+// 3.2 adds TOPK, CUMSUM, CUMPROD, DFT and ROI_ALIGN, and PAD mode 3 (wrap).
 inline constexpr uint16_t kVersionMinor = 2;
 
 enum class Format : uint8_t { ABCD, AJ };

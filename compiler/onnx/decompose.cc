@@ -1631,6 +1631,45 @@ std::string stft(NodeView& n) {
   return b + "  Output = DFT <axis: int = 2, onesided: int = @onesided> (Weighted, FL)\n}";
 }
 
+// MaxUnpool-11: X's values scattered to the flat indices I (MaxPool's, over the whole tensor)
+// of a zero tensor of the inferred shape, (in - 1) * stride - pads + kernel per spatial axis;
+// an output_shape input places that result at the origin of a larger zero tensor (a Pad at
+// the end of each axis), as ONNX's reference does.
+std::string max_unpool(NodeView& n) {
+  const A& k = n.attr("kernel_shape");
+  size_t r = size_t(k.ints_size());
+  std::vector<int64_t> strides(r, 1), pads(2 * r, 0), add(r);
+  if (n.has_attr("strides")) strides.assign(n.attr("strides").ints().begin(), n.attr("strides").ints().end());
+  if (n.has_attr("pads")) pads.assign(n.attr("pads").ints().begin(), n.attr("pads").ints().end());
+  if (strides.size() != r || pads.size() != 2 * r) n.fail("strides and pads must match kernel_shape's rank");
+  for (size_t i = 0; i < r; ++i) add[i] = k.ints(int(i)) - pads[i] - pads[r + i] - strides[i];
+  n.define_ints("__strides", strides);
+  n.define_ints("__add", add);  // (in - 1) * s - pads + k = in * s + (k - pads - s)
+  std::string b = header("MaxUnpool (X, I, OutputShape) => (Y)") + R"({
+  Spatial = Shape <start: int = 2> (X)
+  Strides = Constant <value_ints: ints = @__strides> ()
+  Add = Constant <value_ints: ints = @__add> ()
+  Scaled = Mul (Spatial, Strides)
+  Extents = Add (Scaled, Add)
+  NC = Shape <start: int = 0, end: int = 2> (X)
+  Inferred = Concat <axis: int = 0> (NC, Extents)
+  Total = ReduceProd <keepdims: int = 1> (Inferred)
+  ZerosF = ConstantOfShape (Total)
+  Zeros = CastLike (ZerosF, X)
+  Flat = Constant <value_ints: ints = [-1]> ()
+  FlatI = Reshape (I, Flat)
+  FlatX = Reshape (X, Flat)
+  Scattered = ScatterElements <axis: int = 0> (Zeros, FlatI, FlatX)
+)";
+  if (!n.has_input(2)) return b + "  Y = Reshape (Scattered, Inferred)\n}";
+  return b + R"(  Unpooled = Reshape (Scattered, Inferred)
+  After = Sub (OutputShape, Inferred)
+  Before = Sub (Inferred, Inferred)
+  Pads = Concat <axis: int = 0> (Before, After)
+  Y = Pad (Unpooled, Pads)
+})";
+}
+
 // Einsum-12: Transpose / Reshape / Slice / ReduceSum / MatMul (compiler/onnx/einsum.cc).
 std::string einsum(NodeView& n) {
   std::vector<int> ranks;
@@ -1689,6 +1728,7 @@ const HandWritten kHandWritten[] = {
     {"ReverseSequence", 10, ignore_opset<reverse_sequence>},
     {"TensorScatter", 24, ignore_opset<tensor_scatter>},
     {"STFT", 17, ignore_opset<stft>},
+    {"MaxUnpool", 11, ignore_opset<max_unpool>},
 };
 
 //===----------------------------------------------------------------------===//

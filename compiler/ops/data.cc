@@ -466,6 +466,7 @@ PadPlan plan_pad(const OpContext& ctx) {
   std::string mode = ctx.attr_string("mode", "constant");
   if (mode == "reflect") p.mode = kernels::PadMode::Reflect;
   else if (mode == "edge") p.mode = kernels::PadMode::Edge;
+  else if (mode == "wrap") p.mode = kernels::PadMode::Wrap;
   else if (mode != "constant") ctx.fail("pad mode '" + mode + "' is not supported");
   std::vector<int64_t> pads, axes;
   if (ctx.opset() >= 11) {

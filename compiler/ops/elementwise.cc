@@ -247,7 +247,7 @@ void infer_binary_kind(OpContext& ctx) {
   DType t = ctx.input(0).dtype;
   if (kKind == BinaryOp::Pow && ctx.input(1).dtype != t)
     ctx.fail(std::string("Pow with a ") + dtype_name(ctx.input(1).dtype) + " exponent on a " + dtype_name(t) +
-             " base is not supported (the exponent must have the base's dtype)");
+             " base is not supported (numeric exponents are cast to the base's dtype first)");
   require_same_dtypes(ctx, 0, 2);
   bool ok = kernels::binary_supports(kind, t) && (kOnly != 1 || t == DType::Bool) && (kOnly != 2 || t != DType::Bool);
   if (!ok) fail_dtype(ctx, t);

@@ -1,6 +1,6 @@
 // Resampling operators: Resize (opsets 10..19+) and Upsample (7, 9), both the RESIZE
 // instruction (opcodes.def note *R1, sampling defined by kernels/resample/resize.h), and
-// GridSample (16, 20), the GRID_SAMPLE instruction (*R2).
+// GridSample (16, 20), the GRID_SAMPLE instruction (*R2); RoiAlign (10, 16), ROI_ALIGN (*R3).
 //
 // The output shape depends on scales / sizes / roi, so those must be constants. One plan
 // function resolves the attributes, the per-axis scales and the output shape, following ONNX's
@@ -246,6 +246,49 @@ void select_grid_sample(OpContext& ctx, Selection* s) {
   s->record = words_of(grid_sample_attrs(ctx));
 }
 
+// RoiAlign: opset 16 adds coordinate_transformation_mode, whose default (half_pixel) differs
+// from opset 10's behaviour (output_half_pixel).
+isa::RoiAlignAttrs roi_align_attrs(const OpContext& ctx) {
+  isa::RoiAlignAttrs ra{};
+  ra.batch = isa::kNoRegister;
+  ra.mode = enum_of<int32_t>(ctx, "mode", ctx.attr_string("mode", "avg"), {"avg", "max"});
+  ra.half_pixel = enum_of<int32_t>(ctx, "coordinate_transformation_mode",
+                                   ctx.attr_string("coordinate_transformation_mode",
+                                                   ctx.opset() >= 16 ? "half_pixel" : "output_half_pixel"),
+                                   {"output_half_pixel", "half_pixel"});
+  int64_t ratio = ctx.attr_int("sampling_ratio", 0), h = ctx.attr_int("output_height", 1),
+          w = ctx.attr_int("output_width", 1);
+  if (ratio < 0 || ratio > INT32_MAX || h < 1 || h > INT32_MAX || w < 1 || w > INT32_MAX)
+    ctx.fail("sampling_ratio must be >= 0 and output_height / output_width >= 1");
+  ra.sampling_ratio = int32_t(ratio);
+  ra.out_h = int32_t(h);
+  ra.out_w = int32_t(w);
+  ra.scale_bits = isa::float_bits(ctx.attr_float("spatial_scale", 1.f));
+  return ra;
+}
+
+void infer_roi_align(OpContext& ctx) {
+  ctx.require_inputs(3, 3);
+  require_single_output(ctx);
+  ctx.require_dtype(0, DType::F32);
+  ctx.require_dtype(1, DType::F32);
+  const Dims &x = ctx.input(0).shape, &rois = ctx.input(1).shape, &batch = ctx.input(2).shape;
+  DType bt = ctx.input(2).dtype;
+  if (x.size() != 4 || rois.size() != 2 || rois[1] != 4 || batch.size() != 1 || batch[0] != rois[0] ||
+      (bt != DType::I64 && bt != DType::I32))
+    ctx.fail("X " + dims_str(x) + ", rois " + dims_str(rois) + " and batch_indices " + dims_str(batch) +
+             " do not fit (X [N, C, H, W], rois [R, 4], batch_indices i32 / i64 [R])");
+  isa::RoiAlignAttrs ra = roi_align_attrs(ctx);
+  ctx.set_output(0, DType::F32, {rois[0], x[1], ra.out_h, ra.out_w});
+}
+
+void select_roi_align(OpContext& ctx, Selection* s) {
+  s->opcode = Opcode::ROI_ALIGN;
+  s->values = {ctx.instr().outputs[0], ctx.instr().inputs[0], ctx.instr().inputs[1]};
+  s->record = words_of(roi_align_attrs(ctx));
+  s->record_regs.push_back({0, ctx.instr().inputs[2]});
+}
+
 }  // namespace
 
 std::span<const OpRule> resample_op_rules() {
@@ -253,6 +296,7 @@ std::span<const OpRule> resample_op_rules() {
       {"Resize", infer_resample<plan_resize>, select_resample<plan_resize>},
       {"Upsample", infer_resample<plan_upsample>, select_resample<plan_upsample>},
       {"GridSample", infer_grid_sample, select_grid_sample},
+      {"RoiAlign", infer_roi_align, select_roi_align},
   };
   return kRules;
 }

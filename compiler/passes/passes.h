@@ -10,12 +10,12 @@ namespace aivm::compiler {
 // naming the node otherwise (unsupported op, attribute or dtype).
 void infer_shapes(Function& f);
 
-// Rewrites instrs[i], if it is an op that computes in f32 only (MatMul, Gemm, Conv, Softmax,
-// activations, ...) with an f16 / bf16 / f64 operand, into Cast -> op in f32 -> CastLike back
-// (compiler/passes/widen_floats.cc says why). Called by infer_shapes before the op's rule, once
-// its inputs' dtypes are known; returns true when it inserted instructions at i (which is then
-// the first of them), none of them inferred yet.
-bool widen_to_f32(Function& f, std::vector<Instr>& instrs, size_t i);
+// Rewrites instrs[i] when its kernels do not take an operand's dtype: f32-only ops (MatMul,
+// Gemm, Conv, Softmax, activations, ...) on f16 / bf16 / f64 run in f32 between casts, Pow
+// with an exponent of another dtype gets it cast (compiler/passes/operand_casts.cc says why).
+// Called by infer_shapes before the op's rule, once its inputs' dtypes are known; returns true
+// when it inserted instructions at i (which is then the first of them), none inferred yet.
+bool insert_operand_casts(Function& f, std::vector<Instr>& instrs, size_t i);
 
 // Folds an activation (Relu, Clip, Sigmoid, Tanh) into the Conv or Gemm that alone feeds it,
 // making the superinstruction. Assumes shapes are inferred.

@@ -64,7 +64,7 @@ void infer_shapes(Function& f) {
       continue;
     }
     for (size_t ii = 0; ii < block.instrs.size(); ++ii) {
-      widen_to_f32(f, block.instrs, ii);  // may insert casts: block.instrs[ii] is then the first
+      insert_operand_casts(f, block.instrs, ii);  // may insert casts: block.instrs[ii] is then the first
       Instr& in = block.instrs[ii];
       const OpRule* rule = find_op_rule(in.op);
       if (!rule) throw CompileError(in.loc, "operator '" + in.op + "' is not supported");

@@ -1,9 +1,12 @@
-// Resampling scalar references: each output element on its own. Resize sums the tensor product
+// Resampling scalar references: each output element on its own (RoiAlign recomputes its
+// region's taps for every element). Resize sums the tensor product
 // of every axis's taps (not separable like the fast path), in double.
 #include <cstring>
 
 #include "kernels/resample/grid_sample.h"
 #include "kernels/resample/resize.h"
+#include "kernels/resample/roi_align.h"
+#include "kernels/resample/roi_taps.h"
 
 namespace aivm::kernels {
 
@@ -86,6 +89,28 @@ void grid_sample_reference(const GridSampleParams& p, const float* x, const floa
         }
         y[(n * C + c) * points + pt] = sum;
       }
+}
+
+void roi_align_reference(const RoiAlignParams& p, const float* x, const float* rois, const void* batch,
+                         bool batch_i64, float* y) {
+  for (int64_t r = 0; r < p.rois; ++r)
+    for (int64_t c = 0; c < p.c; ++c)
+      for (int64_t ph = 0; ph < p.out_h; ++ph)
+        for (int64_t pw = 0; pw < p.out_w; ++pw) {
+          float& out = y[((r * p.c + c) * p.out_h + ph) * p.out_w + pw];
+          int64_t b = roi_detail::batch_index(batch, batch_i64, r);
+          out = 0.f;
+          if (b < 0 || b >= p.n) continue;
+          roi_detail::Region g = roi_detail::region(p, rois + 4 * r);
+          const float* plane = x + (b * p.c + c) * p.h * p.w;
+          double acc = 0;
+          for (int64_t iy = 0; iy < g.grid_h; ++iy)
+            for (int64_t ix = 0; ix < g.grid_w; ++ix) {
+              double v = roi_detail::combine(p, roi_detail::sample(p, g, ph, pw, iy, ix), plane);
+              acc = !p.max_mode ? acc + v : iy + ix == 0 ? v : std::max(acc, v);
+            }
+          out = float(p.max_mode ? acc : acc / double(g.grid_h * g.grid_w));
+        }
 }
 
 }  // namespace aivm::kernels

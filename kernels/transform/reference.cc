@@ -81,6 +81,7 @@ void pad_reference(const Shape& x, const Shape& y, const int64_t* begin, PadMode
       if (mode == PadMode::Edge) j = j < 0 ? 0 : j >= n ? n - 1 : j;
       while (mode == PadMode::Reflect && n > 1 && (j < 0 || j >= n)) j = j < 0 ? -j : 2 * (n - 1) - j;
       if (mode == PadMode::Reflect && n == 1) j = 0;
+      while (mode == PadMode::Wrap && (j < 0 || j >= n)) j += j < 0 ? n : -n;
       inside = inside && j >= 0 && j < n;
       at[k] = j;
     }

@@ -220,6 +220,7 @@ inline int64_t pad_source(int64_t i, int64_t begin, int64_t n, PadMode mode) {
   int64_t j = i - begin;
   if (j >= 0 && j < n) return j;
   if (mode == PadMode::Edge || n == 1) return j < 0 ? 0 : n - 1;
+  if (mode == PadMode::Wrap) return (j % n + n) % n;
   int64_t period = 2 * (n - 1);
   j %= period;
   if (j < 0) j += period;

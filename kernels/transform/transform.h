@@ -60,10 +60,11 @@ void concat_part(const Shape& part, const Shape& y, int axis, int64_t offset, si
 void split_part(const Shape& x, const Shape& part, int axis, int64_t offset, size_t elem, const void* xp, void* yp);
 
 // Pad (ONNX): y[i] = x[i - begin] per axis; outside x, Constant gives *value (|elem| bytes),
-// Edge the nearest edge element, Reflect the mirror image without repeating the edge. begin may
-// be negative (a crop). Reflect needs begin, end <= x.dims - 1 and Edge x.dims >= 1 on any axis
-// padded; the kernel clamps anyway, so it never reads outside x.
-enum class PadMode : int32_t { Constant = 0, Reflect = 1, Edge = 2 };
+// Edge the nearest edge element, Reflect the mirror image without repeating the edge, Wrap the
+// periodic continuation (x[j mod n]). begin may be negative (a crop). Reflect needs begin, end
+// <= x.dims - 1 and Edge / Wrap x.dims >= 1 on any axis padded; the kernel clamps anyway, so it
+// never reads outside x.
+enum class PadMode : int32_t { Constant = 0, Reflect = 1, Edge = 2, Wrap = 3 };
 void pad(const Shape& x, const Shape& y, const int64_t* begin, PadMode mode, const void* value, size_t elem,
          const void* xp, void* yp);
 void pad_reference(const Shape& x, const Shape& y, const int64_t* begin, PadMode mode, const void* value,

@@ -321,6 +321,25 @@ TEST(Decompose, StftFramesWindowsAndTransforms) {
   expect_near(out[0], {4, 0, -2, 0, 4, 0, 8, 0, -2, 0, 8, 0});
 }
 
+TEST(Decompose, MaxUnpoolScattersIntoTheInferredShape) {
+  // 2 x 2 pooled values back into 4 x 4 (kernel 2, stride 2) at MaxPool's flat indices; with
+  // output_shape [1, 1, 5, 5] the 4 x 4 result sits at the origin of a zero 5 x 5.
+  const std::vector<Input> in = {{"x", {1, 1, 2, 2}, {1, 2, 3, 4}, {}}, {"i", {1, 1, 2, 2}, {}, {5, 7, 13, 15}}};
+  auto out = run(R"(<ir_version: 8, opset_import: ["" : 11]>
+    g (float[1,1,2,2] x, int64[1,1,2,2] i) => (float[1,1,4,4] y) {
+      y = MaxUnpool <kernel_shape = [2, 2], strides = [2, 2]> (x, i)
+    })",
+                 in, 1);
+  expect_near(out[0], {0, 0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 0, 0, 3, 0, 4});
+  out = run(R"(<ir_version: 8, opset_import: ["" : 11]>
+    g (float[1,1,2,2] x, int64[1,1,2,2] i) => (float[1,1,5,5] y) {
+      shape = Constant <value_ints = [1, 1, 5, 5]> ()
+      y = MaxUnpool <kernel_shape = [2, 2], strides = [2, 2]> (x, i, shape)
+    })",
+            in, 1);
+  expect_near(out[0], {0, 0, 0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 0, 0, 0, 0, 3, 0, 4, 0, 0, 0, 0, 0, 0});
+}
+
 TEST(Decompose, UnknownOpIsLeftForTheUsualError) {
   onnx::NodeProto n;
   n.set_op_type("NoSuchOperator");

@@ -172,6 +172,8 @@ TEST(Transform, PadMatchesReference) {
       {shape({7, 33, 2}), shape({30, 33, 9}), {10, 0, 3}, PadMode::Reflect},  // wider than the input
       {shape({7, 33, 1}), shape({11, 40, 4}), {2, 3, 1}, PadMode::Edge},
       {shape({7, 33, 1}), shape({11, 40, 4}), {2, 3, 1}, PadMode::Reflect},  // extent-1 axis
+      {shape({7, 33, 2}), shape({30, 40, 9}), {10, 3, 3}, PadMode::Wrap},     // wider than the input
+      {shape({7, 33, 2}), shape({5, 36, 2}), {-1, 2, 0}, PadMode::Wrap},      // crop and pad
   };
   for (const Case& c : cases)
     for (size_t elem : kElems) {
@@ -190,6 +192,8 @@ TEST(Transform, PadByHand) {
   EXPECT_EQ(std::vector<float>(y, y + 8), (std::vector<float>{3, 2, 1, 2, 3, 2, 1, 2}));  // numpy 'reflect'
   pad(shape({3}), shape({8}), &begin, PadMode::Edge, &v, 4, x, y);
   EXPECT_EQ(std::vector<float>(y, y + 8), (std::vector<float>{1, 1, 1, 2, 3, 3, 3, 3}));
+  pad(shape({3}), shape({8}), &begin, PadMode::Wrap, &v, 4, x, y);
+  EXPECT_EQ(std::vector<float>(y, y + 8), (std::vector<float>{2, 3, 1, 2, 3, 1, 2, 3}));  // numpy 'wrap'
   pad(shape({3}), shape({8}), &begin, PadMode::Constant, &v, 4, x, y);
   EXPECT_EQ(std::vector<float>(y, y + 8), (std::vector<float>{-1, -1, 1, 2, 3, -1, -1, -1}));
 }

@@ -148,5 +148,27 @@ TEST(ResampleOps, VerifierRejectsBadGridSample) {
   EXPECT_NE(msg.find("the grid must be"), std::string::npos) << msg;
 }
 
+TEST(ResampleOps, RoiAlignAndItsBatchRegister) {
+  Operand x = input<float>({1, 1, 2, 2}, {1, 2, 3, 4});
+  Operand rois = input<float>({1, 4}, {0, 0, 2, 2});
+  Operand batch = input<int64_t>({1}, {0});
+  // Opset 10 maps coordinates like output_half_pixel; see the kernel test for this bin.
+  OpRun r = testing::run_op(spec("RoiAlign", {x, rois, batch}, {}, 10));
+  ASSERT_EQ(r.code.size(), 2u);
+  EXPECT_EQ(r.code[0].op, isa::Opcode::ROI_ALIGN);
+  EXPECT_EQ(r.outputs[0].shape, (Dims{1, 1, 1, 1}));
+  EXPECT_FLOAT_EQ(r.outputs[0].as<float>()[0], 3.25f);
+  auto bundle = testing::compile_op(spec("RoiAlign", {x, rois, batch}, {{"output_width", int64_t(2)}}, 16));
+  auto edit_record = [&](int word, int32_t value) {
+    return testing::load_edited(bundle, [&](format::FunctionDesc& f) {
+      f.attrs[f.attr_offsets[AIVM_FIELD_D(f.code[0])] + size_t(word)] = value;
+    });
+  };
+  EXPECT_NE(edit_record(0, 999).find("batch register 999 out of range"), std::string::npos);
+  const int32_t x_reg = int32_t(AIVM_FIELD_B(bundle.functions[0].code[0]));  // f32, [1, 1, 2, 2]
+  EXPECT_NE(edit_record(0, x_reg).find("batch indices must be i32 or i64"), std::string::npos);
+  EXPECT_NE(edit_record(6, 3).find("the op gives"), std::string::npos);  // out_w no longer A's
+}
+
 }  // namespace
 }  // namespace aivm

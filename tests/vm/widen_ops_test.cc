@@ -1,5 +1,6 @@
-// f16 / bf16 / f64 operands of f32-only ops (compiler/passes/widen_floats.cc): the op runs in
-// f32 between casts, constant weights fold through the cast, and results round once.
+// Operand casts (compiler/passes/operand_casts.cc): f16 / bf16 / f64 operands of f32-only ops
+// run in f32 between casts, constant weights fold through the cast, results round once; Pow
+// with an exponent of another dtype; MaxPool on 8-bit integers.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -79,6 +80,26 @@ TEST(WidenOps, HalfActivation) {
   std::vector<float> y = floats_of(r.outputs[0]);
   EXPECT_NEAR(y[0], -0.63212056f, 1e-3f);  // f16 has 11 significant bits
   EXPECT_EQ(y[2], 2.f);
+}
+
+TEST(WidenOps, PowWithAnExponentOfAnotherDtype) {
+  // f32 base, i64 exponent: the exponent is cast to f32.
+  OpRun r = testing::run_op(testing::OpSpec(
+      "Pow", {testing::input<float>({3}, {1.5f, 2, -3}), testing::input<int64_t>({3}, {2, 3, 3})}));
+  EXPECT_EQ(r.outputs[0].as<float>(), (std::vector<float>{2.25f, 8, -27}));
+  // i32 base, f32 exponent: computed in f64, truncated back to i32.
+  r = testing::run_op(testing::OpSpec(
+      "Pow", {testing::input<int32_t>({3}, {2, 9, 5}), testing::input<float>({3}, {3, 0.5f, -1})}));
+  EXPECT_EQ(r.outputs[0].dtype, DType::I32);
+  EXPECT_EQ(r.outputs[0].as<int32_t>(), (std::vector<int32_t>{8, 3, 0}));
+}
+
+TEST(WidenOps, MaxPoolOnBytes) {
+  OpRun r = testing::run_op(testing::OpSpec(
+      "MaxPool", {testing::input<uint8_t>({1, 1, 2, 2}, {7, 255, 0, 3})},
+      {{"kernel_shape", std::vector<int64_t>{2, 2}}}));
+  EXPECT_EQ(r.outputs[0].dtype, DType::U8);
+  EXPECT_EQ(r.outputs[0].as<uint8_t>(), (std::vector<uint8_t>{255}));
 }
 
 }  // namespace

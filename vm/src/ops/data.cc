@@ -345,9 +345,9 @@ aivm_status_t verify_PAD(const Site& s, const isa::Instr& in) {
   AIVM_RETURN_IF_ERROR(read_header(s, in.d, &p, &begin, &n));
   const kernels::Shape &x = s.reg(in.b).shape, &y = s.reg(in.a).shape;
   AIVM_RETURN_IF_ERROR(require_tail(s, in.d, n, uint64_t(x.rank), "one begin offset per axis"));
-  if (p.mode < 0 || p.mode > 2) return s.error("pad mode " + std::to_string(p.mode) + " is not defined");
+  if (p.mode < 0 || p.mode > 3) return s.error("pad mode " + std::to_string(p.mode) + " is not defined");
   if (p.mode != 0 && x.num_elements() == 0 && y.num_elements() != 0)
-    return s.error("reflect and edge padding need a non-empty source");
+    return s.error("reflect, edge and wrap padding need a non-empty source");
   return AIVM_OK;
 }
 

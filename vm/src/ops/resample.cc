@@ -1,4 +1,5 @@
-// Resampling: RESIZE (ONNX Resize and Upsample; opcodes.def note *R1) and GRID_SAMPLE (*R2).
+// Resampling: RESIZE (ONNX Resize and Upsample; opcodes.def note *R1), GRID_SAMPLE (*R2) and
+// ROI_ALIGN (*R3).
 //
 // The resize kernel clamps every source index into its axis, so the verifier only has to prove the
 // record's enums and numbers, the dtypes, and that no non-empty output axis reads an empty
@@ -6,6 +7,7 @@
 #include <cmath>
 
 #include "kernels/resample/grid_sample.h"
+#include "kernels/resample/roi_align.h"
 #include "kernels/resample/resize.h"
 #include "vm/src/op_handlers.h"
 #include "vm/src/verify_util.h"
@@ -124,6 +126,46 @@ const uint64_t* exec_GRID_SAMPLE(const Frame& fr, uint64_t w, const uint64_t* ne
   p.padding = kernels::GridPadding(g.padding);
   p.align_corners = g.align_corners != 0;
   kernels::grid_sample(p, fr.f32(b), fr.f32(c), fr.f32(a), fr.pool);
+  return next;
+}
+
+aivm_status_t verify_ROI_ALIGN(const Site& s, const isa::Instr& in) {
+  AIVM_RETURN_IF_ERROR(require_writable(s, in.a));
+  for (auto [r, name] : {std::pair{in.a, "A"}, {in.b, "B"}, {in.c, "C"}}) AIVM_RETURN_IF_ERROR(require_f32(s, r, name));
+  isa::RoiAlignAttrs ra;
+  AIVM_RETURN_IF_ERROR(read_record(s, in.d, &ra));
+  if (ra.batch < 0 || size_t(ra.batch) >= s.f.registers.size())
+    return s.error("batch register " + std::to_string(ra.batch) + " out of range (< " +
+                   std::to_string(s.f.registers.size()) + ")");
+  if (!is_flag(ra.mode) || !is_flag(ra.half_pixel)) return s.error("mode and half_pixel must be 0 or 1");
+  if (ra.sampling_ratio < 0 || ra.out_h < 1 || ra.out_w < 1)
+    return s.error("sampling_ratio must be >= 0 and the output extents >= 1");
+  const kernels::Shape &x = s.reg(in.b).shape, &rois = s.reg(in.c).shape, &batch = s.reg(uint32_t(ra.batch)).shape;
+  DType bt = s.reg(uint32_t(ra.batch)).dtype;
+  if (x.rank != 4) return s.error("the input must be [N, C, H, W]");
+  if (rois.rank != 2 || rois.dims[1] != 4) return s.error("the regions must be [R, 4]");
+  if ((bt != DType::I64 && bt != DType::I32) || batch.rank != 1 || batch.dims[0] != rois.dims[0])
+    return s.error("the batch indices must be i32 or i64 [R]");
+  // Taps are clamped into the image, which must then have a pixel to read.
+  if (rois.dims[0] > 0 && x.dims[1] > 0 && (x.dims[2] == 0 || x.dims[3] == 0))
+    return s.error("the input's spatial extents are empty");
+  return require_shape(s, in.a, {rois.dims[0], x.dims[1], ra.out_h, ra.out_w});
+}
+
+const uint64_t* exec_ROI_ALIGN(const Frame& fr, uint64_t w, const uint64_t* next) {
+  uint32_t a = AIVM_FIELD_A(w), b = AIVM_FIELD_B(w), c = AIVM_FIELD_C(w);
+  auto ra = exec_record<isa::RoiAlignAttrs>(fr, AIVM_FIELD_D(w));
+  const kernels::Shape& x = fr.shape(b);
+  kernels::RoiAlignParams p;
+  p.n = x.dims[0], p.c = x.dims[1], p.h = x.dims[2], p.w = x.dims[3];
+  p.rois = fr.shape(c).dims[0];
+  p.out_h = ra.out_h, p.out_w = ra.out_w;
+  p.max_mode = ra.mode != 0;
+  p.half_pixel = ra.half_pixel != 0;
+  p.sampling_ratio = ra.sampling_ratio;
+  p.spatial_scale = isa::bits_float(ra.scale_bits);
+  kernels::roi_align(p, fr.f32(b), fr.f32(c), fr.data[ra.batch], fr.f->registers[ra.batch].dtype == DType::I64,
+                     fr.f32(a), fr.pool);
   return next;
 }
 
