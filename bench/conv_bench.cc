@@ -1,0 +1,81 @@
+// Convolution layers from the CNNs of bench/models (batch 1), one benchmark each, timed through
+// conv2d_f32_prepacked with weights packed once as the VM does at load. Counter GFLOPs =
+// 2 * N * K * OH * OW * (C / group) * kh * kw / time.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <memory>
+#include <random>
+#include <vector>
+
+#include "kernels/config/thread_pool.h"
+#include "kernels/conv/conv.h"
+
+namespace aivm::kernels {
+namespace {
+
+struct Layer {
+  const char* name;
+  int64_t C, H, K, kernel, stride, group;
+  isa::Activation act;
+};
+
+// 224x224 inputs: first convs, depthwise 3x3/5x5 at stride 1 and 2, 3x3 and 1x1 at each scale.
+const Layer kLayers[] = {
+    {"mbv3_first_3x3s2_hswish", 3, 224, 16, 3, 2, 1, isa::Activation::HardSwish},
+    {"resnet_first_7x7s2_relu", 3, 224, 64, 7, 2, 1, isa::Activation::Relu},
+    {"dw3x3s2_16ch_112", 16, 112, 16, 3, 2, 16, isa::Activation::Relu},
+    {"dw3x3s1_96ch_56", 96, 56, 96, 3, 1, 96, isa::Activation::Relu},
+    {"dw3x3s1_144ch_56_relu6", 144, 56, 144, 3, 1, 144, isa::Activation::Clip},
+    {"dw5x5s2_96ch_28_hswish", 96, 28, 96, 5, 2, 96, isa::Activation::HardSwish},
+    {"dw5x5s1_240ch_14_hswish", 240, 14, 240, 5, 1, 240, isa::Activation::HardSwish},
+    {"dw3x3s1_576ch_7", 576, 7, 576, 3, 1, 576, isa::Activation::None},
+    {"pw_16to96_112_swish", 16, 112, 96, 1, 1, 1, isa::Activation::Sigmoid},
+    {"pw_576to96_7", 576, 7, 96, 1, 1, 1, isa::Activation::None},
+    {"resnet_3x3_64ch_56", 64, 56, 64, 3, 1, 1, isa::Activation::Relu},
+    {"resnet_3x3_256ch_14", 256, 14, 256, 3, 1, 1, isa::Activation::Relu},
+    {"resnet_3x3_512ch_7", 512, 7, 512, 3, 1, 1, isa::Activation::Relu},
+};
+
+void bm_conv(benchmark::State& state, const Layer& l, int threads) {
+  const int64_t pad = l.kernel / 2, OH = (l.H + 2 * pad - l.kernel) / l.stride + 1;
+  const isa::Window2d win{int32_t(l.kernel), int32_t(l.kernel), int32_t(l.stride), int32_t(l.stride),
+                          int32_t(pad),      int32_t(pad),      int32_t(pad),      int32_t(pad),
+                          1,                 1};
+  const Conv2dParams p{1, l.C, l.H, l.H, l.K, OH, OH, l.group, win};
+  std::mt19937 rng(1);
+  std::uniform_real_distribution<float> d(-1.f, 1.f);
+  std::vector<float> x(size_t(l.C * l.H * l.H)), w(size_t(l.K * (l.C / l.group) * l.kernel * l.kernel)),
+      bias(size_t(l.K)), y(size_t(l.K * OH * OH));
+  for (float& v : x) v = d(rng);
+  for (float& v : w) v = d(rng);
+  for (float& v : bias) v = d(rng);
+  std::vector<float> packed(conv2d_packed_weights_bytes(p) / sizeof(float) + 1);
+  conv2d_pack_weights(p, w.data(), packed.data());
+  Activation act;
+  act.kind = l.act;
+  if (l.act == isa::Activation::Clip) act.p1 = 6.f;
+  std::unique_ptr<ThreadPool> pool(threads > 1 ? new ThreadPool(threads) : nullptr);
+  for (auto _ : state) {
+    conv2d_f32_prepacked(p, x.data(), w.data(), packed.data(), bias.data(), act, y.data(), pool.get());
+    benchmark::DoNotOptimize(y.data());
+  }
+  const double flops = 2.0 * double(l.K * OH * OH * (l.C / l.group) * l.kernel * l.kernel);
+  state.counters["GFLOPs"] = benchmark::Counter(1e-9 * flops, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+int register_all() {
+  for (const Layer& l : kLayers)
+    for (int threads : {1, 2})
+      benchmark::RegisterBenchmark((std::string(l.name) + "/threads:" + std::to_string(threads)).c_str(), bm_conv,
+                                   l, threads)
+          ->Unit(benchmark::kMicrosecond)
+          ->UseRealTime()
+          // With --benchmark_repetitions: the least disturbed run on a shared machine.
+          ->ComputeStatistics("min", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); });
+  return 0;
+}
+const int registered = register_all();
+
+}  // namespace
+}  // namespace aivm::kernels
