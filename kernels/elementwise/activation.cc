@@ -19,9 +19,9 @@ void apply_activation_f32(const Activation& act, int64_t n, float* y) {
 }
 
 void epilogue_activation_f32(const Activation& act, int64_t n, float* y) {
-  // The exp-based kinds are where libm's per-element call costs most: vectorise them.
-  if (act.kind == isa::Activation::Sigmoid) return vsigmoid_f32(size_t(n), y, y);
-  if (act.kind == isa::Activation::Swish) return vswish_f32(size_t(n), y, act.p0, y);
+  // Kinds with a vector form run on this CPU's vector math (for the exp-based ones a libm
+  // call per element would cost more than the convolution); the rest on the scalar forms.
+  if (vactivation_f32(act, size_t(n), y)) return;
   apply_activation_f32(act, n, y);
 }
 

@@ -16,12 +16,20 @@
 #if defined(__AVX2__) || defined(__AVX512F__)
 #include <immintrin.h>
 #endif
+// The vector math of this file's widest ISA only: its inline members compiled with these
+// target flags must not be emitted in a TU of another ISA.
+#if defined(__AVX512F__)
+#include "kernels/simd/avx512.h"
+#elif defined(__AVX2__) && defined(__FMA__)
+#include "kernels/simd/avx2.h"
+#endif
 #if defined(__aarch64__)
 #include <arm_neon.h>
 #endif
 
 #include "kernels/elementwise/elementwise.h"
 #include "kernels/gemm/ukernel.h"
+#include "kernels/vmath/vmath_impl.h"
 
 #define AIVM_INLINE inline __attribute__((always_inline))
 
@@ -159,6 +167,44 @@ AIVM_INLINE bool row_activation(const GemmUkernelParams& p) {
          p.act.kind != isa::Activation::Clip;
 }
 
+// The kernels/simd type with the vector math for a micro-kernel's vector type, or void.
+template <class V>
+struct VectorMath {
+  using type = void;
+};
+#if defined(__AVX512F__)
+template <>
+struct VectorMath<V512> {
+  using type = simd::V512;
+};
+#elif defined(__AVX2__) && defined(__FMA__)
+template <>
+struct VectorMath<V256> {
+  using type = simd::V256;
+};
+#endif
+
+// The activation over a stored R x n tile: reloaded a vector at a time (no accumulator is
+// live any more, so the exp polynomial has the registers), or, for kinds without a vector
+// form and ISAs without vector math, a call per row.
+template <class V, size_t R>
+AIVM_INLINE void activate_stored_tile(size_t n, float* c, size_t ldc, const Activation& act) {
+  using S = typename VectorMath<V>::type;
+  if constexpr (!std::is_void_v<S>) {
+    constexpr size_t W = V::W;
+    const bool done = vmath_impl::with_vector_activation<S>(act, [&](auto f) {
+      for (size_t r = 0; r < R; ++r) {
+        float* cr = c + r * ldc;
+        size_t col = 0;
+        for (; col + W <= n; col += W) V::store(cr + col, f(V::load(cr + col)));
+        if (col < n) V::storen(cr + col, f(V::loadn(cr + col, n - col)), n - col);
+      }
+    });
+    if (done) return;
+  }
+  for (size_t r = 0; r < R; ++r) epilogue_activation_f32(act, int64_t(n), c + r * ldc);
+}
+
 // Stores an R x (NV*W) accumulator tile, first n columns, with the K-block flags of |p|.
 template <class V, size_t R, size_t NV>
 AIVM_INLINE void store_tile(typename V::T (&acc)[R][NV], size_t n, float* c, size_t ldc,
@@ -183,10 +229,9 @@ AIVM_INLINE void store_tile(typename V::T (&acc)[R][NV], size_t n, float* c, siz
       }
     }
   }
-  // After the whole tile is stored: a call while accumulators are live spills them all (every
-  // vector register is caller-saved), once per row.
-  if (row_activation(p))
-    for (size_t r = 0; r < R; ++r) epilogue_activation_f32(p.act, int64_t(n), c + r * ldc);
+  // After the whole tile is stored: a call or the exp polynomial while accumulators are live
+  // spills them all (every vector register is caller-saved).
+  if (row_activation(p)) activate_stored_tile<V, R>(n, c, ldc, p.act);
 }
 
 //===----------------------------------------------------------------------===//
@@ -248,6 +293,13 @@ void packed_tile(size_t n, size_t kc, const float* a, const float* b, float* c, 
   for (size_t r = 0; r < R; ++r)
 #pragma GCC unroll 16
     for (size_t j = 0; j < NV; ++j) acc[r][j] = V::zero();
+  // The C tile's lines on their way while the k loop runs: the store (and the activation's
+  // reload of it) would otherwise wait for each line from L3 or memory.
+#pragma GCC unroll 16
+  for (size_t r = 0; r < R; ++r) {
+    __builtin_prefetch(c + r * ldc, 1, 3);
+    __builtin_prefetch(c + r * ldc + (n < NR ? n : NR) - 1, 1, 3);
+  }
   for (size_t k = 0; k < kc; ++k) {
     T bv[NV];
 #pragma GCC unroll 16

@@ -31,9 +31,11 @@ void swish_ref(size_t n, const float* x, float beta, float* y) {
   for (size_t i = 0; i < n; ++i) y[i] = x[i] / (1.f + std::exp(-beta * x[i]));
 }
 
-const VmathKernels kReference = {"reference", exp_ref, sigmoid_ref, swish_ref};
+bool no_activation(const Activation&, size_t, float*) { return false; }
+
+const VmathKernels kReference = {"reference", exp_ref, sigmoid_ref, swish_ref, no_activation};
 const VmathKernels kPortable = {"scalar", vmath_impl::exp_array<Scalar>, vmath_impl::sigmoid_array<Scalar>,
-                                vmath_impl::swish_array<Scalar>};
+                                vmath_impl::swish_array<Scalar>, vmath_impl::activation_array<Scalar>};
 
 const VmathKernels& selected() {
   static const VmathKernels* k = [] {
@@ -60,5 +62,6 @@ const VmathKernels* vmath_for_isa(const char* isa) {
 void vexp_f32(size_t n, const float* x, float* y) { selected().exp(n, x, y); }
 void vsigmoid_f32(size_t n, const float* x, float* y) { selected().sigmoid(n, x, y); }
 void vswish_f32(size_t n, const float* x, float beta, float* y) { selected().swish(n, x, beta, y); }
+bool vactivation_f32(const Activation& act, size_t n, float* y) { return selected().activation(act, n, y); }
 
 }  // namespace aivm::kernels

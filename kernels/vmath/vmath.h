@@ -9,12 +9,17 @@
 
 #include <cstddef>
 
+#include "kernels/common.h"
+
 namespace aivm::kernels {
 
 // y may equal x (in place); otherwise they must not overlap.
 void vexp_f32(size_t n, const float* x, float* y);
 void vsigmoid_f32(size_t n, const float* x, float* y);
 void vswish_f32(size_t n, const float* x, float beta, float* y);  // x * sigmoid(beta * x)
+// y = act(y) in place when the kind has a vector form (Relu, Clip, LeakyRelu, HardSigmoid,
+// HardSwish, Sigmoid, Swish); false, with y untouched, otherwise.
+bool vactivation_f32(const Activation& act, size_t n, float* y);
 
 // The variants behind them, for tests and benchmarks: the scalar reference (libm), the
 // portable polynomial, and the ISA-specific ones (call only when the CPU has the ISA).
@@ -23,6 +28,7 @@ struct VmathKernels {
   void (*exp)(size_t, const float*, float*);
   void (*sigmoid)(size_t, const float*, float*);
   void (*swish)(size_t, const float*, float, float*);
+  bool (*activation)(const Activation&, size_t, float*);  // the reference has none: false
 };
 const VmathKernels& vmath_reference();
 const VmathKernels& vmath_portable();

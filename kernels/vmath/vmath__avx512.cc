@@ -6,6 +6,6 @@ namespace aivm::kernels {
 using simd::V512;
 
 extern const VmathKernels kVmathAvx512 = {"avx512", vmath_impl::exp_array<V512>, vmath_impl::sigmoid_array<V512>,
-                                          vmath_impl::swish_array<V512>};
+                                          vmath_impl::swish_array<V512>, vmath_impl::activation_array<V512>};
 
 }  // namespace aivm::kernels

@@ -7,6 +7,8 @@
 
 #include <cstddef>
 
+#include "kernels/common.h"
+
 namespace aivm::kernels::vmath_impl {
 
 constexpr float kExpHi = 88.3762626647949f, kExpLo = -87.3365478515625f;
@@ -66,6 +68,53 @@ template <class V>
 void swish_array(size_t n, const float* x, float beta, float* y) {
   const typename V::T b = V::set1(beta);
   map<V>(n, x, y, [b](typename V::T v) { return V::mul(v, sigmoid<V>(V::mul(b, v))); });
+}
+
+// The fused activations with a vector form, for the epilogues of conv and GEMM: calls
+// body(f) once with f the activation as a function on one vector, or returns false (the caller
+// then runs epilogue_activation_f32 on the stored output). Chosen once per tile or plane, so
+// the loops inside body carry no per-vector switch. Operand order of max/min (they return
+// their second operand when either is NaN) gives the scalar forms' NaN rule: Relu maps NaN to
+// 0, the other kinds keep it.
+template <class V, class Body>
+inline bool with_vector_activation(const Activation& act, Body&& body) {
+  using T = typename V::T;
+  const float p0 = act.p0, p1 = act.p1;
+  switch (act.kind) {
+    case isa::Activation::Relu:
+      body([](T v) { return V::max(v, V::zero()); });
+      return true;
+    case isa::Activation::Clip:
+      body([p0, p1](T v) { return V::min(V::set1(p1), V::max(V::set1(p0), v)); });
+      return true;
+    case isa::Activation::LeakyRelu:  // max(x, 0) + p0 min(x, 0): exact, as the select is
+      body([p0](T v) { return V::add(V::max(V::zero(), v), V::mul(V::set1(p0), V::min(V::zero(), v))); });
+      return true;
+    case isa::Activation::HardSigmoid:
+      body([p0, p1](T v) {
+        return V::min(V::set1(1.f), V::max(V::zero(), V::add(V::mul(V::set1(p0), v), V::set1(p1))));
+      });
+      return true;
+    case isa::Activation::HardSwish:
+      body([](T v) {
+        const T t = V::add(V::mul(v, V::set1(1.f / 6.f)), V::set1(0.5f));
+        return V::mul(v, V::min(V::set1(1.f), V::max(V::zero(), t)));
+      });
+      return true;
+    case isa::Activation::Sigmoid:
+      body([](T v) { return sigmoid<V>(v); });
+      return true;
+    case isa::Activation::Swish:
+      body([p0](T v) { return V::mul(v, sigmoid<V>(V::mul(V::set1(p0), v))); });
+      return true;
+    default:
+      return false;
+  }
+}
+
+template <class V>
+bool activation_array(const Activation& act, size_t n, float* y) {
+  return with_vector_activation<V>(act, [&](auto f) { map<V>(n, y, y, f); });
 }
 
 }  // namespace aivm::kernels::vmath_impl

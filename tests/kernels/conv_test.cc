@@ -74,7 +74,8 @@ class ConvFast : public ::testing::TestWithParam<int> {
 TEST_P(ConvFast, MatchesReference) {
   const Activation acts[] = {{isa::Activation::None}, {isa::Activation::Relu}, {isa::Activation::Clip, -0.5f, 0.75f},
                              {isa::Activation::Sigmoid}, {isa::Activation::Tanh},
-                             {isa::Activation::Swish, 1.f}};
+                             {isa::Activation::Swish, 1.f}, {isa::Activation::HardSwish},
+                             {isa::Activation::HardSigmoid, 0.2f, 0.5f}, {isa::Activation::LeakyRelu, 0.1f}};
   const Conv2dParams cases[] = {
       params(1, 1, 1, 1, 1, 1, window(1, 1)),
       params(2, 3, 7, 15, 5, 1, window(3, 3, 1, 1, 1, 1, 1, 1)),
@@ -135,8 +136,10 @@ TEST(ConvDepthwise, EveryIsaMatchesReference) {
       params(1, 3, 8, 100, 3, 3, window(3, 3, 2, 2, 0, 1, 1, 0)),         // asymmetric pads
       params(1, 2, 5, 6, 2, 2, window(3, 2, 1, 3, 0, 0, 2, 4)),           // stride 3, windows in padding
   };
-  const Activation acts[] = {{isa::Activation::None}, {isa::Activation::Relu}, {isa::Activation::Clip, 0.f, 6.f},
-                             {isa::Activation::Swish, 1.f}};
+  const Activation acts[] = {{isa::Activation::None},      {isa::Activation::Relu},
+                             {isa::Activation::Clip, 0.f, 6.f}, {isa::Activation::Swish, 1.f},
+                             {isa::Activation::HardSwish}, {isa::Activation::Sigmoid},
+                             {isa::Activation::Tanh},      {isa::Activation::LeakyRelu, 0.1f}};
   unsigned seed = 100;
   for (const char* isa : isas) {
     DepthwisePlaneFn plane = depthwise_plane_for_isa(isa);

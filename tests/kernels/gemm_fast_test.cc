@@ -31,6 +31,7 @@ const Activation kActs[] = {{isa::Activation::None},
                             {isa::Activation::Tanh},
                             {isa::Activation::LeakyRelu, 0.1f},
                             {isa::Activation::HardSwish},
+                            {isa::Activation::HardSigmoid, 0.2f, 0.5f},
                             {isa::Activation::Gelu},
                             {isa::Activation::Swish, 1.f}};
 constexpr int kNumActs = int(sizeof(kActs) / sizeof(kActs[0]));

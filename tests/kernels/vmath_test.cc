@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kernels/config/cpu.h"
+#include "kernels/elementwise/elementwise.h"
 #include "kernels/vmath/vmath.h"
 #include "tests/kernels/kernel_test_util.h"
 
@@ -83,6 +84,40 @@ TEST(Vmath, InPlaceAndNaN) {
       }
     }
   }
+}
+
+// The fused-activation forms against the scalar ones of kernels/elementwise, NaN included:
+// the cheap kinds exactly (up to one rounding of HardSwish's and HardSigmoid's affine step),
+// the exp-based ones as sigmoid; kinds without a vector form leave y alone.
+TEST(Vmath, ActivationsMatchScalarForms) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const Activation acts[] = {{isa::Activation::Relu},        {isa::Activation::Clip, -0.5f, 0.75f},
+                             {isa::Activation::LeakyRelu, 0.1f}, {isa::Activation::HardSigmoid, 0.2f, 0.5f},
+                             {isa::Activation::HardSwish},   {isa::Activation::Sigmoid},
+                             {isa::Activation::Swish, 1.702f}};
+  for (const VmathKernels* k : runnable()) {
+    for (const Activation& act : acts) {
+      SCOPED_TRACE(testing::Message() << k->isa << " act " << int(act.kind));
+      for (size_t n : kLengths) {
+        std::vector<float> x = inputs(n, -8.f, 8.f);
+        x[n / 2] = nan;
+        std::vector<float> want = x, got = x;
+        apply_activation_f32(act, int64_t(n), want.data());
+        ASSERT_TRUE(k->activation(act, n, got.data()));
+        for (size_t i = 0; i < n; ++i) {
+          if (std::isnan(want[i])) {
+            EXPECT_TRUE(std::isnan(got[i])) << i;
+          } else {
+            ASSERT_NEAR(got[i], want[i], 1e-6f * std::fabs(want[i]) + 1e-7f) << "at " << i << " x=" << x[i];
+          }
+        }
+      }
+    }
+    std::vector<float> x = inputs(17, -2.f, 2.f), y = x;
+    EXPECT_FALSE(k->activation({isa::Activation::Gelu}, y.size(), y.data()));
+    EXPECT_EQ(y, x);
+  }
+  EXPECT_FALSE(vmath_reference().activation({isa::Activation::Relu}, 0, nullptr));
 }
 
 TEST(Vmath, DispatchUsesTheSelectedVariant) {
