@@ -8,10 +8,10 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <limits>
 
 #include "kernels/conv/conv.h"
 #include "kernels/elementwise/elementwise.h"
+#include "kernels/vmath/vmath_impl.h"
 
 namespace aivm::kernels::depthwise_impl {
 
@@ -65,32 +65,53 @@ void plane(const Conv2dParams& p, const float* x, const float* w, float bias, co
     const int64_t col = kw * win.dilation_w;
     kw_offset[kw] = (col % s) * g.phase_cols + col / s;
   }
-  // Relu and Clip are applied in registers before the store; other kinds on the stored plane.
-  const bool in_register = act.kind == isa::Activation::Relu || act.kind == isa::Activation::Clip;
-  const typename V::T lo = V::set1(act.kind == isa::Activation::Relu ? 0.f : act.p0);
-  const typename V::T hi = V::set1(act.kind == isa::Activation::Relu ? std::numeric_limits<float>::infinity() : act.p1);
-  for (int64_t oh = 0; oh < p.OH; ++oh) {
-    float* out = y + oh * p.OW;
-    const float* rows = scratch + oh * win.stride_h * row_floats;
-    for (int64_t ow = 0; ow < p.OW; ow += W) {
-      typename V::T acc = V::set1(bias);
+  // The plane's output vectors (each output row in ceil(OW / W) of them, the last maybe
+  // partial) in groups of U: U independent FMA chains hide the FMA latency that a single
+  // accumulator waits on at every tap, however narrow the rows are. A short last group
+  // repeats its first vector and stores only its own.
+  constexpr int64_t U = 4;
+  const int64_t row_vectors = (p.OW + W - 1) / W, vectors = p.OH * row_vectors;
+  auto rows_with = [&](auto activate) {
+    for (int64_t v0 = 0; v0 < vectors; v0 += U) {
+      const int64_t count = std::min(U, vectors - v0);
+      const float* src[U];
+      float* dst[U];
+      int64_t lanes[U];
+      for (int64_t u = 0; u < U; ++u) {
+        const int64_t v = v0 + (u < count ? u : 0), oh = v / row_vectors, ow = v % row_vectors * W;
+        src[u] = scratch + oh * win.stride_h * row_floats + ow;
+        dst[u] = y + oh * p.OW + ow;
+        lanes[u] = std::min(W, p.OW - ow);
+      }
+      typename V::T acc[U];
+      for (int64_t u = 0; u < U; ++u) acc[u] = V::set1(bias);
       const float* wt = w;
       for (int64_t kh = 0; kh < win.kernel_h; ++kh) {
-        const float* r = rows + kh * win.dilation_h * row_floats + ow;
-        for (int64_t kw = 0; kw < kernel_w; ++kw) acc = V::fmadd(V::load(r + kw_offset[kw]), V::set1(wt[kw]), acc);
+        const int64_t row_offset = kh * win.dilation_h * row_floats;
+        for (int64_t kw = 0; kw < kernel_w; ++kw) {
+          const typename V::T wv = V::set1(wt[kw]);
+          const int64_t offset = row_offset + kw_offset[kw];
+          for (int64_t u = 0; u < U; ++u) acc[u] = V::fmadd(V::load(src[u] + offset), wv, acc[u]);
+        }
         wt += win.kernel_w;
       }
-      if (in_register) acc = V::min(hi, V::max(lo, acc));  // operand order keeps NaN, as the reference does
-      if (ow + W <= p.OW) {
-        V::store(out + ow, acc);
-      } else {
-        float tail[W];
-        V::store(tail, acc);
-        std::copy(tail, tail + (p.OW - ow), out + ow);
+      for (int64_t u = 0; u < count; ++u) {
+        const typename V::T out = activate(acc[u]);
+        if (lanes[u] == W) {
+          V::store(dst[u], out);
+        } else {
+          float tail[W];
+          V::store(tail, out);
+          std::copy(tail, tail + lanes[u], dst[u]);
+        }
       }
     }
+  };
+  // The activation in registers where it has a vector form; otherwise on the stored plane.
+  if (!vmath_impl::with_vector_activation<V>(act, rows_with)) {
+    rows_with([](typename V::T v) { return v; });
+    epilogue_activation_f32(act, p.OH * p.OW, y);
   }
-  if (!in_register) epilogue_activation_f32(act, p.OH * p.OW, y);
 }
 
 }  // namespace aivm::kernels::depthwise_impl
