@@ -96,6 +96,8 @@ void im2col_rows(const Conv2dParams& p, const float* x, int64_t n, int64_t c0, i
           const float* in = xc + ih * p.W + iw0;
           if (sw == 1) {
             std::copy(in, in + (ow1 - ow0), out + ow0);
+          } else if (sw == 2) {  // a constant stride the compiler vectorises (first layers)
+            for (int64_t j = 0; j < ow1 - ow0; ++j) out[ow0 + j] = in[2 * j];
           } else {
             for (int64_t ow = ow0; ow < ow1; ++ow) out[ow] = in[(ow - ow0) * sw];
           }
