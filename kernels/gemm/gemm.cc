@@ -13,6 +13,7 @@ namespace {
 constexpr int64_t kSmallM = 4;                // M up to this goes to the stream / dot kernels
 constexpr int64_t kSmallTileN = 64;           // their unit of work when splitting N
 constexpr int64_t kMinParallelMacs = 1 << 21;  // ~20 us of work: below, waking a worker costs more
+constexpr int64_t kSmallMCostPerB = 8;         // small M: an element of B streamed from memory, in MACs
 
 //===----------------------------------------------------------------------===//
 // Per-thread packing buffers, 64-byte aligned, grown on demand and kept for reuse.
@@ -58,6 +59,9 @@ struct Problem {
   GemmEpilogue ep;
   const float* packed_a = nullptr;  // gemm_pack_a panels of packed_mr rows over all of K, or nullptr
   int64_t packed_mr = 0;
+  // Width of packed_b's panels: 0 for gemm_pack_b's (cfg.nr, the last one zero-padded); else
+  // gemm_pack_a panels taken as B of a transposed product (the last one only as wide as left).
+  int64_t packed_b_width = 0;
 };
 
 // C^T = op(B)^T op(A)^T: the same product with the roles of M and N exchanged.
@@ -188,12 +192,15 @@ void run_small(const GemmConfig& cfg, const Problem& g, int64_t n0, int64_t n1) 
     ldo = nn;
   }
   if (g.packed_b) {
-    // Each K x NR panel is a row-major B of NR columns: the stream kernel reads it as is.
-    // (n0 is on a panel boundary: run() splits N in whole panels for packed B.)
-    const int64_t NR = int64_t(cfg.nr);
-    for (int64_t j = 0; j < nn; j += NR)
-      cfg.stream(size_t(g.M), size_t(nn - j < NR ? nn - j : NR), size_t(g.K), a, size_t(lda),
-                 g.packed_b + (n0 + j) / NR * g.K * NR, size_t(NR), out + j, size_t(ldo));
+    // Each K x NR panel is a row-major B of NR columns (ldb NR, or the columns left for an
+    // unpadded last panel): the stream kernel reads it as is. (n0 is on a panel boundary:
+    // run() splits N in whole panels for packed B.)
+    const int64_t NR = g.packed_b_width ? g.packed_b_width : int64_t(cfg.nr);
+    for (int64_t j = 0; j < nn; j += NR) {
+      const int64_t cols = nn - j < NR ? nn - j : NR, ldb = g.packed_b_width ? g.N - (n0 + j) < NR ? g.N - (n0 + j) : NR : NR;
+      cfg.stream(size_t(g.M), size_t(cols), size_t(g.K), a, size_t(lda), g.packed_b + (n0 + j) / NR * g.K * NR,
+                 size_t(ldb), out + j, size_t(ldo));
+    }
   } else if (g.tb) {
     cfg.dot(size_t(g.M), size_t(nn), size_t(g.K), a, size_t(lda), g.B + n0 * g.ldb, size_t(g.ldb), out, size_t(ldo));
   } else {
@@ -232,12 +239,14 @@ void run(const GemmConfig& cfg, const Problem& g, ThreadPool* pool) {
   // A few rows stream B once, pre-packed or not: the packed micro-kernel would run MR-row
   // tiles that are mostly empty (a batch-1 classifier at ~1 GFLOP/s).
   const bool small = !g.packed_a && g.M <= kSmallM;
-  const int64_t small_tile_n =
-      g.packed_b ? (kSmallTileN / int64_t(cfg.nr) > 0 ? kSmallTileN / int64_t(cfg.nr) : 1) * int64_t(cfg.nr) : kSmallTileN;
+  const int64_t panel = g.packed_b_width ? g.packed_b_width : int64_t(cfg.nr);
+  const int64_t small_tile_n = g.packed_b ? (kSmallTileN / panel > 0 ? kSmallTileN / panel : 1) * panel : kSmallTileN;
   const int64_t tile_m = small ? g.M : g.packed_a ? g.packed_mr : int64_t(cfg.mr), tile_n = small ? small_tile_n : int64_t(cfg.nr);
   const int64_t tiles_m = (g.M + tile_m - 1) / tile_m, tiles_n = (g.N + tile_n - 1) / tile_n;
   int64_t threads = pool ? pool->num_threads() : 1;
-  if (g.M * g.N * (g.K > 0 ? g.K : 1) < kMinParallelMacs) threads = 1;
+  // A few rows stream B from memory: its size, not the MACs, is what a thread saves.
+  const int64_t work = small ? kSmallMCostPerB * g.N * g.K : g.M * g.N * (g.K > 0 ? g.K : 1);
+  if (work < kMinParallelMacs) threads = 1;
   Grid grid = choose_grid(threads, tiles_m, tile_m, tiles_n, tile_n, g.K);
   if (grid.tm * grid.tn == 1 && threads > 1) {  // thread count does not factor well: use fewer
     grid = choose_grid(threads > 1 ? 2 : 1, tiles_m, tile_m, tiles_n, tile_n, g.K);
@@ -317,8 +326,19 @@ void gemm_f32_prepacked_a(const GemmConfig& cfg, int64_t M, int64_t N, int64_t K
                           ThreadPool* pool) {
   if (M <= 0 || N <= 0) return;
   if (K < 0) K = 0;
+  const float* pa = static_cast<const float*>(packed_a);
+  if (N <= kSmallM) {
+    // A 1x1 convolution on a 1x1 image (squeeze-excite FCs) and the like: one-column tiles of
+    // the packed kernel would leave nearly all its lanes empty. C^T = op(B)^T A^T instead,
+    // with A's panels ([k][r] over their rows: row-major K x rows) as the packed B.
+    Problem t{!trans_b, false, N, M, K, B, ldb, nullptr, 0, pa, C, 1, ldc, ep};
+    t.ep.bias_row_stride = ep.bias_col_stride;
+    t.ep.bias_col_stride = ep.bias_row_stride;
+    t.packed_b_width = packed_a_rows(cfg, M);
+    return run(cfg, t, pool);
+  }
   Problem g{false, trans_b, M, N, K, nullptr, 0, B, ldb, nullptr, C, ldc, 1, ep};
-  g.packed_a = static_cast<const float*>(packed_a);
+  g.packed_a = pa;
   g.packed_mr = packed_a_rows(cfg, M);
   run(cfg, g, pool);
 }

@@ -164,7 +164,9 @@ TEST_P(GemmVariantTest, PrepackedA) {
   for (const Case& c : sweep())
     if (c.m != c.n) cases.push_back(c);
   // Conv-like: few rows (output channels), K over several cache blocks.
-  for (const Case& c : {Case{4, 100, 2700, 0, 3, 1}, Case{64, 392, 576, 0, 3, 1}, Case{13, 57, 1111, 2, 0, 0}})
+  // N <= 4 (a 1x1 conv on a 1x1 image): A's panels as the B of the transposed product.
+  for (const Case& c : {Case{4, 100, 2700, 0, 3, 1}, Case{64, 392, 576, 0, 3, 1}, Case{13, 57, 1111, 2, 0, 0},
+                        Case{144, 1, 576, 0, 3, 6}, Case{100, 4, 1111, 2, 4, 8}, Case{1000, 3, 300, 0, 5, 3}})
     cases.push_back(c);
   for (const Case& c : cases) {
     check(c, [&](bool ta, bool tb, const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc,
