@@ -1,6 +1,7 @@
 // Fixed-size worker pool that splits an index range into contiguous chunks (kernels/config).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -25,8 +26,10 @@ class ThreadPool {
   int num_threads() const { return num_threads_; }
 
   // Calls fn(begin, end) over [0, n) in at most num_threads() contiguous, non-empty chunks; the
-  // caller's thread takes a chunk too; returns when all are done. Idle workers block on a
-  // condition variable (never spin). n <= 0 returns immediately.
+  // caller's thread takes a chunk too; returns when all are done. Between jobs a worker polls
+  // briefly (tens of microseconds: the next op of a run comes sooner than a futex wake-up
+  // would), then blocks on a condition variable; an idle pool uses no CPU.
+  // n <= 0 returns immediately.
   void parallel_for(int64_t n, const std::function<void(int64_t, int64_t)>& fn);
 
  private:
@@ -38,12 +41,14 @@ class ThreadPool {
 
   std::mutex mutex_;  // guards the job fields below
   std::condition_variable work_cv_, done_cv_;
-  uint64_t generation_ = 0;  // bumped per job; workers wake on a change
-  bool stop_ = false;
+  // Written under mutex_ (so the condition variables' waits stay exact), read without it while
+  // polling.
+  std::atomic<uint64_t> generation_{0};  // bumped per job; workers wake on a change
+  std::atomic<bool> stop_{false};
   const std::function<void(int64_t, int64_t)>* fn_ = nullptr;
   int64_t n_ = 0;
   int chunks_ = 0;
-  int pending_ = 0;  // worker chunks not yet finished
+  std::atomic<int> pending_{0};  // worker chunks not yet finished
 };
 
 // Runs fn over [0, n) on |pool|, or inline on the caller's thread when pool is null or has

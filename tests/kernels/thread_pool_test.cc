@@ -3,8 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <time.h>
+
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -88,6 +91,25 @@ TEST(ThreadPool, ConcurrentCallersAreSerialized) {
   std::thread a(hammer), b(hammer);
   a.join();
   b.join();
+}
+
+// Workers poll only briefly after a job, then block: over 200 ms of idleness, a pool of 4
+// (3 workers) must use far less CPU than one polling thread would (200 ms). Not a timing
+// assertion on the work: a spinning pool would use ~600 ms, a blocked one ~0.
+TEST(ThreadPool, IdleWorkersBlock) {
+  ThreadPool pool(4);
+  std::atomic<int64_t> sum{0};
+  pool.parallel_for(8, [&](int64_t b, int64_t e) { sum += e - b; });
+  ASSERT_EQ(sum.load(), 8);
+  auto cpu_ms = [] {
+    timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) * 1e-6;
+  };
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // past the polling window
+  const double before = cpu_ms();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_LT(cpu_ms() - before, 100.0);
 }
 
 TEST(ThreadPool, DestroyIdlePool) {
