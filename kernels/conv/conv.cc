@@ -1,8 +1,8 @@
 // conv2d_f32. Two strategies:
 //  - GEMM: per image and group, Y[kg, OH*OW] = W[kg, cg*kh*kw] x col[cg*kh*kw, OH*OW] on the
 //    packed GEMM, with bias and activation fused into its epilogue. col is built block by block
-//    over output columns (im2col of a bounded slice, never the whole input), and a 1x1 stride-1
-//    unpadded conv reads the input directly as col.
+//    over output columns (im2col of a bounded slice, never the whole input) straight into the
+//    GEMM's B panels, and a 1x1 stride-1 unpadded conv reads the input directly as col.
 //  - direct: per (n, k) output plane, accumulate w[c,kh,kw] * shifted input rows over the valid
 //    output range (no bounds checks in the inner loop). Used where GEMM has too few rows to pay
 //    (depthwise and other tiny groups).
@@ -68,40 +68,70 @@ constexpr int64_t kMaxColFloats = 1 << 18;
 // inside the GEMM (a narrow block leaves the micro-kernel's NR columns mostly empty).
 constexpr int64_t kMinColumnsPerThread = 256;
 
-// Fills col[r, j] for rows r = (c, kh, kw) and the output columns of output rows
-// [oh0, oh0 + nrows) (j = (oh - oh0) * OW + ow), zero where the window reads padding. Walks
-// whole output rows with the valid column range of each tap computed once, so the inner loop
-// is a plain (for stride 1, contiguous) copy with no per-element bounds test.
-void im2col_rows(const Conv2dParams& p, const float* x, int64_t n, int64_t c0, int64_t oh0, int64_t nrows,
-                 float* col) {
+// Writes im2col straight into gemm_pack_b's layout, so the GEMM reads it with no packing pass
+// of its own: column j of row r at panels[(j / NR) * rows * NR + r * NR + j % NR].
+class PanelWriter {
+ public:
+  PanelWriter(float* panels, int64_t rows, int64_t nr) : panels_(panels), rows_(rows), nr_(nr) {}
+
+  // Row r, columns [j, j + len): src[t * stride] for t < len, or zeros for a null src; cut at
+  // the panel edges (contiguous within a panel).
+  void put(int64_t r, int64_t j, const float* src, int64_t stride, int64_t len) const {
+    while (len > 0) {
+      const int64_t in_panel = j % nr_, seg = std::min(len, nr_ - in_panel);
+      float* dst = panels_ + (j / nr_) * rows_ * nr_ + r * nr_ + in_panel;
+      if (!src) {
+        std::fill(dst, dst + seg, 0.f);
+      } else if (stride == 1) {
+        std::copy(src, src + seg, dst);
+      } else if (stride == 2) {  // a constant stride the compiler vectorises (first layers)
+        for (int64_t t = 0; t < seg; ++t) dst[t] = src[2 * t];
+      } else {
+        for (int64_t t = 0; t < seg; ++t) dst[t] = src[t * stride];
+      }
+      if (src) src += stride * seg;
+      j += seg;
+      len -= seg;
+    }
+  }
+
+  // Zeros in the last panel's columns past |cols| (the micro-kernel reads whole panels).
+  void pad_columns(int64_t cols) const {
+    if (cols % nr_ == 0) return;
+    for (int64_t r = 0; r < rows_; ++r) put(r, cols, nullptr, 0, nr_ - cols % nr_);
+  }
+
+ private:
+  float* panels_;
+  int64_t rows_, nr_;
+};
+
+// im2col of output rows [oh0, oh0 + nrows) into B panels: rows r = (c, kh, kw), columns
+// j = (oh - oh0) * OW + ow, zero where the window reads padding. Whole output rows with the
+// valid column range of each tap computed once, so no per-element bounds test.
+void im2col_panels(const Conv2dParams& p, const float* x, int64_t n, int64_t c0, int64_t oh0, int64_t nrows,
+                   const PanelWriter& out) {
   const isa::Window2d& win = p.window;
-  const int64_t cg = p.C / p.group, nb = nrows * p.OW, sw = win.stride_w;
+  const int64_t cg = p.C / p.group, sw = win.stride_w;
   for (int64_t c = 0; c < cg; ++c) {
     const float* xc = x + (n * p.C + c0 + c) * p.H * p.W;
     for (int64_t kh = 0; kh < win.kernel_h; ++kh) {
       for (int64_t kw = 0; kw < win.kernel_w; ++kw) {
-        float* row = col + ((c * win.kernel_h + kh) * win.kernel_w + kw) * nb;
+        const int64_t r = (c * win.kernel_h + kh) * win.kernel_w + kw;
         int64_t ow0, ow1;
         window_valid_range(p.W, p.OW, sw, win.pad_left, kw * win.dilation_w, &ow0, &ow1);
         ow1 = std::max(ow0, ow1);
         const int64_t iw0 = ow0 * sw - win.pad_left + kw * win.dilation_w;
-        for (int64_t r = 0; r < nrows; ++r) {
-          float* out = row + r * p.OW;
-          const int64_t ih = (oh0 + r) * win.stride_h - win.pad_top + kh * win.dilation_h;
+        for (int64_t i = 0; i < nrows; ++i) {
+          const int64_t j = i * p.OW;
+          const int64_t ih = (oh0 + i) * win.stride_h - win.pad_top + kh * win.dilation_h;
           if (ih < 0 || ih >= p.H || ow0 >= ow1) {
-            std::fill(out, out + p.OW, 0.f);
+            out.put(r, j, nullptr, 0, p.OW);
             continue;
           }
-          std::fill(out, out + ow0, 0.f);
-          const float* in = xc + ih * p.W + iw0;
-          if (sw == 1) {
-            std::copy(in, in + (ow1 - ow0), out + ow0);
-          } else if (sw == 2) {  // a constant stride the compiler vectorises (first layers)
-            for (int64_t j = 0; j < ow1 - ow0; ++j) out[ow0 + j] = in[2 * j];
-          } else {
-            for (int64_t ow = ow0; ow < ow1; ++ow) out[ow] = in[(ow - ow0) * sw];
-          }
-          std::fill(out + ow1, out + p.OW, 0.f);
+          out.put(r, j, nullptr, 0, ow0);
+          out.put(r, j + ow0, xc + ih * p.W + iw0, sw, ow1 - ow0);
+          out.put(r, j + ow1, nullptr, 0, p.OW - ow1);
         }
       }
     }
@@ -158,17 +188,21 @@ void conv_gemm(const Conv2dParams& p, const float* x, const float* w, const floa
       ep.bias = bias + g * kg;
       ep.bias_row_stride = 1;  // one bias per output channel = per GEMM row
     }
-    const float* b = x + (n * p.C + g * cg) * p.H * p.W;  // pointwise: the input is col
-    if (!pointwise) {
-      im2col_rows(p, x, n, g * cg, oh0, nrows, col);
-      b = col;
-    }
     const float* wg = packed_w + g * kg * rows;  // packed A of one group: kg * rows floats
-    gemm_f32_prepacked_a(cfg, kg, nb, rows, wg, false, b, pointwise ? cols : nb, y + (n * p.K + g * kg) * cols + j0,
-                         cols, ep, gemm_pool);
+    float* out = y + (n * p.K + g * kg) * cols + j0;
+    if (pointwise) {  // the input is B as it stands
+      gemm_f32_prepacked_a(cfg, kg, nb, rows, wg, false, x + (n * p.C + g * cg) * p.H * p.W, cols, out, cols, ep,
+                           gemm_pool);
+      return;
+    }
+    const PanelWriter panels(col, rows, int64_t(cfg.nr));
+    im2col_panels(p, x, n, g * cg, oh0, nrows, panels);
+    panels.pad_columns(nb);
+    gemm_f32_prepacked_ab(cfg, kg, nb, rows, wg, col, out, cols, ep, gemm_pool);
   };
   const int64_t tasks = p.N * p.group * blocks;
-  const size_t col_floats = pointwise ? 0 : size_t(rows * block_rows * p.OW);
+  const int64_t nr = int64_t(cfg.nr), block_cols = (block_rows * p.OW + nr - 1) / nr * nr;
+  const size_t col_floats = pointwise ? 0 : size_t(rows * block_cols);
   if (by_blocks) {
     parallel_for(pool, tasks, [&](int64_t t0, int64_t t1) {
       std::unique_ptr<float[]> col = uninitialized_floats(col_floats);

@@ -343,4 +343,14 @@ void gemm_f32_prepacked_a(const GemmConfig& cfg, int64_t M, int64_t N, int64_t K
   run(cfg, g, pool);
 }
 
+void gemm_f32_prepacked_ab(const GemmConfig& cfg, int64_t M, int64_t N, int64_t K, const void* packed_a,
+                           const void* packed_b, float* C, int64_t ldc, const GemmEpilogue& ep, ThreadPool* pool) {
+  if (M <= 0 || N <= 0) return;
+  if (K < 0) K = 0;
+  Problem g{false, false, M, N, K, nullptr, 0, nullptr, 0, static_cast<const float*>(packed_b), C, ldc, 1, ep};
+  g.packed_a = static_cast<const float*>(packed_a);
+  g.packed_mr = packed_a_rows(cfg, M);
+  run(cfg, g, pool);
+}
+
 }  // namespace aivm::kernels

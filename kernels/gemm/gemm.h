@@ -80,6 +80,11 @@ void gemm_f32_prepacked_a(const GemmConfig& cfg, int64_t M, int64_t N, int64_t K
                           const float* B, int64_t ldb, float* C, int64_t ldc, const GemmEpilogue& ep,
                           ThreadPool* pool);
 
+// Both operands packed: A as gemm_pack_a writes it, B in gemm_pack_b's layout (built by the
+// caller, e.g. an im2col written straight into B panels). No small-M or small-N paths.
+void gemm_f32_prepacked_ab(const GemmConfig& cfg, int64_t M, int64_t N, int64_t K, const void* packed_a,
+                           const void* packed_b, float* C, int64_t ldc, const GemmEpilogue& ep, ThreadPool* pool);
+
 // numpy matmul over dense row-major tensors: ranks >= 1; a 1-D a is treated as [1, K] and a
 // 1-D b as [K, 1], with that dim removed from the result; batch dims (all but the last two)
 // broadcast. y is the result shape (given). Y must not overlap A or B.
