@@ -44,17 +44,23 @@ void plane(const Conv2dParams& p, const float* x, const float* w, float bias, co
   const isa::Window2d& win = p.window;
   const Geometry g = geometry(p, W);
   const int64_t row_floats = g.stride * g.phase_cols, s = g.stride;
-  // Zeros only where no input lands: the padding rows, and each row's ends (filling the whole
-  // scratch first cost an eighth of a small plane's time).
-  std::fill(scratch, scratch + win.pad_top * row_floats, 0.f);
-  std::fill(scratch + (p.H + win.pad_top) * row_floats, scratch + g.rows * row_floats, 0.f);
+  // Zeros where no input lands. Long rows: only the padding rows and each row's ends (filling
+  // the whole scratch first cost an eighth of a 56x56 plane's time). Short rows: one fill of
+  // everything, cheaper than two tiny fills per row (7x7 planes ran 1.4x slower that way).
+  const bool fill_all = row_floats < 128;
+  if (fill_all) {
+    std::fill(scratch, scratch + g.rows * row_floats, 0.f);
+  } else {
+    std::fill(scratch, scratch + win.pad_top * row_floats, 0.f);
+    std::fill(scratch + (p.H + win.pad_top) * row_floats, scratch + g.rows * row_floats, 0.f);
+  }
   for (int64_t ih = 0; ih < p.H; ++ih) {
     float* row = scratch + (ih + win.pad_top) * row_floats;
     const float* in = x + ih * p.W;
     if (s == 1) {
-      std::fill(row, row + win.pad_left, 0.f);
+      if (!fill_all) std::fill(row, row + win.pad_left, 0.f);
       std::copy(in, in + p.W, row + win.pad_left);
-      std::fill(row + win.pad_left + p.W, row + row_floats, 0.f);
+      if (!fill_all) std::fill(row + win.pad_left + p.W, row + row_floats, 0.f);
       continue;
     }
     for (int64_t q = 0; q < s; ++q) {  // phase q: padded columns c = q + s*j, input column c - pad_left
@@ -62,13 +68,13 @@ void plane(const Conv2dParams& p, const float* x, const float* w, float bias, co
       const int64_t count = iw0 < p.W ? (p.W - iw0 + s - 1) / s : 0;
       float* phase = row + q * g.phase_cols;
       const float* src = in + iw0;
-      std::fill(phase, phase + j0, 0.f);
+      if (!fill_all) std::fill(phase, phase + j0, 0.f);
       if (s == 2) {  // a constant stride the compiler vectorises
         for (int64_t t = 0; t < count; ++t) phase[j0 + t] = src[2 * t];
       } else {
         for (int64_t t = 0; t < count; ++t) phase[j0 + t] = src[s * t];
       }
-      std::fill(phase + j0 + count, phase + g.phase_cols, 0.f);
+      if (!fill_all) std::fill(phase + j0 + count, phase + g.phase_cols, 0.f);
     }
   }
   // Offset of each kernel column's tap within a padded row (phase, then index).

@@ -135,6 +135,8 @@ TEST(ConvDepthwise, EveryIsaMatchesReference) {
       params(1, 2, 16, 16, 2, 2, window(3, 3, 1, 1, 2, 2, 2, 2, 2, 2)),   // dilation 2
       params(1, 3, 8, 100, 3, 3, window(3, 3, 2, 2, 0, 1, 1, 0)),         // asymmetric pads
       params(1, 2, 5, 6, 2, 2, window(3, 2, 1, 3, 0, 0, 2, 4)),           // stride 3, windows in padding
+      params(1, 2, 6, 130, 2, 2, window(3, 3, 1, 1, 1, 2, 1, 1)),         // long rows: zeros at the ends only
+      params(1, 2, 6, 300, 2, 2, window(5, 5, 3, 3, 2, 3, 2, 1)),         // long rows, stride 3 phases
   };
   const Activation acts[] = {{isa::Activation::None},      {isa::Activation::Relu},
                              {isa::Activation::Clip, 0.f, 6.f}, {isa::Activation::Swish, 1.f},
