@@ -511,6 +511,13 @@ void infer_pad(OpContext& ctx) {
 
 void select_pad(OpContext& ctx, Selection* s) {
   PadPlan p = plan_pad(ctx);
+  // All-zero pads (PyTorch exports one before each DenseNet transition pool): a copy, not a
+  // pass of the pad kernel's index arithmetic.
+  if (p.out == ctx.input(0).shape && std::all_of(p.begin.begin(), p.begin.end(), [](int64_t b) { return b == 0; })) {
+    s->opcode = Opcode::MOV;
+    s->values = {ctx.instr().outputs[0], ctx.instr().inputs[0]};
+    return;
+  }
   isa::PadAttrs h{int32_t(p.mode), 0, 0};
   std::memcpy(&h.value_lo, p.value, 4);
   std::memcpy(&h.value_hi, p.value + 4, 4);

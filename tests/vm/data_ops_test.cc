@@ -259,6 +259,11 @@ TEST(DataOps, PadModes) {
   EXPECT_EQ(r.outputs[0].as<float>(), (std::vector<float>{1, 1, 2, 3, 3, 4, 4, 5, 6, 6}));
   r = run_op("Pad", {input<int64_t>({2}, {5, 6})}, {{"pads", Dims{1, 0}}, {"value", 3.f}, {"__opset", int64_t(2)}});
   EXPECT_EQ(r.outputs[0].as<int64_t>(), (Dims{3, 5, 6}));
+  // All-zero pads are a copy.
+  r = run_op("Pad", {x, ints({0, 0, 0, 0})}, {{"mode", std::string("reflect")}});
+  EXPECT_EQ(only_op(r), isa::Opcode::MOV);
+  EXPECT_EQ(r.outputs[0].shape, (Dims{2, 3}));
+  EXPECT_EQ(r.outputs[0].as<float>(), (std::vector<float>{1, 2, 3, 4, 5, 6}));
 }
 
 TEST(DataOps, Trilu) {
