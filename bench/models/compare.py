@@ -219,6 +219,9 @@ def sensitivity(sess, inputs):
     return worst
 
 
+ORT_SPIN_PAUSE_S = 0.5
+
+
 def time_interleaved(aivm, bundle, sess, feeds, input_files, threads, iters, rounds, warmup):
     per = max(1, iters // rounds)
     aivm_medians, ort_medians, aivm_min, ort_all = [], [], float("inf"), []
@@ -227,6 +230,10 @@ def time_interleaved(aivm, bundle, sess, feeds, input_files, threads, iters, rou
                "--iters", str(per), "--json"]
         for name, path in input_files.items():
             cmd += ["--input", f"{name}={path}"]
+        # ORT's idle intra-op workers spin for a while after its last run (its default,
+        # allow_spinning): started at once, aivm's second thread would share a core with them
+        # (MobileNetV3-small at 2 threads: 6.5 ms right after ORT, 4.2 ms after this pause).
+        time.sleep(ORT_SPIN_PAUSE_S)
         proc = run(cmd)
         if proc.returncode:
             raise RuntimeError("aivm bench failed: " + error_line(proc))
