@@ -36,9 +36,38 @@ inline size_t scratch_floats(const Conv2dParams& p, int64_t lanes) {
   return size_t(g.rows * g.stride * g.phase_cols + lanes);
 }
 
+// A 1x1 window with unit strides and no padding (a per-channel affine: a BatchNormalization
+// the compiler made a depthwise conv): y = act(w x + bias) straight over the plane.
+template <class V>
+void pointwise_plane(const Conv2dParams& p, const float* x, float w, float bias, const Activation& act, float* y) {
+  constexpr int64_t W = int64_t(V::W);
+  const int64_t n = p.OH * p.OW;
+  const typename V::T wv = V::set1(w), bv = V::set1(bias);
+  auto run = [&](auto activate) {
+    int64_t i = 0;
+    for (; i + W <= n; i += W) V::store(y + i, activate(V::fmadd(V::load(x + i), wv, bv)));
+    if (i < n) {
+      float tail[W] = {};
+      std::copy(x + i, x + n, tail);
+      V::store(tail, activate(V::fmadd(V::load(tail), wv, bv)));
+      std::copy(tail, tail + (n - i), y + i);
+    }
+  };
+  if (!vmath_impl::with_vector_activation<V>(act, run)) {
+    run([](typename V::T v) { return v; });
+    epilogue_activation_f32(act, n, y);
+  }
+}
+
+inline bool is_pointwise_window(const isa::Window2d& w) {
+  return w.kernel_h == 1 && w.kernel_w == 1 && w.stride_h == 1 && w.stride_w == 1 && w.pad_top == 0 &&
+         w.pad_left == 0 && w.pad_bottom == 0 && w.pad_right == 0;
+}
+
 template <class V>
 void plane(const Conv2dParams& p, const float* x, const float* w, float bias, const Activation& act, float* y,
            float* scratch) {
+  if (is_pointwise_window(p.window)) return pointwise_plane<V>(p, x, w[0], bias, act, y);
   constexpr int64_t W = int64_t(V::W);
   constexpr int64_t kMaxKernelW = 64;
   const isa::Window2d& win = p.window;

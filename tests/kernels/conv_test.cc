@@ -137,6 +137,7 @@ TEST(ConvDepthwise, EveryIsaMatchesReference) {
       params(1, 2, 5, 6, 2, 2, window(3, 2, 1, 3, 0, 0, 2, 4)),           // stride 3, windows in padding
       params(1, 2, 6, 130, 2, 2, window(3, 3, 1, 1, 1, 2, 1, 1)),         // long rows: zeros at the ends only
       params(1, 2, 6, 300, 2, 2, window(5, 5, 3, 3, 2, 3, 2, 1)),         // long rows, stride 3 phases
+      params(2, 3, 5, 37, 3, 3, window(1, 1)),                            // 1x1: a channel affine
   };
   const Activation acts[] = {{isa::Activation::None},      {isa::Activation::Relu},
                              {isa::Activation::Clip, 0.f, 6.f}, {isa::Activation::Swish, 1.f},
