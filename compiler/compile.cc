@@ -121,7 +121,10 @@ format::BundleDesc compile_static(const StackProgram& program, const CompileOpti
   f.pack_for = pack_config(options.target);
   infer_shapes(f);
   CompileReport r;
-  if (options.fuse) r.fused_activations = fuse_activations(f);
+  if (options.fuse) {
+    r.channel_affine_convs = fuse_channel_affine(f);
+    r.fused_activations = fuse_activations(f);
+  }
   r.dead_instructions = eliminate_dead_code(f);
 
   format::BundleDesc desc;

@@ -25,6 +25,7 @@ struct CompileOptions {
 };
 
 struct CompileReport {
+  int channel_affine_convs = 0;  // Mul + Add per channel made depthwise 1x1 convs
   int fused_activations = 0;
   int dead_instructions = 0;
   size_t instructions = 0;

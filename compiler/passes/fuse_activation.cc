@@ -7,9 +7,7 @@
 #include "isa/isa.h"
 
 namespace aivm::compiler {
-namespace {
 
-// Number of uses of each value, counting terminators and function outputs.
 std::vector<int> use_counts(const Function& f) {
   std::vector<int> uses(f.values.size(), 0);
   for (const Block& b : f.blocks) {
@@ -21,6 +19,8 @@ std::vector<int> use_counts(const Function& f) {
   for (int v : f.outputs) ++uses[size_t(v)];
   return uses;
 }
+
+namespace {
 
 float attr_or(const Instr& in, const char* name, float def) {
   auto it = in.attrs.find(name);

@@ -1,6 +1,8 @@
 // Passes over the register IR, in the order the compiler runs them.
 #pragma once
 
+#include <vector>
+
 #include "compiler/ir/register_ir.h"
 
 namespace aivm::compiler {
@@ -17,10 +19,19 @@ void infer_shapes(Function& f);
 // when it inserted instructions at i (which is then the first of them), none inferred yet.
 bool insert_operand_casts(Function& f, std::vector<Instr>& instrs, size_t i);
 
+// Mul(x, scale) then Add(., shift), x an f32 NCHW tensor and scale, shift [C] constants along
+// axis 1 (an unabsorbed BatchNormalization), becomes one depthwise 1x1 Conv: one pass over
+// memory, and an activation after it can then be fused. Assumes shapes are inferred; run before
+// fuse_activations. Returns the number rewritten.
+int fuse_channel_affine(Function& f);
+
 // Folds an activation (Relu, Clip, Sigmoid, Tanh) into the Conv or Gemm that alone feeds it,
 // making the superinstruction. Assumes shapes are inferred.
 // Returns the number of activations fused.
 int fuse_activations(Function& f);
+
+// Number of uses of each value: instruction inputs, branch conditions and function outputs.
+std::vector<int> use_counts(const Function& f);
 
 // Removes instructions whose results nothing uses (no op here has side effects).
 // Returns the number removed.

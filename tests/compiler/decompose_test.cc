@@ -158,6 +158,40 @@ TEST(Decompose, BatchNormalizationAfterConcat) {
   expect_near(out[0], {0.0, 1.9999975000, 3.9999850001, 5.9999750002});
 }
 
+// On an NCHW tensor the same BatchNormalization, with the Relu after it, compiles to one
+// depthwise 1x1 Conv with the Relu fused (compiler/passes/channel_affine.cc), values unchanged.
+// A Mul whose result is also read elsewhere stays a Mul.
+TEST(Decompose, ChannelAffineBecomesDepthwiseConv) {
+  const char* text = R"(<ir_version: 8, opset_import: ["" : 15]>
+    g (float[1,1,2,2] a, float[1,1,2,2] b) => (float[1,2,2,2] y)
+    <float[2] scale = {2, 1}, float[2] bias = {0, 1}, float[2] mean = {1, 2}, float[2] var = {4, 1}> {
+      c = Concat <axis: int = 1> (a, b)
+      n = BatchNormalization (c, scale, bias, mean, var)
+      y = Relu (n)
+    })";
+  CompileReport report;
+  compile_program(import_onnx_model(parse_model(text), "test.onnx"), CompileOptions{}, &report);
+  EXPECT_EQ(report.channel_affine_convs, 1);
+  EXPECT_EQ(report.fused_activations, 1);
+  auto out = run(text, {{"a", {1, 1, 2, 2}, {1, 3, -5, 0}, {}}, {"b", {1, 1, 2, 2}, {5, 7, 1, -3}, {}}}, 1);
+  ASSERT_EQ(out.size(), 1u);
+  // (x - 1) * 2 / sqrt(4 + 1e-5) and (x - 2) / sqrt(1 + 1e-5) + 1, then Relu.
+  expect_near(out[0], {0.0, 1.9999975, 0.0, 0.0, 3.9999850, 5.9999750, 0.0000050, 0.0});
+
+  const char* shared = R"(<ir_version: 8, opset_import: ["" : 15]>
+    g (float[1,2,1,2] x) => (float[1,2,1,2] y, float[1,2,1,2] m)
+    <float[2,1,1] s = {2, 3}, float[2,1,1] t = {1, -1}> {
+      m = Mul (x, s)
+      y = Add (m, t)
+    })";
+  compile_program(import_onnx_model(parse_model(shared), "test.onnx"), CompileOptions{}, &report);
+  EXPECT_EQ(report.channel_affine_convs, 0);
+  out = run(shared, {{"x", {1, 2, 1, 2}, {1, 2, 3, 4}, {}}}, 2);
+  ASSERT_EQ(out.size(), 2u);
+  expect_near(out[0], {3, 5, 8, 11});
+  expect_near(out[1], {2, 4, 9, 12});
+}
+
 // Inlined nodes are imported at their body's opset: libonnx's LogSoftmax-13 body gives ReduceMax
 // its axes as an attribute, which only means that at opset 13, not at the model's 18.
 // Per-axis quantisation rounds half to even, adds the zero point and saturates; dequantising
