@@ -197,7 +197,8 @@ void run_small(const GemmConfig& cfg, const Problem& g, int64_t n0, int64_t n1) 
     // run() splits N in whole panels for packed B.)
     const int64_t NR = g.packed_b_width ? g.packed_b_width : int64_t(cfg.nr);
     for (int64_t j = 0; j < nn; j += NR) {
-      const int64_t cols = nn - j < NR ? nn - j : NR, ldb = g.packed_b_width ? g.N - (n0 + j) < NR ? g.N - (n0 + j) : NR : NR;
+      // Only the matrix's last panel is narrower than NR, and only it is cut short here.
+      const int64_t cols = nn - j < NR ? nn - j : NR, ldb = g.packed_b_width ? cols : NR;
       cfg.stream(size_t(g.M), size_t(cols), size_t(g.K), a, size_t(lda), g.packed_b + (n0 + j) / NR * g.K * NR,
                  size_t(ldb), out + j, size_t(ldo));
     }
@@ -326,20 +327,20 @@ void gemm_f32_prepacked_a(const GemmConfig& cfg, int64_t M, int64_t N, int64_t K
                           ThreadPool* pool) {
   if (M <= 0 || N <= 0) return;
   if (K < 0) K = 0;
-  const float* pa = static_cast<const float*>(packed_a);
+  Problem g{false, trans_b, M, N, K, nullptr, 0, B, ldb, nullptr, C, ldc, 1, ep};
+  g.packed_a = static_cast<const float*>(packed_a);
+  g.packed_mr = packed_a_rows(cfg, M);
   if (N <= kSmallM) {
     // A 1x1 convolution on a 1x1 image (squeeze-excite FCs) and the like: one-column tiles of
     // the packed kernel would leave nearly all its lanes empty. C^T = op(B)^T A^T instead,
     // with A's panels ([k][r] over their rows: row-major K x rows) as the packed B.
-    Problem t{!trans_b, false, N, M, K, B, ldb, nullptr, 0, pa, C, 1, ldc, ep};
-    t.ep.bias_row_stride = ep.bias_col_stride;
-    t.ep.bias_col_stride = ep.bias_row_stride;
-    t.packed_b_width = packed_a_rows(cfg, M);
+    Problem t = transposed(g);
+    t.packed_b = g.packed_a;
+    t.packed_b_width = g.packed_mr;
+    t.packed_a = nullptr;
+    t.packed_mr = 0;
     return run(cfg, t, pool);
   }
-  Problem g{false, trans_b, M, N, K, nullptr, 0, B, ldb, nullptr, C, ldc, 1, ep};
-  g.packed_a = pa;
-  g.packed_mr = packed_a_rows(cfg, M);
   run(cfg, g, pool);
 }
 
