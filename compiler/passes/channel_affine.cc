@@ -45,7 +45,7 @@ int add_constant(Function& f, const std::string& name, std::vector<int64_t> shap
 }  // namespace
 
 int fuse_channel_affine(Function& f) {
-  std::vector<int> uses = use_counts(f);
+  const std::vector<int> uses = use_counts(f);
   int fused = 0;
   for (Block& b : f.blocks) {
     // The instruction of this block reading each value, when it is the value's only use.
@@ -76,8 +76,6 @@ int fuse_channel_affine(Function& f) {
             shift_data(shift->f32(), shift->f32() + channels);
         const int w = add_constant(f, base + ".dw_scale", {channels, 1, 1, 1}, scale_data.data(), channels);
         const int bias = add_constant(f, base + ".dw_shift", {channels}, shift_data.data(), channels);
-        uses.resize(f.values.size(), 1);
-        reader.resize(f.values.size(), -1);
         Instr conv;
         conv.op = "Conv";
         conv.inputs = {x, w, bias};
