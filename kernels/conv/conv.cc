@@ -138,12 +138,6 @@ void im2col_panels(const Conv2dParams& p, const float* x, int64_t n, int64_t c0,
   }
 }
 
-bool is_pointwise(const Conv2dParams& p) {
-  const isa::Window2d& w = p.window;
-  return w.kernel_h == 1 && w.kernel_w == 1 && w.stride_h == 1 && w.stride_w == 1 && w.pad_top == 0 &&
-         w.pad_left == 0 && w.pad_bottom == 0 && w.pad_right == 0;
-}
-
 // Heap floats without the zero fill std::vector would do: every element is written before it
 // is read (im2col blocks, packed weights).
 std::unique_ptr<float[]> uninitialized_floats(size_t n) { return std::unique_ptr<float[]>(new float[n]); }
@@ -158,7 +152,7 @@ void conv_gemm(const Conv2dParams& p, const float* x, const float* w, const floa
                const Activation& act, float* y, ThreadPool* pool) {
   const int64_t cg = p.C / p.group, kg = p.K / p.group;
   const int64_t rows = cg * p.window.kernel_h * p.window.kernel_w, cols = p.OH * p.OW;
-  const bool pointwise = is_pointwise(p);
+  const bool pointwise = is_pointwise_window(p.window);
   const int64_t threads = pool ? pool->num_threads() : 1;
   // Whole output rows per im2col block, as many as fit the bound (at least one); for threads,
   // a multiple of their count of blocks, balanced.

@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "kernels/conv/conv.h"
+#include "kernels/conv/window.h"
 #include "kernels/elementwise/elementwise.h"
 #include "kernels/vmath/vmath_impl.h"
 
@@ -36,6 +37,15 @@ inline size_t scratch_floats(const Conv2dParams& p, int64_t lanes) {
   return size_t(g.rows * g.stride * g.phase_cols + lanes);
 }
 
+// Runs body(activate) with the activation in registers where it has a vector form; otherwise
+// body without one, then the activation over the n outputs it stored at y.
+template <class V, class Body>
+void with_activation(const Activation& act, int64_t n, float* y, Body&& body) {
+  if (vmath_impl::with_vector_activation<V>(act, body)) return;
+  body([](typename V::T v) { return v; });
+  epilogue_activation_f32(act, n, y);
+}
+
 // A 1x1 window with unit strides and no padding (a per-channel affine: a BatchNormalization
 // the compiler made a depthwise conv): y = act(w x + bias) straight over the plane.
 template <class V>
@@ -43,7 +53,7 @@ void pointwise_plane(const Conv2dParams& p, const float* x, float w, float bias,
   constexpr int64_t W = int64_t(V::W);
   const int64_t n = p.OH * p.OW;
   const typename V::T wv = V::set1(w), bv = V::set1(bias);
-  auto run = [&](auto activate) {
+  with_activation<V>(act, n, y, [&](auto activate) {
     int64_t i = 0;
     for (; i + W <= n; i += W) V::store(y + i, activate(V::fmadd(V::load(x + i), wv, bv)));
     if (i < n) {
@@ -52,16 +62,7 @@ void pointwise_plane(const Conv2dParams& p, const float* x, float w, float bias,
       V::store(tail, activate(V::fmadd(V::load(tail), wv, bv)));
       std::copy(tail, tail + (n - i), y + i);
     }
-  };
-  if (!vmath_impl::with_vector_activation<V>(act, run)) {
-    run([](typename V::T v) { return v; });
-    epilogue_activation_f32(act, n, y);
-  }
-}
-
-inline bool is_pointwise_window(const isa::Window2d& w) {
-  return w.kernel_h == 1 && w.kernel_w == 1 && w.stride_h == 1 && w.stride_w == 1 && w.pad_top == 0 &&
-         w.pad_left == 0 && w.pad_bottom == 0 && w.pad_right == 0;
+  });
 }
 
 template <class V>
@@ -119,7 +120,7 @@ void plane(const Conv2dParams& p, const float* x, const float* w, float bias, co
   // repeats its first vector and stores only its own.
   constexpr int64_t U = 4;
   const int64_t row_vectors = (p.OW + W - 1) / W, vectors = p.OH * row_vectors;
-  auto rows_with = [&](auto activate) {
+  with_activation<V>(act, p.OH * p.OW, y, [&](auto activate) {
     for (int64_t v0 = 0; v0 < vectors; v0 += U) {
       const int64_t count = std::min(U, vectors - v0);
       const float* src[U];
@@ -154,12 +155,7 @@ void plane(const Conv2dParams& p, const float* x, const float* w, float bias, co
         }
       }
     }
-  };
-  // The activation in registers where it has a vector form; otherwise on the stored plane.
-  if (!vmath_impl::with_vector_activation<V>(act, rows_with)) {
-    rows_with([](typename V::T v) { return v; });
-    epilogue_activation_f32(act, p.OH * p.OW, y);
-  }
+  });
 }
 
 }  // namespace aivm::kernels::depthwise_impl
