@@ -60,8 +60,6 @@ const VmathKernels* vmath_for_isa(const char* isa) {
 }
 
 void vexp_f32(size_t n, const float* x, float* y) { selected().exp(n, x, y); }
-void vsigmoid_f32(size_t n, const float* x, float* y) { selected().sigmoid(n, x, y); }
-void vswish_f32(size_t n, const float* x, float beta, float* y) { selected().swish(n, x, beta, y); }
 bool vactivation_f32(const Activation& act, size_t n, float* y) { return selected().activation(act, n, y); }
 
 }  // namespace aivm::kernels

@@ -1,6 +1,6 @@
 // Vector math: exp-based functions over f32 arrays (exp, sigmoid, swish), vectorised with a
-// polynomial exp instead of a libm call per element. Used by the elementwise Sigmoid/Exp and
-// by the activation epilogues of conv and GEMM.
+// polynomial exp instead of a libm call per element. Used by the activation epilogues of conv,
+// depthwise and GEMM (vactivation_f32, and vmath_impl.h inlined into their kernels).
 //
 // Accuracy: exp within a few ulp of the correctly rounded result on [-87.3, 88.3]; inputs
 // beyond are clamped, so exp saturates at about 1.2e-38 and 2.4e38 instead of reaching 0 and
@@ -15,8 +15,6 @@ namespace aivm::kernels {
 
 // y may equal x (in place); otherwise they must not overlap.
 void vexp_f32(size_t n, const float* x, float* y);
-void vsigmoid_f32(size_t n, const float* x, float* y);
-void vswish_f32(size_t n, const float* x, float beta, float* y);  // x * sigmoid(beta * x)
 // y = act(y) in place when the kind has a vector form (Relu, Clip, LeakyRelu, HardSigmoid,
 // HardSwish, Sigmoid, Swish); false, with y untouched, otherwise.
 bool vactivation_f32(const Activation& act, size_t n, float* y);
