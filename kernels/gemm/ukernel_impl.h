@@ -229,8 +229,8 @@ AIVM_INLINE void store_tile(typename V::T (&acc)[R][NV], size_t n, float* c, siz
       }
     }
   }
-  // After the whole tile is stored: a call or the exp polynomial while accumulators are live
-  // spills them all (every vector register is caller-saved).
+  // After the whole tile is stored: while accumulators are live, a call spills them all (every
+  // vector register is caller-saved) and the exp polynomial lacks the registers it needs.
   if (row_activation(p)) activate_stored_tile<V, R>(n, c, ldc, p.act);
 }
 
