@@ -57,7 +57,7 @@ void bm_conv(benchmark::State& state, const Layer& l, int threads) {
   if (l.act == isa::Activation::Clip) act.p1 = 6.f;
   std::unique_ptr<ThreadPool> pool(threads > 1 ? new ThreadPool(threads) : nullptr);
   for (auto _ : state) {
-    conv2d_f32_prepacked(p, x.data(), w.data(), packed.data(), bias.data(), act, y.data(), pool.get());
+    conv2d_f32_prepacked(p, x.data(), w.data(), packed.data(), bias.data(), nullptr, act, y.data(), pool.get());
     benchmark::DoNotOptimize(y.data());
   }
   const double flops = 2.0 * double(l.K * OH * OH * (l.C / l.group) * l.kernel * l.kernel);

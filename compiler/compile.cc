@@ -123,6 +123,7 @@ format::BundleDesc compile_static(const StackProgram& program, const CompileOpti
   CompileReport r;
   if (options.fuse) {
     r.channel_affine_convs = fuse_channel_affine(f);
+    r.residual_adds = fuse_residual_adds(f);
     r.fused_activations = fuse_activations(f);
   }
   r.dead_instructions = eliminate_dead_code(f);

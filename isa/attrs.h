@@ -41,7 +41,20 @@ struct ConvAttrs {
   int32_t group;
   Window2d window;
   ActivationAttrs act;
+  // ISA 3.3: register of A's shape added before the activation (a fused residual Add), or
+  // kNoRegister. Records of ISA <= 3.2 end before it (kConvAttrsWordsV32 words).
+  int32_t residual = kNoRegister;
 };
+
+inline constexpr uint32_t kConvAttrsWordsV32 = offsetof(ConvAttrs, residual) / sizeof(int32_t);
+
+// A CONV record of either length (the older one without residual); false for any other length.
+inline bool conv_attrs_from(const int32_t* words, size_t size, ConvAttrs* out) {
+  if (size != sizeof(ConvAttrs) / sizeof(int32_t) && size != kConvAttrsWordsV32) return false;
+  out->residual = kNoRegister;
+  std::memcpy(out, words, size * sizeof(int32_t));
+  return true;
+}
 
 struct GemmAttrs {
   int32_t bias;  // register broadcastable to [M, N], or kNoRegister

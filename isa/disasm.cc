@@ -141,6 +141,10 @@ void describe_conv(std::string* out, const ConvAttrs& c) {
   append_window(out, c.window);
   out->append(" ");
   append_activation(out, c.act);
+  if (c.residual != kNoRegister) {
+    out->append(" residual=");
+    append_register_or_none(out, c.residual);
+  }
 }
 
 void describe_gemm(std::string* out, const GemmAttrs& g) {
@@ -260,7 +264,7 @@ std::string describe_attr_record(uint8_t opcode, uint32_t record, const int32_t*
   switch (static_cast<Opcode>(opcode)) {
     case Opcode::CONV: {
       ConvAttrs c;
-      if (load_record(r, &c)) describe_conv(&out, c);
+      if (conv_attrs_from(r.words, r.size, &c)) describe_conv(&out, c);
       else append_length_mismatch<ConvAttrs>(&out, r);
       break;
     }

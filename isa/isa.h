@@ -13,7 +13,8 @@ inline constexpr uint16_t kVersionMajor = 3;  // 3.0: elementwise families repla
 // LAYERNORM, RESIZE, GRID_SAMPLE, POOL, CONV_TRANSPOSE, COL2IM and the new dtypes; every 3.0
 // bundle still means what it meant (CAST's D was 0, now "no options").
 // 3.2 adds TOPK, CUMSUM, CUMPROD, DFT and ROI_ALIGN, and PAD mode 3 (wrap).
-inline constexpr uint16_t kVersionMinor = 2;
+// 3.3 adds CONV's residual register (a longer record; the 3.2 one still reads as no residual).
+inline constexpr uint16_t kVersionMinor = 3;
 
 enum class Format : uint8_t { ABCD, AJ };
 enum class OperandKind : uint8_t { Unused, Register, Attr, Immediate, Jump };

@@ -115,6 +115,7 @@ void infer_conv(OpContext& ctx) {
 void select_conv(OpContext& ctx, Selection* s) {
   isa::ConvAttrs c{};
   c.bias = isa::kNoRegister;
+  c.residual = isa::kNoRegister;
   c.group = int32_t(ctx.attr_int("group", 1));
   c.window = conv_window(ctx);
   c.act = fused_activation(ctx);
@@ -122,6 +123,9 @@ void select_conv(OpContext& ctx, Selection* s) {
   s->values = {ctx.instr().outputs[0], ctx.instr().inputs[0], ctx.instr().inputs[1]};
   s->record = words_of(c);
   if (ctx.has_input(2)) s->record_regs.push_back({0, ctx.instr().inputs[2]});
+  // A residual Add fused by compiler/passes/residual_add.cc.
+  if (ctx.num_inputs() > 3 && ctx.has_input(3))
+    s->record_regs.push_back({int(offsetof(isa::ConvAttrs, residual) / sizeof(int32_t)), ctx.instr().inputs[3]});
 }
 
 // Pooling: MaxPool and AveragePool over 1 or 2 spatial axes select the 2-D instructions (their

@@ -90,8 +90,7 @@ int fuse_channel_affine(Function& f) {
         break;
       }
     }
-    b.instrs.erase(std::remove_if(b.instrs.begin(), b.instrs.end(), [](const Instr& in) { return in.op.empty(); }),
-                   b.instrs.end());
+    erase_tombstones(b);
   }
   return fused;
 }

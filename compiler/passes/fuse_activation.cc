@@ -20,6 +20,11 @@ std::vector<int> use_counts(const Function& f) {
   return uses;
 }
 
+void erase_tombstones(Block& b) {
+  b.instrs.erase(std::remove_if(b.instrs.begin(), b.instrs.end(), [](const Instr& in) { return in.op.empty(); }),
+                 b.instrs.end());
+}
+
 namespace {
 
 float attr_or(const Instr& in, const char* name, float def) {
@@ -124,8 +129,7 @@ int fuse_activations(Function& f) {
       act.op.clear();  // tombstone, swept below
       ++fused;
     }
-    b.instrs.erase(std::remove_if(b.instrs.begin(), b.instrs.end(), [](const Instr& in) { return in.op.empty(); }),
-                   b.instrs.end());
+    erase_tombstones(b);
   }
   return fused;
 }

@@ -25,6 +25,12 @@ bool insert_operand_casts(Function& f, std::vector<Instr>& instrs, size_t i);
 // fuse_activations. Returns the number rewritten.
 int fuse_channel_affine(Function& f);
 
+// Add(Conv(x), r), r an f32 value of the Conv's output shape defined before the Conv and the
+// Conv without a fused activation, becomes the Conv with r as its residual input (inputs[3]),
+// added before any activation. Assumes shapes are inferred; run before fuse_activations, so
+// that a Relu after the Add folds into the Conv. Returns the number fused.
+int fuse_residual_adds(Function& f);
+
 // Folds an activation (Relu, Clip, Sigmoid, Tanh) into the Conv or Gemm that alone feeds it,
 // making the superinstruction. Assumes shapes are inferred.
 // Returns the number of activations fused.
@@ -32,6 +38,9 @@ int fuse_activations(Function& f);
 
 // Number of uses of each value: instruction inputs, branch conditions and function outputs.
 std::vector<int> use_counts(const Function& f);
+
+// Removes the instructions a fusion pass emptied (op cleared: its tombstone) from |b|.
+void erase_tombstones(Block& b);
 
 // Removes instructions whose results nothing uses (no op here has side effects).
 // Returns the number removed.

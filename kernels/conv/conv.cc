@@ -23,8 +23,8 @@ namespace {
 
 constexpr int64_t kMinParallelMacs = 32768;
 
-void plane(const Conv2dParams& p, const float* x, const float* w, const float* bias, const Activation& act,
-           float* y, int64_t n, int64_t k) {
+void plane(const Conv2dParams& p, const float* x, const float* w, const float* bias, const float* residual,
+           const Activation& act, float* y, int64_t n, int64_t k) {
   const isa::Window2d& win = p.window;
   const int64_t cg = p.C / p.group, kg = p.K / p.group, c0 = (k / kg) * cg;
   const int64_t sh = win.stride_h, sw = win.stride_w;
@@ -57,6 +57,7 @@ void plane(const Conv2dParams& p, const float* x, const float* w, const float* b
   }
   if (bias)
     for (int64_t i = 0; i < p.OH * p.OW; ++i) out[i] += bias[k];
+  if (residual) add_residual_f32(p.OH * p.OW, residual + (n * p.K + k) * p.OH * p.OW, out);
   epilogue_activation_f32(act, p.OH * p.OW, out);
 }
 
@@ -149,7 +150,7 @@ std::unique_ptr<float[]> uninitialized_floats(size_t n) { return std::unique_ptr
 // then a one-thread GEMM), so the im2col is parallel too; otherwise (small planes, and 1x1
 // convs, which have no im2col) the blocks run in turn and the GEMM splits each one.
 void conv_gemm(const Conv2dParams& p, const float* x, const float* w, const float* packed_w, const float* bias,
-               const Activation& act, float* y, ThreadPool* pool) {
+               const float* residual, const Activation& act, float* y, ThreadPool* pool) {
   const int64_t cg = p.C / p.group, kg = p.K / p.group;
   const int64_t rows = cg * p.window.kernel_h * p.window.kernel_w, cols = p.OH * p.OW;
   const bool pointwise = is_pointwise_window(p.window);
@@ -181,6 +182,11 @@ void conv_gemm(const Conv2dParams& p, const float* x, const float* w, const floa
     if (bias) {
       ep.bias = bias + g * kg;
       ep.bias_row_stride = 1;  // one bias per output channel = per GEMM row
+    }
+    if (residual) {  // laid out like this block's output
+      ep.residual = residual + (n * p.K + g * kg) * cols + j0;
+      ep.residual_row_stride = cols;
+      ep.residual_col_stride = 1;
     }
     const float* wg = packed_w + g * kg * rows;  // packed A of one group: kg * rows floats
     float* out = y + (n * p.K + g * kg) * cols + j0;
@@ -227,15 +233,16 @@ void conv2d_pack_weights(const Conv2dParams& p, const float* w, void* out) {
 
 void conv2d_f32(const Conv2dParams& p, const float* x, const float* w, const float* bias, const Activation& act,
                 float* y, ThreadPool* pool) {
-  conv2d_f32_prepacked(p, x, w, nullptr, bias, act, y, pool);
+  conv2d_f32_prepacked(p, x, w, nullptr, bias, nullptr, act, y, pool);
 }
 
 void conv2d_f32_prepacked(const Conv2dParams& p, const float* x, const float* w, const void* packed_w,
-                          const float* bias, const Activation& act, float* y, ThreadPool* pool) {
-  if (uses_gemm(p)) return conv_gemm(p, x, w, static_cast<const float*>(packed_w), bias, act, y, pool);
-  if (depthwise_applies(p)) return depthwise_conv2d_f32(p, x, w, bias, act, y, pool);
+                          const float* bias, const float* residual, const Activation& act, float* y,
+                          ThreadPool* pool) {
+  if (uses_gemm(p)) return conv_gemm(p, x, w, static_cast<const float*>(packed_w), bias, residual, act, y, pool);
+  if (depthwise_applies(p)) return depthwise_conv2d_f32(p, x, w, bias, residual, act, y, pool);
   auto run = [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) plane(p, x, w, bias, act, y, i / p.K, i % p.K);
+    for (int64_t i = b; i < e; ++i) plane(p, x, w, bias, residual, act, y, i / p.K, i % p.K);
   };
   const int64_t macs = p.N * p.K * p.OH * p.OW * (p.C / p.group) * p.window.kernel_h * p.window.kernel_w;
   if (macs < kMinParallelMacs) {

@@ -18,11 +18,13 @@ struct Conv2dParams {
   isa::Window2d window;
 };
 
-// y = act(conv(x, w) + bias); bias is [K] or nullptr. y must not overlap x, w or bias.
+// y = act(conv(x, w) + bias + residual); bias is [K] or nullptr, residual (a skip connection)
+// has y's shape [N, K, OH, OW] or is nullptr. y must not overlap x, w, bias or residual.
 void conv2d_f32_reference(const Conv2dParams& p, const float* x, const float* w, const float* bias,
-                          const Activation& act, float* y);
-// Fast path: GEMM on im2col blocks where there are enough output channels per group, direct
-// loops per output plane otherwise (depthwise); work is split across the pool.
+                          const float* residual, const Activation& act, float* y);
+// Fast path, without the residual term: GEMM on im2col blocks where there are enough output
+// channels per group, direct loops per output plane otherwise (depthwise); work is split
+// across the pool.
 void conv2d_f32(const Conv2dParams& p, const float* x, const float* w, const float* bias, const Activation& act,
                 float* y, ThreadPool* pool);
 
@@ -30,9 +32,11 @@ void conv2d_f32(const Conv2dParams& p, const float* x, const float* w, const flo
 // run does not repack them. 0 bytes: this convolution does not use packed weights.
 size_t conv2d_packed_weights_bytes(const Conv2dParams& p);
 void conv2d_pack_weights(const Conv2dParams& p, const float* w, void* out);
-// conv2d_f32 with |packed_w| from conv2d_pack_weights for the same parameters (or null).
+// conv2d_f32 with |packed_w| from conv2d_pack_weights for the same parameters (or null), and
+// the residual term (nullptr for none), added in the GEMM's store or while a plane is in cache.
 void conv2d_f32_prepacked(const Conv2dParams& p, const float* x, const float* w, const void* packed_w,
-                          const float* bias, const Activation& act, float* y, ThreadPool* pool);
+                          const float* bias, const float* residual, const Activation& act, float* y,
+                          ThreadPool* pool);
 
 //===----------------------------------------------------------------------===//
 // N-D transposed convolution and col2im

@@ -39,7 +39,7 @@ DepthwisePlaneFn depthwise_plane_for_isa(const char* isa) {
 }
 
 void depthwise_conv2d_f32(const Conv2dParams& p, const float* x, const float* w, const float* bias,
-                          const Activation& act, float* y, ThreadPool* pool) {
+                          const float* residual, const Activation& act, float* y, ThreadPool* pool) {
   static const DepthwisePlaneFn kernel = [] {
     DepthwisePlaneFn f = depthwise_plane_for_isa(gemm_config().isa);
     return f ? f : depthwise_impl::plane<simd::Scalar>;
@@ -52,7 +52,16 @@ void depthwise_conv2d_f32(const Conv2dParams& p, const float* x, const float* w,
     if (scratch.size() < scratch_size) scratch.resize(scratch_size);
     for (int64_t i = begin; i < end; ++i) {
       const int64_t c = i % p.C;
-      kernel(p, x + i * in_size, w + c * taps, bias ? bias[c] : 0.f, act, y + i * out_size, scratch.data());
+      float* out = y + i * out_size;
+      if (!residual) {
+        kernel(p, x + i * in_size, w + c * taps, bias ? bias[c] : 0.f, act, out, scratch.data());
+        continue;
+      }
+      // The activation comes after the residual: the plane kernel stops before it, and the
+      // add and activation follow while the plane is still in cache.
+      kernel(p, x + i * in_size, w + c * taps, bias ? bias[c] : 0.f, Activation{}, out, scratch.data());
+      add_residual_f32(out_size, residual + i * out_size, out);
+      epilogue_activation_f32(act, out_size, out);
     }
   };
   if (planes * out_size * taps < (int64_t{1} << 15)) {

@@ -10,9 +10,9 @@
 namespace aivm::kernels {
 
 bool depthwise_applies(const Conv2dParams& p);
-// Same contract as conv2d_f32 for parameters where depthwise_applies holds.
+// Same contract as conv2d_f32_prepacked for parameters where depthwise_applies holds.
 void depthwise_conv2d_f32(const Conv2dParams& p, const float* x, const float* w, const float* bias,
-                          const Activation& act, float* y, ThreadPool* pool);
+                          const float* residual, const Activation& act, float* y, ThreadPool* pool);
 
 // One channel plane: y[OH, OW] = act(sum over taps w * x + bias), x [H, W], w [kh, kw]. The
 // variants are per ISA (tests run each the CPU has); |scratch| holds depthwise_scratch_floats.

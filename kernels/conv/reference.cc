@@ -5,7 +5,7 @@
 namespace aivm::kernels {
 
 void conv2d_f32_reference(const Conv2dParams& p, const float* x, const float* w, const float* bias,
-                          const Activation& act, float* y) {
+                          const float* residual, const Activation& act, float* y) {
   const isa::Window2d& win = p.window;
   const int64_t cg = p.C / p.group, kg = p.K / p.group;
   for (int64_t n = 0; n < p.N; ++n) {
@@ -27,7 +27,9 @@ void conv2d_f32_reference(const Conv2dParams& p, const float* x, const float* w,
               }
             }
           }
-          out[oh * p.OW + ow] = bias ? acc + bias[k] : acc;
+          if (bias) acc += bias[k];
+          if (residual) acc += residual[(n * p.K + k) * p.OH * p.OW + oh * p.OW + ow];
+          out[oh * p.OW + ow] = acc;
         }
       }
       apply_activation_f32(act, p.OH * p.OW, out);

@@ -79,6 +79,8 @@ Problem transposed(const Problem& g) {
   t.c_cs = g.c_rs;
   t.ep.bias_row_stride = g.ep.bias_col_stride;
   t.ep.bias_col_stride = g.ep.bias_row_stride;
+  t.ep.residual_row_stride = g.ep.residual_col_stride;
+  t.ep.residual_col_stride = g.ep.residual_row_stride;
   return t;
 }
 
@@ -104,6 +106,8 @@ void run_packed(const GemmConfig& cfg, const Problem& g, int64_t m0, int64_t m1,
   p.beta = g.ep.beta;
   p.bias_rs = g.ep.bias_row_stride;
   p.bias_cs = g.ep.bias_col_stride;
+  p.residual_rs = g.ep.residual_row_stride;
+  p.residual_cs = g.ep.residual_col_stride;
   p.act = g.ep.act;
   for (int64_t jc = n0; jc < n1; jc += NC) {
     const int64_t nc = n1 - jc < NC ? n1 - jc : NC;
@@ -139,6 +143,7 @@ void run_packed(const GemmConfig& cfg, const Problem& g, int64_t m0, int64_t m1,
             // A prepacked panel holds its rows over all of K: the kc slice starts at pc * rows.
             const float* ap = pmr ? g.packed_a + m * g.K + pc * rows : abuf + ir * kc;
             p.bias = g.ep.bias ? g.ep.bias + m * p.bias_rs + n * p.bias_cs : nullptr;
+            p.residual = g.ep.residual ? g.ep.residual + m * p.residual_rs + n * p.residual_cs : nullptr;
             cfg.ukernel(size_t(rows), size_t(nr), size_t(kc), ap, bp + (jr / NR) * pstride, g.C + m * g.c_rs + n,
                         size_t(g.c_rs), &p);
           }
@@ -164,6 +169,11 @@ void finish_rows(const Problem& g, int64_t n0, int64_t nn, float* out, int64_t l
       for (int64_t j = 0; j < nn; ++j) row[j] = ep.alpha * row[j] + ep.beta * bias[j * cs];
     } else if (ep.alpha != 1.f) {
       for (int64_t j = 0; j < nn; ++j) row[j] = ep.alpha * row[j];
+    }
+    if (ep.residual) {
+      const float* res = ep.residual + r * ep.residual_row_stride + n0 * ep.residual_col_stride;
+      const int64_t cs = ep.residual_col_stride;
+      for (int64_t j = 0; j < nn; ++j) row[j] += res[j * cs];
     }
     epilogue_activation_f32(ep.act, nn, row);
     if (g.c_cs != 1) {

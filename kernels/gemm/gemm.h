@@ -11,19 +11,23 @@ namespace aivm::kernels {
 struct GemmConfig;  // kernels/config/gemm_config.h
 
 // Epilogue applied to each output: bias is addressed as bias[m*bias_row_stride +
-// n*bias_col_stride], so a 0 stride broadcasts it along that axis (scalar, row, column, full).
+// n*bias_col_stride], so a 0 stride broadcasts it along that axis (scalar, row, column, full);
+// residual likewise (a skip connection added before the activation: a conv's residual Add).
 struct GemmEpilogue {
   float alpha = 1.f;
   const float* bias = nullptr;
   int64_t bias_row_stride = 0, bias_col_stride = 0;
   float beta = 1.f;
+  const float* residual = nullptr;
+  int64_t residual_row_stride = 0, residual_col_stride = 0;
   Activation act;
 };
 
-// C[m,n] = act(alpha * sum_k opA[m,k]*opB[k,n] + beta * bias[m*bias_row_stride + n*bias_col_stride])
-// (bias term only if bias != nullptr). opA = A (MxK, row stride lda) or, if trans_a, A^T where A
+// C[m,n] = act(alpha * sum_k opA[m,k]*opB[k,n] + beta * bias[m*bias_row_stride + n*bias_col_stride]
+//              + residual[m*residual_row_stride + n*residual_col_stride])
+// (bias and residual terms only where not nullptr). opA = A (MxK, row stride lda) or, if trans_a, A^T where A
 // is KxM with row stride lda; likewise opB = B (KxN) or, if trans_b, B^T where B is NxK.
-// C (row stride ldc) is write-only and must not overlap A, B or bias. K == 0 gives the epilogue
+// C (row stride ldc) is write-only and must not overlap A, B, bias or residual. K == 0 gives the epilogue
 // of zero.
 void gemm_f32_reference(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda,
                         const float* B, int64_t ldb, float* C, int64_t ldc, const GemmEpilogue& ep);

@@ -16,6 +16,7 @@ void gemm_f32_reference(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_
       }
       float v = ep.alpha * acc;
       if (ep.bias) v += ep.beta * ep.bias[m * ep.bias_row_stride + n * ep.bias_col_stride];
+      if (ep.residual) v += ep.residual[m * ep.residual_row_stride + n * ep.residual_col_stride];
       C[m * ldc + n] = v;
     }
     apply_activation_f32(ep.act, N, C + m * ldc);

@@ -11,7 +11,8 @@ namespace aivm::kernels {
 
 // What a packed micro-kernel does at its store. Without kGemmLoadC the tile's C is not read
 // (first K block); with it the tile adds C's current value (a later K block). kGemmEpilogue
-// marks the last K block: v = act(alpha * v + beta * bias[r*bias_rs + j*bias_cs]).
+// marks the last K block: v = act(alpha * v + beta * bias[r*bias_rs + j*bias_cs]
+// + residual[r*residual_rs + j*residual_cs]).
 enum : uint32_t { kGemmLoadC = 1, kGemmEpilogue = 2 };
 
 struct GemmUkernelParams {
@@ -19,6 +20,8 @@ struct GemmUkernelParams {
   float alpha = 1.f, beta = 1.f;
   const float* bias = nullptr;  // at the tile's origin; nullptr = no bias term
   int64_t bias_rs = 0, bias_cs = 0;
+  const float* residual = nullptr;  // at the tile's origin; nullptr = no residual term
+  int64_t residual_rs = 0, residual_cs = 0;
   Activation act;
 };
 

@@ -134,27 +134,26 @@ struct VNeon {
 #endif
 
 //===----------------------------------------------------------------------===//
-// Epilogue on a register: alpha, beta * bias, Relu / Clip (Sigmoid / Tanh run on the stored
-// row, still in L1, through the scalar forms the reference uses).
+// Epilogue on a register: alpha, beta * bias, residual, Relu / Clip (the other activations
+// run on the stored tile, see activate_stored_tile).
 //===----------------------------------------------------------------------===//
 
+// Columns [col, col + cnt) of a bias or residual row with column stride cs (0 broadcasts).
 template <class V>
-AIVM_INLINE typename V::T epilogue(typename V::T v, const float* bias_row, size_t col, size_t cnt,
-                                   const GemmUkernelParams& p) {
+AIVM_INLINE typename V::T load_term(const float* row, size_t col, size_t cnt, int64_t cs) {
+  if (cs == 1) return cnt == V::W ? V::load(row + col) : V::loadn(row + col, cnt);
+  if (cs == 0) return V::set1(row[0]);
+  float t[V::W] = {};
+  for (size_t i = 0; i < cnt; ++i) t[i] = row[int64_t(col + i) * cs];
+  return V::loadn(t, cnt);
+}
+
+template <class V>
+AIVM_INLINE typename V::T epilogue(typename V::T v, const float* bias_row, const float* residual_row, size_t col,
+                                   size_t cnt, const GemmUkernelParams& p) {
   v = V::mul(V::set1(p.alpha), v);
-  if (bias_row) {
-    typename V::T b;
-    if (p.bias_cs == 1) {
-      b = V::loadn(bias_row + col, cnt);
-    } else if (p.bias_cs == 0) {
-      b = V::set1(bias_row[0]);
-    } else {
-      float t[V::W] = {};
-      for (size_t i = 0; i < cnt; ++i) t[i] = bias_row[int64_t(col + i) * p.bias_cs];
-      b = V::loadn(t, cnt);
-    }
-    v = V::add(v, V::mul(V::set1(p.beta), b));
-  }
+  if (bias_row) v = V::add(v, V::mul(V::set1(p.beta), load_term<V>(bias_row, col, cnt, p.bias_cs)));
+  if (residual_row) v = V::add(v, load_term<V>(residual_row, col, cnt, p.residual_cs));
   if (p.act.kind == isa::Activation::Relu) v = V::max(v, V::zero());
   if (p.act.kind == isa::Activation::Clip) v = V::min(V::set1(p.act.p1), V::max(V::set1(p.act.p0), v));
   return v;
@@ -214,6 +213,7 @@ AIVM_INLINE void store_tile(typename V::T (&acc)[R][NV], size_t n, float* c, siz
   for (size_t r = 0; r < R; ++r) {
     float* cr = c + r * ldc;
     const float* br = p.bias ? p.bias + int64_t(r) * p.bias_rs : nullptr;
+    const float* rr = p.residual ? p.residual + int64_t(r) * p.residual_rs : nullptr;
 #pragma GCC unroll 16
     for (size_t j = 0; j < NV; ++j) {
       const size_t col = j * W;
@@ -221,7 +221,7 @@ AIVM_INLINE void store_tile(typename V::T (&acc)[R][NV], size_t n, float* c, siz
       const size_t cnt = n - col < W ? n - col : W;
       typename V::T v = acc[r][j];
       if (p.flags & kGemmLoadC) v = V::add(v, cnt == W ? V::load(cr + col) : V::loadn(cr + col, cnt));
-      if (p.flags & kGemmEpilogue) v = epilogue<V>(v, br, col, cnt, p);
+      if (p.flags & kGemmEpilogue) v = epilogue<V>(v, br, rr, col, cnt, p);
       if (cnt == W) {
         V::store(cr + col, v);
       } else {
@@ -293,12 +293,21 @@ void packed_tile(size_t n, size_t kc, const float* a, const float* b, float* c, 
   for (size_t r = 0; r < R; ++r)
 #pragma GCC unroll 16
     for (size_t j = 0; j < NV; ++j) acc[r][j] = V::zero();
-  // The C tile's lines on their way while the k loop runs: the store (and the activation's
-  // reload of it) would otherwise wait for each line from L3 or memory.
+  // The C tile's lines (and the residual's) on their way while the k loop runs: the store
+  // (and the activation's reload) would otherwise wait for each line from L3 or memory, since
+  // the tile's rows are too far apart for the hardware prefetchers.
+  const size_t last = (n < NR ? n : NR) - 1;
 #pragma GCC unroll 16
   for (size_t r = 0; r < R; ++r) {
     __builtin_prefetch(c + r * ldc, 1, 3);
-    __builtin_prefetch(c + r * ldc + (n < NR ? n : NR) - 1, 1, 3);
+    __builtin_prefetch(c + r * ldc + last, 1, 3);
+  }
+  if (p.residual && (p.flags & kGemmEpilogue) && p.residual_cs == 1) {
+#pragma GCC unroll 16
+    for (size_t r = 0; r < R; ++r) {
+      __builtin_prefetch(p.residual + int64_t(r) * p.residual_rs, 0, 3);
+      __builtin_prefetch(p.residual + int64_t(r) * p.residual_rs + last, 0, 3);
+    }
   }
   for (size_t k = 0; k < kc; ++k) {
     T bv[NV];

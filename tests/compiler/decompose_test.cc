@@ -1,6 +1,7 @@
-// Tests of composite-op expansion (compiler/onnx/decompose.h): small ONNX models written in the
-// ONNX text syntax, imported, compiled and run on the VM; expected numbers were computed
-// independently with numpy (float64) from the operators' definitions.
+// Tests of composite-op expansion (compiler/onnx/decompose.h) and of the fusion passes that
+// rewrite the result: small ONNX models written in the ONNX text syntax, imported, compiled and
+// run on the VM; expected numbers were computed independently with numpy (float64) from the
+// operators' definitions.
 #include "compiler/onnx/decompose.h"
 
 #include <gtest/gtest.h>
@@ -190,6 +191,60 @@ TEST(Decompose, ChannelAffineBecomesDepthwiseConv) {
   ASSERT_EQ(out.size(), 2u);
   expect_near(out[0], {3, 5, 8, 11});
   expect_near(out[1], {2, 4, 9, 12});
+}
+
+// Add(Conv(x), r) with a Relu after it compiles to one Conv that adds r before the Relu
+// (compiler/passes/residual_add.cc). With two Convs feeding the Add (a ResNet downsample
+// block) the later one fuses, reading the earlier one's output. A Relu between the Conv and
+// the Add stays where it is.
+TEST(Fusion, ResidualAddIntoConv) {
+  const char* text = R"(<ir_version: 8, opset_import: ["" : 15]>
+    g (float[1,2,2,2] x, float[1,2,2,2] r) => (float[1,2,2,2] y)
+    <float[2,2,1,1] w = {1, 0, 0, -1}, float[2] b = {0.5, 0}> {
+      c = Conv (x, w, b)
+      s = Add (r, c)
+      y = Relu (s)
+    })";
+  CompileReport report;
+  compile_program(import_onnx_model(parse_model(text), "test.onnx"), CompileOptions{}, &report);
+  EXPECT_EQ(report.residual_adds, 1);
+  EXPECT_EQ(report.fused_activations, 1);
+  EXPECT_EQ(report.instructions, 2u);  // conv, halt
+  const std::vector<float> x = {1, -2, 3, -4, 1, 2, 3, 4}, r = {-1, 1, -5, 5, 2, 1, -4, -3};
+  auto out = run(text, {{"x", {1, 2, 2, 2}, x, {}}, {"r", {1, 2, 2, 2}, r, {}}}, 1);
+  ASSERT_EQ(out.size(), 1u);
+  // Channel 0: relu(x0 + 0.5 + r0); channel 1: relu(-x1 + r1).
+  expect_near(out[0], {0.5, 0, 0, 1.5, 1, 0, 0, 0});
+
+  const char* two_convs = R"(<ir_version: 8, opset_import: ["" : 15]>
+    g (float[1,2,2,2] x) => (float[1,2,2,2] y)
+    <float[2,2,1,1] w1 = {1, 0, 0, -1}, float[2,2,1,1] w2 = {0, 2, 1, 0}> {
+      a = Conv (x, w1)
+      d = Conv (x, w2)
+      s = Add (a, d)
+      y = Relu (s)
+    })";
+  compile_program(import_onnx_model(parse_model(two_convs), "test.onnx"), CompileOptions{}, &report);
+  EXPECT_EQ(report.residual_adds, 1);
+  EXPECT_EQ(report.fused_activations, 1);
+  out = run(two_convs, {{"x", {1, 2, 2, 2}, x, {}}}, 1);
+  ASSERT_EQ(out.size(), 1u);
+  // Channel 0: relu(x0 + 2 x1); channel 1: relu(-x1 + x0).
+  expect_near(out[0], {3, 2, 9, 4, 0, 0, 0, 0});
+
+  const char* relu_first = R"(<ir_version: 8, opset_import: ["" : 15]>
+    g (float[1,2,2,2] x, float[1,2,2,2] r) => (float[1,2,2,2] y)
+    <float[2,2,1,1] w = {1, 0, 0, -1}> {
+      c = Conv (x, w)
+      a = Relu (c)
+      y = Add (a, r)
+    })";
+  compile_program(import_onnx_model(parse_model(relu_first), "test.onnx"), CompileOptions{}, &report);
+  EXPECT_EQ(report.residual_adds, 0);
+  EXPECT_EQ(report.fused_activations, 1);
+  out = run(relu_first, {{"x", {1, 2, 2, 2}, x, {}}, {"r", {1, 2, 2, 2}, r, {}}}, 1);
+  ASSERT_EQ(out.size(), 1u);
+  expect_near(out[0], {0, 1, -2, 5, 2, 1, -4, -3});
 }
 
 // Inlined nodes are imported at their body's opset: libonnx's LogSoftmax-13 body gives ReduceMax

@@ -226,8 +226,16 @@ TEST(Disasm, ConvRecordComment) {
   uint64_t w0 = encode_abcd(Opcode::CONV, 5, 0, 1, 0);
   std::string t0 =
       disassemble_instruction(w0, attrs.data(), attrs.size(), offsets.data(), offsets.size());
-  EXPECT_NE(t0.find("record has 7 words, expected 15"), std::string::npos) << t0;
+  EXPECT_NE(t0.find("record has 7 words, expected 16"), std::string::npos) << t0;
   EXPECT_EQ(assemble_one(t0), w0);
+  // A residual register is shown; an ISA 3.2 record (one word shorter) reads as none.
+  c.residual = 9;
+  std::memcpy(attrs.data() + 7, &c, sizeof(c));
+  EXPECT_EQ(disassemble_instruction(w, attrs.data(), attrs.size(), offsets.data(), offsets.size()),
+            "conv r5, r0, r1, @1 ; bias=r2 group=1 k=3x3 s=1x1 p=1,1,1,1 d=1x1 act=relu residual=r9");
+  attrs.pop_back();
+  EXPECT_EQ(disassemble_instruction(w, attrs.data(), attrs.size(), offsets.data(), offsets.size()),
+            "conv r5, r0, r1, @1 ; bias=r2 group=1 k=3x3 s=1x1 p=1,1,1,1 d=1x1 act=relu");
 }
 
 TEST(Disasm, GemmAndPoolRecords) {

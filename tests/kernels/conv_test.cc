@@ -33,9 +33,9 @@ isa::Window2d window(int32_t kh, int32_t kw, int32_t sh = 1, int32_t sw = 1, int
 }
 
 std::vector<float> run_ref(const Conv2dParams& p, const std::vector<float>& x, const std::vector<float>& w,
-                           const float* bias, Activation act = {}) {
+                           const float* bias, Activation act = {}, const float* residual = nullptr) {
   std::vector<float> y(size_t(p.N * p.K * p.OH * p.OW));
-  conv2d_f32_reference(p, x.data(), w.data(), bias, act, y.data());
+  conv2d_f32_reference(p, x.data(), w.data(), bias, residual, act, y.data());
   return y;
 }
 
@@ -62,6 +62,9 @@ TEST(ConvReference, HandComputed) {
   // Group 1 over two channels with relu.
   p = params(1, 2, 1, 1, 2, 1, window(1, 1));
   expect_close(run_ref(p, {2, 3}, {1, -1, 1, 1}, nullptr, {isa::Activation::Relu}), {0, 5});
+  // The residual is added before the activation: (-1, 5) + (3, -10), then relu.
+  const float residual[] = {3, -10};
+  expect_close(run_ref(p, {2, 3}, {1, -1, 1, 1}, nullptr, {isa::Activation::Relu}, residual), {2, 0});
 }
 
 class ConvFast : public ::testing::TestWithParam<int> {
@@ -109,8 +112,17 @@ TEST_P(ConvFast, MatchesReference) {
         // Weights packed ahead (as the VM does at load) give the same result.
         std::vector<float> packed(conv2d_packed_weights_bytes(p) / 4 + 1, NAN), again(want.size(), -42.f);
         conv2d_pack_weights(p, w.data(), packed.data());
-        conv2d_f32_prepacked(p, x.data(), w.data(), packed.data(), b, act, again.data(), pool_);
+        conv2d_f32_prepacked(p, x.data(), w.data(), packed.data(), b, nullptr, act, again.data(), pool_);
         ASSERT_EQ(again, got);
+        // A fused skip connection, added before the activation on every path (GEMM store,
+        // depthwise, direct planes), with and without packed weights.
+        const std::vector<float> residual = random_vec(int64_t(want.size()), seed + 1000);
+        want = run_ref(p, x, w, b, act, residual.data());
+        for (const float* pw : {static_cast<const float*>(nullptr), static_cast<const float*>(packed.data())}) {
+          std::fill(again.begin(), again.end(), -42.f);
+          conv2d_f32_prepacked(p, x.data(), w.data(), pw, b, residual.data(), act, again.data(), pool_);
+          expect_close(again, want, (p.C / p.group) * p.window.kernel_h * p.window.kernel_w);
+        }
       }
     }
   }

@@ -22,6 +22,7 @@ struct Case {
   int64_t m, n, k;
   int trans;  // bit 0: A, bit 1: B
   int bias_form, act;
+  int residual_form = 0;  // none, full, strided, row vector (kResidualForms)
 };
 
 const Activation kActs[] = {{isa::Activation::None},
@@ -36,6 +37,7 @@ const Activation kActs[] = {{isa::Activation::None},
                             {isa::Activation::Swish, 1.f}};
 constexpr int kNumActs = int(sizeof(kActs) / sizeof(kActs[0]));
 constexpr int kBiasForms = 6;  // none, scalar, row vector, column vector, full, strided
+constexpr int kResidualForms = 4;
 
 // Runs one case through |fn| (a fast path writing into got) and compares with the reference.
 template <class Fn>
@@ -56,12 +58,19 @@ void check(const Case& c, Fn fn) {
     ep.bias_row_stride = strides[c.bias_form][0];
     ep.bias_col_stride = strides[c.bias_form][1];
   }
+  std::vector<float> residual = random_vec(nonempty(2 * c.m * c.n), 4);
+  const int64_t residual_strides[kResidualForms][2] = {{0, 0}, {c.n, 1}, {2 * c.n, 2}, {0, 1}};
+  if (c.residual_form > 0) {
+    ep.residual = residual.data();
+    ep.residual_row_stride = residual_strides[c.residual_form][0];
+    ep.residual_col_stride = residual_strides[c.residual_form][1];
+  }
   ep.act = kActs[c.act];
   std::vector<float> want(size_t(c.m * ldc), 7.f), got(want.size(), 7.f);
   gemm_f32_reference(ta, tb, c.m, c.n, c.k, A.data(), lda, B.data(), ldb, want.data(), ldc, ep);
   fn(ta, tb, A.data(), lda, B.data(), ldb, got.data(), ldc, ep);
   SCOPED_TRACE(testing::Message() << c.m << "x" << c.n << "x" << c.k << " trans " << c.trans << " bias "
-                                  << c.bias_form << " act " << c.act);
+                                  << c.bias_form << " act " << c.act << " residual " << c.residual_form);
   expect_close(got, want, c.k);  // padding columns untouched too
 }
 
@@ -78,7 +87,8 @@ std::vector<Case> sweep() {
   for (int64_t m : sizes)
     for (int64_t n : sizes)
       for (int64_t k : sizes)
-        for (int t = 0; t < 4; ++t, ++i) cases.push_back({m, n, k, t, i % kBiasForms, (i / kBiasForms) % 5});
+        for (int t = 0; t < 4; ++t, ++i)
+          cases.push_back({m, n, k, t, i % kBiasForms, (i / kBiasForms) % 5, (i / 7) % kResidualForms});
   const Case big[] = {{33, 70, 777, 0, 2, 1}, {33, 70, 777, 3, 4, 2}, {500, 40, 30, 1, 3, 0},
                       {5, 4200, 3, 0, 2, 0},  {2, 4200, 3, 2, 4, 1},  {600, 3, 50, 0, 4, 2},
                       {9, 5, 0, 0, 1, 1},     {1, 5, 0, 2, 2, 0},     {70, 2, 0, 3, 3, 1},
@@ -89,14 +99,14 @@ std::vector<Case> sweep() {
 }
 
 // Every bias form x activation (all of kActs) x transpose on shapes hitting each path (small M, swapped
-// small N, packed with edge tiles).
+// small N, packed with edge tiles); the residual forms rotate through them.
 std::vector<Case> epilogues() {
   const int64_t shapes[][3] = {{3, 37, 19}, {41, 2, 23}, {29, 45, 200}, {1, 33, 7}};
   std::vector<Case> cases;
   for (const auto& s : shapes)
     for (int t = 0; t < 4; ++t)
       for (int b = 0; b < kBiasForms; ++b)
-        for (int a = 0; a < kNumActs; ++a) cases.push_back({s[0], s[1], s[2], t, b, a});
+        for (int a = 0; a < kNumActs; ++a) cases.push_back({s[0], s[1], s[2], t, b, a, (b + a) % kResidualForms});
   return cases;
 }
 

@@ -182,7 +182,7 @@ TEST(Ops, ConvGeometries) {
       int64_t ow = isa::window_out_extent(g.x[3], g.w[3], g.strides[1], g.pads[1], g.pads[3], g.dilations[1]);
       kernels::Conv2dParams p{g.x[0], g.x[1], g.x[2], g.x[3], g.w[0], oh, ow, g.group, win};
       std::vector<float> want(size_t(g.x[0] * g.w[0] * oh * ow));
-      kernels::conv2d_f32_reference(p, x.f32(), w.f32(), bias ? b.f32() : nullptr, {}, want.data());
+      kernels::conv2d_f32_reference(p, x.f32(), w.f32(), bias ? b.f32() : nullptr, nullptr, {}, want.data());
       std::vector<Operand> ops = {x, w};
       if (bias) ops.push_back(b);
       AttrMap attrs = {{"strides", g.strides}, {"pads", g.pads}, {"dilations", g.dilations}, {"group", g.group}};

@@ -94,12 +94,17 @@ const Case kCases[] = {
     {"FallsOffTheEnd", [](auto& d) { code(d).pop_back(); }, "fall off the end"},
     {"EmptyCode", [](auto& d) { code(d).clear(); }, "no instructions"},
     {"AttrRecordOutOfRange", [](auto& d) { code(d)[0] = isa::encode_abcd(Opcode::CONV, 3, 0, 1, 5); }, "attribute record D=@5"},
-    {"AttrRecordTooShort", [](auto& d) { d.functions[0].attrs.pop_back(); }, "words, expected"},
+    // One word short is an ISA 3.2 conv record (no residual), which loads; two are not.
+    {"AttrRecordTooShort", [](auto& d) { d.functions[0].attrs.resize(d.functions[0].attrs.size() - 2); }, "words, expected 16 (or 15 before ISA 3.3)"},
     {"AttrOffsetsDescending", [](auto& d) { d.functions[0].attr_offsets = {3, 1}; }, "not ascending"},
     {"ConvShapeMismatch", [](auto& d) { regs(d)[3].shape = {1, 3, 5, 5}; regs(d)[4].shape = {1, 3, 5, 5}; d.outputs[0].shape = {1, 3, 5, 5}; d.functions[0].arena_bytes = 1024; regs(d)[4].offset = 448; }, "does not follow"},
     {"ConvGroupInconsistent", [](auto& d) { d.functions[0].attrs[1] = 2; }, "group 2"},
     {"BiasShapeWrong", [](auto& d) { regs(d)[2].shape = {1, 3}; }, "bias must have shape [3]"},
     {"ActivationUndefined", [](auto& d) { d.functions[0].attrs[12] = 99; }, "activation kind 99"},
+    {"ResidualOutOfRange", [](auto& d) { d.functions[0].attrs[15] = 99; }, "residual register 99 out of range"},
+    {"ResidualShapeWrong", [](auto& d) { d.functions[0].attrs[15] = 0; }, "r0 has shape [1,2,4,4], the op gives [1,3,4,4]"},
+    {"ResidualIsTheOutput", [](auto& d) { d.functions[0].attrs[15] = 3; }, "must not be the output"},
+    {"ResidualNotF32", [](auto& d) { d.functions[0].attrs[15] = 4; regs(d)[4].dtype = DType::I32; d.outputs[0].dtype = DType::I32; }, "residual"},
     {"WritesAConstant", [](auto& d) { code(d)[1] = isa::encode_abcd(Opcode::UNARY, 2, 2, 0, 0); }, "is a constant"},
     {"WrongDtype", [](auto& d) { regs(d)[4].dtype = DType::I32; d.outputs[0].dtype = DType::I32; }, "they must agree"},
     {"ArenaOverflow", [](auto& d) { regs(d)[4].offset = 448; }, "exceeds the arena"},
@@ -124,6 +129,21 @@ INSTANTIATE_TEST_SUITE_P(Verifier, Rejects, ::testing::ValuesIn(kCases),
                          [](const ::testing::TestParamInfo<Case>& i) { return std::string(i.param.name); });
 
 TEST(Verifier, AcceptsTheUndamagedBundle) { EXPECT_EQ(load_message(conv_bundle()), "OK"); }
+
+// ISA 3.2 conv records end before the residual word: they still load, as no residual.
+TEST(Verifier, AcceptsAConvRecordOfIsa32) {
+  format::BundleDesc d = conv_bundle();
+  d.functions[0].attrs.resize(isa::kConvAttrsWordsV32);
+  EXPECT_EQ(load_message(d), "OK");
+}
+
+// A residual register of the output's shape is accepted (r4, written later: the verifier checks
+// types and shapes, the compiler orders definitions).
+TEST(Verifier, AcceptsAResidualOfTheOutputShape) {
+  format::BundleDesc d = conv_bundle();
+  d.functions[0].attrs[15] = 4;
+  EXPECT_EQ(load_message(d), "OK");
+}
 
 TEST(Verifier, MessagesNameFunctionAndInstruction) {
   format::BundleDesc d = conv_bundle();

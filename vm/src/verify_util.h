@@ -95,12 +95,12 @@ inline aivm_status_t check_activation(const Site& s, const isa::ActivationAttrs&
 }
 
 // Optional bias register in a record: kNoRegister or a valid f32 register.
-inline aivm_status_t check_bias(const Site& s, int32_t bias) {
+inline aivm_status_t check_bias(const Site& s, int32_t bias, const char* what = "bias") {
   if (bias == isa::kNoRegister) return AIVM_OK;
   if (bias < 0 || size_t(bias) >= s.f.registers.size())
-    return s.error("bias register " + std::to_string(bias) + " out of range (< " +
+    return s.error(std::string(what) + " register " + std::to_string(bias) + " out of range (< " +
                    std::to_string(s.f.registers.size()) + ")");
-  return require_f32(s, uint32_t(bias), "bias");
+  return require_f32(s, uint32_t(bias), what);
 }
 
 }  // namespace aivm::vm

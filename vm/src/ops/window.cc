@@ -63,11 +63,15 @@ aivm_status_t window_extents(const Site& s, const isa::Window2d& w, const Regist
 
 aivm_status_t verify_CONV(const Site& s, const isa::Instr& in) {
   isa::ConvAttrs c;
-  AIVM_RETURN_IF_ERROR(read_record(s, in.d, &c));
+  if (!isa::conv_attrs_from(s.f.record(in.d), s.f.record_size(in.d), &c))
+    return s.error("attribute record @" + std::to_string(in.d) + " has " + std::to_string(s.f.record_size(in.d)) +
+                   " words, expected " + std::to_string(isa::kAttrWords<isa::ConvAttrs>) + " (or " +
+                   std::to_string(isa::kConvAttrsWordsV32) + " before ISA 3.3)");
   AIVM_RETURN_IF_ERROR(require_writable(s, in.a));
   for (auto [r, name] : {std::pair{in.a, "A"}, {in.b, "B"}, {in.c, "C"}}) AIVM_RETURN_IF_ERROR(require_f32(s, r, name));
   AIVM_RETURN_IF_ERROR(check_activation(s, c.act));
   AIVM_RETURN_IF_ERROR(check_bias(s, c.bias));
+  AIVM_RETURN_IF_ERROR(check_bias(s, c.residual, "residual"));
   if (s.reg(in.c).shape.rank >= 1) AIVM_RETURN_IF_ERROR(bind_window_output(s, c.window, in.b, s.reg(in.c).shape.dims[0], in.a));
   const RegisterInfo &x = s.reg(in.b), &w = s.reg(in.c), &y = s.reg(in.a);
   AIVM_RETURN_IF_ERROR(window_extents(s, c.window, x, false, y));
@@ -81,13 +85,17 @@ aivm_status_t verify_CONV(const Site& s, const isa::Instr& in) {
   if (y.shape.dims[0] != x.shape.dims[0] || y.shape.dims[1] != k) return s.error("output batch or channels mismatch");
   if (c.bias != isa::kNoRegister && dims_of(s.reg(uint32_t(c.bias))) != Dims{k})
     return s.error("bias must have shape [" + std::to_string(k) + "]");
+  if (c.residual != isa::kNoRegister) {
+    AIVM_RETURN_IF_ERROR(require_shape(s, uint32_t(c.residual), dims_of(y)));
+    if (uint32_t(c.residual) == in.a) return s.error("the residual register must not be the output");
+  }
   return AIVM_OK;
 }
 
 namespace {
 
 kernels::Conv2dParams conv_params(const Function& f, uint64_t w, isa::ConvAttrs* attrs) {
-  std::memcpy(attrs, f.record(AIVM_FIELD_D(w)), sizeof *attrs);
+  isa::conv_attrs_from(f.record(AIVM_FIELD_D(w)), f.record_size(AIVM_FIELD_D(w)), attrs);  // length verified
   const kernels::Shape x = nchw_view(f.registers[AIVM_FIELD_B(w)].shape), y = nchw_view(f.registers[AIVM_FIELD_A(w)].shape);
   return {x.dims[0], x.dims[1], x.dims[2], x.dims[3], y.dims[1], y.dims[2], y.dims[3], attrs->group, attrs->window};
 }
@@ -117,9 +125,11 @@ const uint64_t* exec_CONV(const Frame& fr, uint64_t w, const uint64_t* next) {
   isa::ConvAttrs ca;
   kernels::Conv2dParams p = conv_params(*fr.f, w, &ca);
   const float* bias = ca.bias == isa::kNoRegister ? nullptr : fr.f32(uint32_t(ca.bias));
+  const float* residual = ca.residual == isa::kNoRegister ? nullptr : fr.f32(uint32_t(ca.residual));
   const size_t pc = size_t(next - 1 - fr.f->code);
   const void* packed = fr.f->prepared.empty() ? nullptr : fr.f->prepared[pc];
-  kernels::conv2d_f32_prepacked(p, fr.f32(b), fr.f32(c), packed, bias, kernel_activation(ca.act), fr.f32(a), fr.pool);
+  kernels::conv2d_f32_prepacked(p, fr.f32(b), fr.f32(c), packed, bias, residual, kernel_activation(ca.act), fr.f32(a),
+                                fr.pool);
   return next;
 }
 
