@@ -52,7 +52,7 @@ inline constexpr uint32_t kConvAttrsWordsV32 = offsetof(ConvAttrs, residual) / s
 inline bool conv_attrs_from(const int32_t* words, size_t size, ConvAttrs* out) {
   if (size != sizeof(ConvAttrs) / sizeof(int32_t) && size != kConvAttrsWordsV32) return false;
   out->residual = kNoRegister;
-  std::memcpy(out, words, size * sizeof(int32_t));
+  std::memcpy(static_cast<void*>(out), words, size * sizeof(int32_t));  // trivially copyable
   return true;
 }
 
