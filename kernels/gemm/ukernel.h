@@ -33,7 +33,8 @@ using GemmUkernelFn = void (*)(size_t m, size_t n, size_t kc, const float* a, co
 
 // Small-M kernels on unpacked operands; they write raw sums (no epilogue) to c[r*ldc + j].
 // A row r is a[r*lda + k], k contiguous; m <= 4 rows.
-//   stream: B is K x N (b[k*ldb + j]); walks B rows front to back, C rows stay in L1.
+//   stream: B is K x N (b[k*ldb + j]); walks B rows front to back, C rows stay in L1 (or, for
+//           B a few vectors wide such as a pre-packed panel, in registers over all of k).
 //   dot:    B is N x K (b[j*ldb + k]); one dot product per output, vectorized along k.
 using GemmSmallFn = void (*)(size_t m, size_t n, size_t k, const float* a, size_t lda, const float* b, size_t ldb,
                              float* c, size_t ldc);

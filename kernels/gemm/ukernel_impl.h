@@ -32,6 +32,7 @@
 #include "kernels/vmath/vmath_impl.h"
 
 #define AIVM_INLINE inline __attribute__((always_inline))
+#define AIVM_INLINE_LAMBDA __attribute__((always_inline))
 
 namespace aivm::kernels {
 namespace {
@@ -372,9 +373,72 @@ AIVM_INLINE void stream_step(size_t nc, const float* a, size_t lda, const float*
   }
 }
 
+// Accumulator registers a narrow stream may use: the rest hold B vectors and broadcasts.
+template <class V>
+constexpr size_t kNarrowAccumulators = V::W == 8 ? 8 : 24;  // AVX2 has 16 vector registers, the others 32
+
+// B no wider than NV vectors (a pre-packed panel; a transposed product's few rows): C stays in
+// registers over all of k, in U independent sets (one FMA chain per set, so the loop runs at
+// load speed rather than FMA latency), summed and stored once at the end.
+template <class V, size_t R, size_t NV>
+void stream_narrow(size_t n, size_t k, const float* a, size_t lda, const float* b, size_t ldb, float* c,
+                   size_t ldc) {
+  using T = typename V::T;
+  constexpr size_t W = V::W;
+  constexpr size_t U = kNarrowAccumulators<V> / (R * NV) >= 4 ? 4 : kNarrowAccumulators<V> / (R * NV) >= 2 ? 2 : 1;
+  const size_t last = n - (NV - 1) * W;  // columns in the last vector, 1..W
+  T acc[U][R][NV];
+#pragma GCC unroll 16
+  for (size_t u = 0; u < U; ++u)
+#pragma GCC unroll 16
+    for (size_t r = 0; r < R; ++r)
+#pragma GCC unroll 16
+      for (size_t j = 0; j < NV; ++j) acc[u][r][j] = V::zero();
+  auto step = [&](size_t u, size_t kk) AIVM_INLINE_LAMBDA {
+    T bv[NV];
+#pragma GCC unroll 16
+    for (size_t j = 0; j < NV; ++j) {
+      const float* bj = b + kk * ldb + j * W;
+      bv[j] = j + 1 < NV || last == W ? V::load(bj) : V::loadn(bj, last);
+    }
+#pragma GCC unroll 16
+    for (size_t r = 0; r < R; ++r) {
+      const T av = V::set1(a[r * lda + kk]);
+#pragma GCC unroll 16
+      for (size_t j = 0; j < NV; ++j) acc[u][r][j] = V::fma(av, bv[j], acc[u][r][j]);
+    }
+  };
+  size_t kk = 0;
+  for (; kk + U <= k; kk += U) {
+#pragma GCC unroll 16
+    for (size_t u = 0; u < U; ++u) step(u, kk + u);
+  }
+  for (; kk < k; ++kk) step(0, kk);
+#pragma GCC unroll 16
+  for (size_t r = 0; r < R; ++r) {
+#pragma GCC unroll 16
+    for (size_t j = 0; j < NV; ++j) {
+      T sum = acc[0][r][j];
+#pragma GCC unroll 16
+      for (size_t u = 1; u < U; ++u) sum = V::add(sum, acc[u][r][j]);
+      if (j + 1 < NV || last == W) {
+        V::store(c + r * ldc + j * W, sum);
+      } else {
+        V::storen(c + r * ldc + j * W, sum, last);
+      }
+    }
+  }
+}
+
 template <class V, size_t R, size_t KB>
 void stream_rows(size_t n, size_t k, const float* a, size_t lda, const float* b, size_t ldb, float* c,
                  size_t ldc) {
+  constexpr size_t W = V::W;
+  if (n <= W) return stream_narrow<V, R, 1>(n, k, a, lda, b, ldb, c, ldc);
+  if (n <= 2 * W) return stream_narrow<V, R, 2>(n, k, a, lda, b, ldb, c, ldc);
+  if constexpr (kNarrowAccumulators<V> >= 12) {  // NEON's 12-wide packed panels
+    if (n <= 3 * W) return stream_narrow<V, R, 3>(n, k, a, lda, b, ldb, c, ldc);
+  }
   constexpr size_t kChunk = 1024;  // C columns per pass: R rows x 4 KiB stay in L1
   for (size_t n0 = 0; n0 < n; n0 += kChunk) {
     const size_t nc = n - n0 < kChunk ? n - n0 : kChunk;
