@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds aivm and runs the whole test suite:
-#   1. libFuzzer over the loader and verifiers, two forked jobs for 30 s, seeded with real bundles.
+#   1. libFuzzer over the loader and verifiers, two forked jobs for 45 s, seeded with real bundles.
 #   2. AddressSanitizer + UBSan with the interpreter compiled as a switch: the format, VM
 #      (verifier, byte-flip), model and kernel tests.
 #   3. AArch64 cross build: the runtime and kernel tests under qemu-aarch64 (NEON kernels).
@@ -33,7 +33,7 @@ if command -v clang++ >/dev/null; then
   build/aivmc examples/digits/digits.onnx -o "$corpus/digits-portable.aivm" --target portable
   build/aivmc tests/compiler/data/tiny_cnn.onnx -o "$corpus/tiny_cnn.aivm" --shape x=2,3,4,4
   ASAN_OPTIONS=allocator_may_return_null=1 build-fuzz/tests/fuzz/bundle_fuzzer "$corpus" \
-    -fork=2 -max_total_time=30 -timeout=30 -rss_limit_mb=4096 -print_final_stats=1 2>&1 | tail -n 12
+    -fork=2 -max_total_time=45 -timeout=30 -rss_limit_mb=4096 -print_final_stats=1 2>&1 | tail -n 12
 fi
 
 # AddressSanitizer + UBSan, with the interpreter compiled as a switch (the release build uses
