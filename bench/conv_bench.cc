@@ -33,6 +33,7 @@ const Layer kLayers[] = {
     {"pw_16to96_112_swish", 16, 112, 96, 1, 1, 1, isa::Activation::Sigmoid},
     {"pw_576to96_7", 576, 7, 96, 1, 1, 1, isa::Activation::None},
     {"resnet_3x3_64ch_56", 64, 56, 64, 3, 1, 1, isa::Activation::Relu},
+    {"resnet_3x3_128ch_28", 128, 28, 128, 3, 1, 1, isa::Activation::Relu},
     {"resnet_3x3_256ch_14", 256, 14, 256, 3, 1, 1, isa::Activation::Relu},
     {"resnet_3x3_512ch_7", 512, 7, 512, 3, 1, 1, isa::Activation::Relu},
 };

@@ -10,12 +10,14 @@
 #include "kernels/config/cpu.h"
 #include "kernels/config/thread_pool.h"
 #include "kernels/conv/depthwise.h"
+#include "kernels/conv/winograd.h"
 #include "tests/kernels/kernel_test_util.h"
 
 namespace aivm::kernels {
 namespace {
 
 using test_util::expect_close;
+using test_util::expect_close_to_scale;
 using test_util::random_vec;
 
 // Builds params with OH/OW derived the ONNX way (floor).
@@ -94,6 +96,9 @@ TEST_P(ConvFast, MatchesReference) {
       params(1, 300, 3, 100, 4, 1, window(3, 3, 1, 2, 1, 1, 1, 1)),             // one output row > im2col bound
       params(2, 4, 30, 29, 8, 2, window(3, 3, 1, 1, 1, 1, 1, 1)),               // threads over (image, group, block)
       params(1, 3, 64, 63, 16, 1, window(3, 3, 2, 2, 1, 1, 1, 1)),              // a first layer: K = 27, stride 2
+      params(2, 8, 30, 29, 8, 1, window(3, 3, 1, 1, 1, 1, 1, 1)),               // Winograd, edge tiles cut
+      params(1, 33, 17, 70, 17, 1, window(3, 3, 1, 1, 0, 2, 2, 0)),             // Winograd, asymmetric pads
+      params(1, 8, 9, 1820, 8, 1, window(3, 3, 1, 1, 1, 1, 1, 1)),              // Winograd, a block per tile row
   };
   unsigned seed = 0;
   for (const Conv2dParams& p : cases) {
@@ -103,12 +108,20 @@ TEST_P(ConvFast, MatchesReference) {
     std::vector<float> w = random_vec(p.K * (p.C / p.group) * p.window.kernel_h * p.window.kernel_w, ++seed);
     std::vector<float> bias = random_vec(p.K, ++seed);
     for (const float* b : {static_cast<const float*>(nullptr), static_cast<const float*>(bias.data())}) {
+      float linear_scale = 1.f;  // the largest output before activation and with a residual of up to 1
+      for (float v : run_ref(p, x, w, b)) linear_scale = std::fmax(linear_scale, std::fabs(v) + 1.f);
       for (const Activation& act : acts) {
         std::vector<float> want = run_ref(p, x, w, b, act), got(want.size(), -42.f);
         conv2d_f32(p, x.data(), w.data(), b, act, got.data(), pool_);
         SCOPED_TRACE(testing::Message() << "case " << seed / 3 << " bias " << (b != nullptr) << " act "
                                         << int(act.kind));
-        expect_close(got, want, (p.C / p.group) * p.window.kernel_h * p.window.kernel_w);
+        const int64_t reduction = (p.C / p.group) * p.window.kernel_h * p.window.kernel_w;
+        // Winograd's rounding scales with the whole output, not each element (see the helper).
+        const auto check = [&](const std::vector<float>& g, const std::vector<float>& wv) {
+          if (winograd_applies(p)) return expect_close_to_scale(g, wv, reduction, linear_scale);
+          expect_close(g, wv, reduction);
+        };
+        check(got, want);
         // Weights packed ahead (as the VM does at load) give the same result.
         std::vector<float> packed(conv2d_packed_weights_bytes(p) / 4 + 1, NAN), again(want.size(), -42.f);
         conv2d_pack_weights(p, w.data(), packed.data());
@@ -121,7 +134,7 @@ TEST_P(ConvFast, MatchesReference) {
         for (const float* pw : {static_cast<const float*>(nullptr), static_cast<const float*>(packed.data())}) {
           std::fill(again.begin(), again.end(), -42.f);
           conv2d_f32_prepacked(p, x.data(), w.data(), pw, b, residual.data(), act, again.data(), pool_);
-          expect_close(again, want, (p.C / p.group) * p.window.kernel_h * p.window.kernel_w);
+          check(again, want);
         }
       }
     }
@@ -173,6 +186,54 @@ TEST(ConvDepthwise, EveryIsaMatchesReference) {
                 got.data() + i * p.OH * p.OW, scratch.data());
         SCOPED_TRACE(testing::Message() << isa << " case seed " << seed << " act " << int(act.kind));
         expect_close(got, want, taps);
+      }
+    }
+  }
+}
+
+// The Winograd transforms of every ISA the CPU has, through the whole convolution against the
+// reference: tile rows of 1, 7, 17 and 33 tiles (around the vector widths), output sides that
+// are not multiples of the 4x4 tile, padding 0, 1 and 2 and asymmetric, images in a batch, and
+// fewer tiles than winograd_applies asks for (the transforms do not depend on it).
+TEST(ConvWinograd, EveryIsaMatchesReference) {
+  const CpuFeatures& f = cpu_features();
+  std::vector<const char*> isas = {"scalar"};
+  if (f.avx2 && f.fma) isas.push_back("avx2");
+  if (f.avx512f) isas.push_back("avx512");
+  const Conv2dParams cases[] = {
+      params(1, 8, 3, 3, 8, 1, window(3, 3, 1, 1, 1, 1, 1, 1)),        // one tile
+      params(2, 9, 27, 26, 10, 1, window(3, 3, 1, 1, 1, 1, 1, 1)),     // 7 x 7 tiles, cut edges
+      params(1, 16, 12, 68, 8, 1, window(3, 3, 1, 1, 0, 0, 0, 0)),     // 17 tiles a row, no padding
+      params(1, 8, 9, 132, 16, 1, window(3, 3, 1, 1, 2, 2, 2, 2)),     // 34 tiles a row, padding 2
+      params(1, 12, 20, 15, 7, 1, window(3, 3, 1, 1, 2, 0, 0, 1)),     // asymmetric padding
+  };
+  const Activation acts[] = {{isa::Activation::None}, {isa::Activation::Relu}, {isa::Activation::HardSwish}};
+  ThreadPool pool(2);
+  unsigned seed = 300;
+  for (const char* isa : isas) {
+    const WinogradTransforms* tf = winograd_transforms_for_isa(isa);
+    ASSERT_NE(tf, nullptr) << isa;
+    for (const Conv2dParams& p : cases) {
+      std::vector<float> x = random_vec(p.N * p.C * p.H * p.W, ++seed);
+      std::vector<float> w = random_vec(p.K * p.C * 9, ++seed);
+      std::vector<float> bias = random_vec(p.K, ++seed);
+      std::vector<float> residual = random_vec(p.N * p.K * p.OH * p.OW, ++seed);
+      std::vector<float> packed(winograd_packed_weights_bytes(p) / 4);
+      winograd_pack_weights(p, w.data(), packed.data());
+      for (const Activation& act : acts) {
+        for (ThreadPool* threads : {static_cast<ThreadPool*>(nullptr), &pool}) {
+          SCOPED_TRACE(testing::Message() << isa << " case seed " << seed << " act " << int(act.kind)
+                                          << " pool " << (threads != nullptr));
+          float scale = 1.f;
+          for (float v : run_ref(p, x, w, bias.data())) scale = std::fmax(scale, std::fabs(v) + 1.f);
+          std::vector<float> want = run_ref(p, x, w, bias.data(), act), got(want.size(), -42.f);
+          winograd_conv2d_f32(p, x.data(), w.data(), packed.data(), bias.data(), nullptr, act, got.data(), threads,
+                              tf);
+          expect_close_to_scale(got, want, p.C * 9, scale);
+          want = run_ref(p, x, w, nullptr, act, residual.data());
+          winograd_conv2d_f32(p, x.data(), w.data(), nullptr, nullptr, residual.data(), act, got.data(), threads, tf);
+          expect_close_to_scale(got, want, p.C * 9, scale);
+        }
       }
     }
   }

@@ -51,4 +51,16 @@ inline void expect_close(const std::vector<float>& got, const std::vector<float>
   for (size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], want[i], rel * std::fmax(1.f, std::fabs(want[i]))) << "at " << i;
 }
 
+// The same bound taken against the largest |want| rather than each element's own: for
+// Winograd convolutions, whose rounding comes from transformed sums over a whole tile and so
+// scales with the output's magnitude, not with each (possibly tiny) output. |scale|: a larger
+// magnitude to measure against, e.g. the output's before an activation that squashed it.
+inline void expect_close_to_scale(const std::vector<float>& got, const std::vector<float>& want, int64_t reduction,
+                                  float scale = 1.f) {
+  ASSERT_EQ(got.size(), want.size());
+  for (float v : want) scale = std::fmax(scale, std::fabs(v));
+  const float tol = 1e-5f * std::fmax(1.f, std::sqrt(float(reduction) / 16.f)) * scale;
+  for (size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], want[i], tol) << "at " << i;
+}
+
 }  // namespace aivm::kernels::test_util
