@@ -38,6 +38,10 @@ constexpr int64_t kBlockFloats = 1 << 19;
 // Fewer tiles than this leave the 36 GEMMs too narrow to beat im2col + one GEMM (a 7x7
 // output, 4 tiles, ran 2.5x slower; 14x14, 16 tiles, 1.1-1.2x faster: bench/conv_bench).
 constexpr int64_t kMinTiles = 16;
+// Below this many tiles, the transforms cost about what the narrow GEMMs save unless the
+// input has kMinChannelsFewTiles channels or more: squeezenet's 13x13 convs (48 and 64
+// channels) ran 10% slower, densenet's 14x14 ones (128 channels) 1.6x faster.
+constexpr int64_t kFewTiles = 32, kMinChannelsFewTiles = 128;
 
 int64_t tiles_along(int64_t outputs) { return (outputs + kOutTile - 1) / kOutTile; }
 
@@ -57,9 +61,10 @@ int64_t packed_point_floats(const Conv2dParams& p) {
 
 bool winograd_applies(const Conv2dParams& p) {
   const isa::Window2d& w = p.window;
+  const int64_t tiles = tiles_along(p.OH) * tiles_along(p.OW);
   return p.group == 1 && w.kernel_h == 3 && w.kernel_w == 3 && w.stride_h == 1 && w.stride_w == 1 &&
-         w.dilation_h == 1 && w.dilation_w == 1 && p.C >= 8 && p.K >= 8 &&
-         tiles_along(p.OH) * tiles_along(p.OW) >= kMinTiles;
+         w.dilation_h == 1 && w.dilation_w == 1 && p.C >= 8 && p.K >= 8 && tiles >= kMinTiles &&
+         (tiles >= kFewTiles || p.C >= kMinChannelsFewTiles);
 }
 
 const WinogradTransforms* winograd_transforms_for_isa(const char* isa) {
