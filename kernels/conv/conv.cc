@@ -59,8 +59,7 @@ void plane(const Conv2dParams& p, const float* x, const float* w, const float* b
   }
   if (bias)
     for (int64_t i = 0; i < p.OH * p.OW; ++i) out[i] += bias[k];
-  if (residual) add_residual_f32(p.OH * p.OW, residual + (n * p.K + k) * p.OH * p.OW, out);
-  epilogue_activation_f32(act, p.OH * p.OW, out);
+  residual_epilogue_f32(act, p.OH * p.OW, residual ? residual + (n * p.K + k) * p.OH * p.OW : nullptr, out);
 }
 
 // Output rows per group below which the direct loops beat GEMM (too few rows to fill a tile).
@@ -146,12 +145,12 @@ void im2col_panels(const Conv2dParams& p, const float* x, int64_t n, int64_t c0,
 std::unique_ptr<float[]> uninitialized_floats(size_t n) { return std::unique_ptr<float[]>(new float[n]); }
 
 // Runs the GEMM strategy; |packed_w| holds every group's weights as conv2d_pack_weights
-// writes them, or is null to pack them here (once per call, shared by images and blocks).
+// writes them.
 //
 // Threads: with enough output columns, each thread takes whole im2col blocks (its own im2col,
 // then a one-thread GEMM), so the im2col is parallel too; otherwise (small planes, and 1x1
 // convs, which have no im2col) the blocks run in turn and the GEMM splits each one.
-void conv_gemm(const Conv2dParams& p, const float* x, const float* w, const float* packed_w, const float* bias,
+void conv_gemm(const Conv2dParams& p, const float* x, const float* packed_w, const float* bias,
                const float* residual, const Activation& act, float* y, ThreadPool* pool) {
   const int64_t cg = p.C / p.group, kg = p.K / p.group;
   const int64_t rows = cg * p.window.kernel_h * p.window.kernel_w, cols = p.OH * p.OW;
@@ -169,12 +168,6 @@ void conv_gemm(const Conv2dParams& p, const float* x, const float* w, const floa
     blocks = (p.OH + block_rows - 1) / block_rows;
   }
   const GemmConfig& cfg = gemm_config();
-  std::unique_ptr<float[]> own_packed;
-  if (!packed_w) {
-    own_packed = uninitialized_floats(conv2d_packed_weights_bytes(p) / sizeof(float));
-    conv2d_pack_weights(p, w, own_packed.get());
-    packed_w = own_packed.get();
-  }
   // Task t = (image, group, block); |col| is the caller's im2col buffer.
   auto run_block = [&](int64_t t, float* col, ThreadPool* gemm_pool) {
     const int64_t oh0 = (t % blocks) * block_rows, g = t / blocks % p.group, n = t / blocks / p.group;
@@ -243,9 +236,19 @@ void conv2d_f32(const Conv2dParams& p, const float* x, const float* w, const flo
 void conv2d_f32_prepacked(const Conv2dParams& p, const float* x, const float* w, const void* packed_w,
                           const float* bias, const float* residual, const Activation& act, float* y,
                           ThreadPool* pool) {
-  if (winograd_applies(p))
-    return winograd_conv2d_f32(p, x, w, static_cast<const float*>(packed_w), bias, residual, act, y, pool);
-  if (uses_gemm(p)) return conv_gemm(p, x, w, static_cast<const float*>(packed_w), bias, residual, act, y, pool);
+  // Weights not packed ahead (computed ones, or a caller without a load step) are packed once
+  // here, for whichever strategy packs: shared by the call's images and blocks.
+  std::unique_ptr<float[]> own_packed;
+  if (!packed_w) {
+    if (const size_t bytes = conv2d_packed_weights_bytes(p)) {
+      own_packed = uninitialized_floats(bytes / sizeof(float));
+      conv2d_pack_weights(p, w, own_packed.get());
+      packed_w = own_packed.get();
+    }
+  }
+  const float* packed = static_cast<const float*>(packed_w);
+  if (winograd_applies(p)) return winograd_conv2d_f32(p, x, packed, bias, residual, act, y, pool);
+  if (uses_gemm(p)) return conv_gemm(p, x, packed, bias, residual, act, y, pool);
   if (depthwise_applies(p)) return depthwise_conv2d_f32(p, x, w, bias, residual, act, y, pool);
   auto run = [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) plane(p, x, w, bias, residual, act, y, i / p.K, i % p.K);

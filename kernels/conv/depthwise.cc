@@ -60,8 +60,7 @@ void depthwise_conv2d_f32(const Conv2dParams& p, const float* x, const float* w,
       // The activation comes after the residual: the plane kernel stops before it, and the
       // add and activation follow while the plane is still in cache.
       kernel(p, x + i * in_size, w + c * taps, bias ? bias[c] : 0.f, Activation{}, out, scratch.data());
-      add_residual_f32(out_size, residual + i * out_size, out);
-      epilogue_activation_f32(act, out_size, out);
+      residual_epilogue_f32(act, out_size, residual + i * out_size, out);
     }
   };
   if (planes * out_size * taps < (int64_t{1} << 15)) {

@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <memory>
 #include <vector>
 
 #include "kernels/config/gemm_config.h"
@@ -51,6 +50,13 @@ const WinogradTransforms& default_transforms() {
     return f ? f : &kWinogradTransforms_scalar;
   }();
   return *t;
+}
+
+// This thread's transform scratch: the input and output passes never overlap on a thread.
+float* transform_scratch(size_t floats) {
+  thread_local std::vector<float> scratch;
+  if (scratch.size() < floats) scratch.resize(floats);
+  return scratch.data();
 }
 
 int64_t packed_point_floats(const Conv2dParams& p) {
@@ -106,20 +112,13 @@ void winograd_pack_weights(const Conv2dParams& p, const float* w, float* out) {
     gemm_pack_a(gemm_config(), false, p.K, p.C, u.data() + point * p.K * p.C, p.C, out + point * point_floats);
 }
 
-void winograd_conv2d_f32(const Conv2dParams& p, const float* x, const float* w, const float* packed_u,
-                         const float* bias, const float* residual, const Activation& act, float* y, ThreadPool* pool,
+void winograd_conv2d_f32(const Conv2dParams& p, const float* x, const float* packed_u, const float* bias, const float* residual, const Activation& act, float* y, ThreadPool* pool,
                          const WinogradTransforms* transforms) {
   const GemmConfig& cfg = gemm_config();
   const int64_t nr = int64_t(cfg.nr);
   // The input transform stores whole vectors into the GEMM's B panels of nr columns.
   const WinogradTransforms* chosen = transforms ? transforms : &default_transforms();
   const WinogradTransforms& tf = nr % chosen->lanes == 0 ? *chosen : kWinogradTransforms_scalar;
-  std::unique_ptr<float[]> own_packed;
-  if (!packed_u) {
-    own_packed.reset(new float[winograd_packed_weights_bytes(p) / sizeof(float)]);
-    winograd_pack_weights(p, w, own_packed.get());
-    packed_u = own_packed.get();
-  }
   const int64_t point_floats = packed_point_floats(p);
   const int64_t tiles_h = tiles_along(p.OH), tiles_w = tiles_along(p.OW);
   // Tile rows per block: as many as the budget allows, balanced so no block is a sliver.
@@ -142,11 +141,10 @@ void winograd_conv2d_f32(const Conv2dParams& p, const float* x, const float* w, 
     for (int64_t th0 = 0; th0 < tiles_h; th0 += block_rows) {
       const int64_t rows = std::min(block_rows, tiles_h - th0), cols = winograd_impl::gapped_columns(rows, tiles_w);
       parallel_for(pool, p.C, [&](int64_t c0, int64_t c1) {
-        thread_local std::vector<float> scratch;
-        if (scratch.size() < scratch_size) scratch.resize(scratch_size);
+        float* scratch = transform_scratch(scratch_size);
         for (int64_t c = c0; c < c1; ++c)
           tf.input(x + (n * p.C + c) * plane_in, p.H, p.W, th0 * kOutTile - p.window.pad_top, -p.window.pad_left, rows,
-                   tiles_w, V + c * nr, v_point, nr, p.C * nr, scratch.data());
+                   tiles_w, V + c * nr, v_point, nr, p.C * nr, scratch);
       });
       parallel_for(pool, kPoints, [&](int64_t q0, int64_t q1) {
         for (int64_t q = q0; q < q1; ++q)
@@ -155,15 +153,14 @@ void winograd_conv2d_f32(const Conv2dParams& p, const float* x, const float* w, 
       });
       const int64_t oh0 = th0 * kOutTile, out_rows = std::min(p.OH - oh0, rows * kOutTile);
       parallel_for(pool, p.K, [&](int64_t k0, int64_t k1) {
-        thread_local std::vector<float> scratch;
-        if (scratch.size() < scratch_size) scratch.resize(scratch_size);
+        float* scratch = transform_scratch(scratch_size);
         for (int64_t k = k0; k < k1; ++k) {
           float* out = y + (n * p.K + k) * plane_out + oh0 * p.OW;
-          tf.output(M + k * ld, p.K * ld, tiles_w, bias ? bias[k] : 0.f, out, out_rows, p.OW, scratch.data());
+          tf.output(M + k * ld, p.K * ld, tiles_w, bias ? bias[k] : 0.f, out, out_rows, p.OW, scratch);
           // The block's rows of this channel are contiguous and still in cache.
           const int64_t count = out_rows * p.OW;
-          if (residual) add_residual_f32(count, residual + (n * p.K + k) * plane_out + oh0 * p.OW, out);
-          epilogue_activation_f32(act, count, out);
+          residual_epilogue_f32(act, count, residual ? residual + (n * p.K + k) * plane_out + oh0 * p.OW : nullptr,
+                                out);
         }
       });
     }

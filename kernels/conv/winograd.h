@@ -28,11 +28,10 @@ struct WinogradTransforms {
 };
 const WinogradTransforms* winograd_transforms_for_isa(const char* isa);  // "avx512", "avx2", "scalar"; null if not built
 
-// Same contract as conv2d_f32_prepacked where winograd_applies holds, |packed_u| from
-// winograd_pack_weights (or null: transformed here). |transforms| null: those of the ISA
-// gemm_config() chose.
-void winograd_conv2d_f32(const Conv2dParams& p, const float* x, const float* w, const float* packed_u,
-                         const float* bias, const float* residual, const Activation& act, float* y, ThreadPool* pool,
+// Same contract as conv2d_f32_prepacked where winograd_applies holds, with |packed_u| from
+// winograd_pack_weights (required). |transforms| null: those of the ISA gemm_config() chose.
+void winograd_conv2d_f32(const Conv2dParams& p, const float* x, const float* packed_u, const float* bias,
+                         const float* residual, const Activation& act, float* y, ThreadPool* pool,
                          const WinogradTransforms* transforms = nullptr);
 
 }  // namespace aivm::kernels

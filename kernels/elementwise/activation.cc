@@ -25,8 +25,10 @@ void epilogue_activation_f32(const Activation& act, int64_t n, float* y) {
   apply_activation_f32(act, n, y);
 }
 
-void add_residual_f32(int64_t n, const float* residual, float* y) {
-  for (int64_t i = 0; i < n; ++i) y[i] += residual[i];
+void residual_epilogue_f32(const Activation& act, int64_t n, const float* residual, float* y) {
+  if (residual)
+    for (int64_t i = 0; i < n; ++i) y[i] += residual[i];
+  epilogue_activation_f32(act, n, y);
 }
 
 void activation_f32(const Activation& act, int64_t n, const float* x, float* y, ThreadPool* pool) {

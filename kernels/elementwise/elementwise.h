@@ -130,8 +130,9 @@ void apply_activation_f32(const Activation& act, int64_t n, float* y);
 // The same for the fast paths' epilogues (GEMM, conv): exp-based kinds use kernels/vmath, so
 // they may differ from apply_activation_f32 by a few ulp.
 void epilogue_activation_f32(const Activation& act, int64_t n, float* y);
-// y[i] += residual[i]: a fused skip connection, where no GEMM store adds it (before the activation).
-void add_residual_f32(int64_t n, const float* residual, float* y);
+// y = act(y + residual) in place, residual nullptr for none: the tail of a conv path whose
+// kernel stops before its fused skip connection (the residual comes before the activation).
+void residual_epilogue_f32(const Activation& act, int64_t n, const float* residual, float* y);
 
 //===----------------------------------------------------------------------===//
 // f32 shorthands (the original entry points)

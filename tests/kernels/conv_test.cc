@@ -41,6 +41,24 @@ std::vector<float> run_ref(const Conv2dParams& p, const std::vector<float>& x, c
   return y;
 }
 
+// The ISAs this CPU runs, for the kernels with a variant per ISA.
+std::vector<const char*> isas_of_this_cpu() {
+  const CpuFeatures& f = cpu_features();
+  std::vector<const char*> isas = {"scalar"};
+  if (f.avx2 && f.fma) isas.push_back("avx2");
+  if (f.avx512f) isas.push_back("avx512");
+  return isas;
+}
+
+// The largest |output| before the activation, plus 1 for a residual of up to 1: the magnitude
+// Winograd's rounding scales with (expect_close_to_scale).
+float pre_activation_scale(const Conv2dParams& p, const std::vector<float>& x, const std::vector<float>& w,
+                           const float* bias) {
+  float scale = 1.f;
+  for (float v : run_ref(p, x, w, bias)) scale = std::fmax(scale, std::fabs(v) + 1.f);
+  return scale;
+}
+
 TEST(ConvReference, HandComputed) {
   const std::vector<float> x = {1, 2, 3, 4, 5, 6, 7, 8, 9};  // 1x1x3x3
   // 2x2 diagonal kernel, stride 1, no padding, bias 1.
@@ -106,8 +124,7 @@ TEST_P(ConvFast, MatchesReference) {
     std::vector<float> w = random_vec(p.K * (p.C / p.group) * p.window.kernel_h * p.window.kernel_w, ++seed);
     std::vector<float> bias = random_vec(p.K, ++seed);
     for (const float* b : {static_cast<const float*>(nullptr), static_cast<const float*>(bias.data())}) {
-      float linear_scale = 1.f;  // the largest output before activation and with a residual of up to 1
-      for (float v : run_ref(p, x, w, b)) linear_scale = std::fmax(linear_scale, std::fabs(v) + 1.f);
+      const float linear_scale = pre_activation_scale(p, x, w, b);
       for (const Activation& act : acts) {
         std::vector<float> want = run_ref(p, x, w, b, act), got(want.size(), -42.f);
         conv2d_f32(p, x.data(), w.data(), b, act, got.data(), pool_);
@@ -145,10 +162,7 @@ INSTANTIATE_TEST_SUITE_P(Threads, ConvFast, ::testing::Values(1, 2),
 // The depthwise plane kernel of every ISA the CPU has, against the reference: widths around
 // the vector widths, strides 1 and 2, 3x3 and 5x5, dilation, asymmetric padding.
 TEST(ConvDepthwise, EveryIsaMatchesReference) {
-  const CpuFeatures& f = cpu_features();
-  std::vector<const char*> isas = {"scalar"};
-  if (f.avx2 && f.fma) isas.push_back("avx2");
-  if (f.avx512f) isas.push_back("avx512");
+  const std::vector<const char*> isas = isas_of_this_cpu();
   const Conv2dParams cases[] = {
       params(1, 3, 1, 1, 3, 3, window(1, 1)),
       params(1, 2, 7, 7, 2, 2, window(3, 3, 1, 1, 1, 1, 1, 1)),
@@ -197,13 +211,12 @@ TEST(ConvWinograd, OneTileRowPerBlock) {
   std::vector<float> x = random_vec(p.N * p.C * p.H * p.W, 41), w = random_vec(p.K * p.C * 9, 42);
   std::vector<float> bias = random_vec(p.K, 43), residual = random_vec(p.N * p.K * p.OH * p.OW, 44);
   const Activation relu{isa::Activation::Relu};
-  float scale = 1.f;
-  for (float v : run_ref(p, x, w, bias.data())) scale = std::fmax(scale, std::fabs(v) + 1.f);
   const std::vector<float> want = run_ref(p, x, w, bias.data(), relu, residual.data());
-  std::vector<float> got(want.size(), -42.f);
+  std::vector<float> packed(winograd_packed_weights_bytes(p) / 4), got(want.size(), -42.f);
+  winograd_pack_weights(p, w.data(), packed.data());
   ThreadPool pool(2);
-  winograd_conv2d_f32(p, x.data(), w.data(), nullptr, bias.data(), residual.data(), relu, got.data(), &pool);
-  expect_close_to_scale(got, want, p.C * 9, scale);
+  winograd_conv2d_f32(p, x.data(), packed.data(), bias.data(), residual.data(), relu, got.data(), &pool);
+  expect_close_to_scale(got, want, p.C * 9, pre_activation_scale(p, x, w, bias.data()));
 }
 
 // The Winograd transforms of every ISA the CPU has, through the whole convolution against the
@@ -211,10 +224,7 @@ TEST(ConvWinograd, OneTileRowPerBlock) {
 // are not multiples of the 4x4 tile, padding 0, 1 and 2 and asymmetric, images in a batch, and
 // fewer tiles than winograd_applies asks for (the transforms do not depend on it).
 TEST(ConvWinograd, EveryIsaMatchesReference) {
-  const CpuFeatures& f = cpu_features();
-  std::vector<const char*> isas = {"scalar"};
-  if (f.avx2 && f.fma) isas.push_back("avx2");
-  if (f.avx512f) isas.push_back("avx512");
+  const std::vector<const char*> isas = isas_of_this_cpu();
   const Conv2dParams cases[] = {
       params(1, 8, 3, 3, 8, 1, window(3, 3, 1, 1, 1, 1, 1, 1)),        // one tile
       params(2, 9, 27, 26, 10, 1, window(3, 3, 1, 1, 1, 1, 1, 1)),     // 7 x 7 tiles, cut edges
@@ -235,18 +245,17 @@ TEST(ConvWinograd, EveryIsaMatchesReference) {
       std::vector<float> residual = random_vec(p.N * p.K * p.OH * p.OW, ++seed);
       std::vector<float> packed(winograd_packed_weights_bytes(p) / 4);
       winograd_pack_weights(p, w.data(), packed.data());
+      const float scale = pre_activation_scale(p, x, w, bias.data());
       for (const Activation& act : acts) {
         for (ThreadPool* threads : {static_cast<ThreadPool*>(nullptr), &pool}) {
           SCOPED_TRACE(testing::Message() << isa << " case seed " << seed << " act " << int(act.kind)
                                           << " pool " << (threads != nullptr));
-          float scale = 1.f;
-          for (float v : run_ref(p, x, w, bias.data())) scale = std::fmax(scale, std::fabs(v) + 1.f);
           std::vector<float> want = run_ref(p, x, w, bias.data(), act), got(want.size(), -42.f);
-          winograd_conv2d_f32(p, x.data(), w.data(), packed.data(), bias.data(), nullptr, act, got.data(), threads,
+          winograd_conv2d_f32(p, x.data(), packed.data(), bias.data(), nullptr, act, got.data(), threads,
                               tf);
           expect_close_to_scale(got, want, p.C * 9, scale);
           want = run_ref(p, x, w, nullptr, act, residual.data());
-          winograd_conv2d_f32(p, x.data(), w.data(), nullptr, nullptr, residual.data(), act, got.data(), threads, tf);
+          winograd_conv2d_f32(p, x.data(), packed.data(), nullptr, residual.data(), act, got.data(), threads, tf);
           expect_close_to_scale(got, want, p.C * 9, scale);
         }
       }
