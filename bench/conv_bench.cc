@@ -1,6 +1,7 @@
-// Convolution layers from the CNNs of bench/models (batch 1), one benchmark each, timed through
-// conv2d_f32_prepacked with weights packed once as the VM does at load. Counter GFLOPs =
-// 2 * N * K * OH * OW * (C / group) * kh * kw / time.
+// Convolution and pooling layers from the CNNs of bench/models (batch 1), one benchmark each.
+// Convs run through conv2d_f32_prepacked with weights packed once as the VM does at load;
+// counter GFLOPs = 2 * N * K * OH * OW * (C / group) * kh * kw / time. Pools report GB/s of
+// input read plus output written.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 
 #include "kernels/config/thread_pool.h"
 #include "kernels/conv/conv.h"
+#include "kernels/pool/pool.h"
 
 namespace aivm::kernels {
 namespace {
@@ -65,15 +67,56 @@ void bm_conv(benchmark::State& state, const Layer& l, int threads) {
   state.counters["GFLOPs"] = benchmark::Counter(1e-9 * flops, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-int register_all() {
-  for (const Layer& l : kLayers)
+struct PoolLayer {
+  const char* name;
+  int64_t C, H, kernel, stride, pad;
+  bool ceil_mode, average;
+};
+
+const PoolLayer kPools[] = {
+    {"maxpool3x3s2_64ch_112_resnet", 64, 112, 3, 2, 1, false, false},
+    {"maxpool3x3s2_64ch_111_squeezenet", 64, 111, 3, 2, 0, true, false},
+    {"maxpool3x3s1_192ch_28_googlenet", 192, 28, 3, 1, 1, true, false},
+    {"avgpool2x2s2_128ch_56_densenet", 128, 56, 2, 2, 0, false, true},
+};
+
+void bm_pool(benchmark::State& state, const PoolLayer& l, int threads) {
+  const int64_t span = l.H + 2 * l.pad - l.kernel;
+  const int64_t OH = (l.ceil_mode ? (span + l.stride - 1) : span) / l.stride + 1;
+  const int32_t k = int32_t(l.kernel), s = int32_t(l.stride), pad = int32_t(l.pad);
+  const Pool2dParams p{1, l.C, l.H, l.H, OH, OH, isa::Window2d{k, k, s, s, pad, pad, pad, pad, 1, 1}};
+  std::mt19937 rng(1);
+  std::uniform_real_distribution<float> d(-1.f, 1.f);
+  std::vector<float> x(size_t(l.C * l.H * l.H)), y(size_t(l.C * OH * OH));
+  for (float& v : x) v = d(rng);
+  std::unique_ptr<ThreadPool> pool(threads > 1 ? new ThreadPool(threads) : nullptr);
+  for (auto _ : state) {
+    if (l.average) {
+      avgpool2d_f32(p, false, x.data(), y.data(), pool.get());
+    } else {
+      maxpool2d_f32(p, x.data(), y.data(), pool.get());
+    }
+    benchmark::DoNotOptimize(y.data());
+  }
+  const double bytes = double(x.size() + y.size()) * sizeof(float);
+  state.counters["GB/s"] = benchmark::Counter(1e-9 * bytes, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+template <class L, class Fn>
+void register_rows(const L& layers, Fn fn) {
+  for (const auto& l : layers)
     for (int threads : {1, 2})
-      benchmark::RegisterBenchmark((std::string(l.name) + "/threads:" + std::to_string(threads)).c_str(), bm_conv,
-                                   l, threads)
+      benchmark::RegisterBenchmark((std::string(l.name) + "/threads:" + std::to_string(threads)).c_str(), fn, l,
+                                   threads)
           ->Unit(benchmark::kMicrosecond)
           ->UseRealTime()
           // With --benchmark_repetitions: the least disturbed run on a shared machine.
           ->ComputeStatistics("min", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); });
+}
+
+int register_all() {
+  register_rows(kLayers, bm_conv);
+  register_rows(kPools, bm_pool);
   return 0;
 }
 const int registered = register_all();

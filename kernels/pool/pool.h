@@ -2,6 +2,7 @@
 // average and Lp pooling over any number of spatial axes.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "isa/attrs.h"
@@ -26,6 +27,17 @@ void maxpool2d_f32(const Pool2dParams& p, const float* x, float* y, ThreadPool* 
 // reaches beyond the padding, as ONNX Runtime does). A window with nothing to count gives 0.
 void avgpool2d_f32_reference(const Pool2dParams& p, bool count_include_pad, const float* x, float* y);
 void avgpool2d_f32(const Pool2dParams& p, bool count_include_pad, const float* x, float* y, ThreadPool* pool);
+
+// One (n, c) plane of 2-D max or average pooling, x [H, W] -> y [OH, OW]; average scales each
+// output by |inv_count| [OH, OW] (max takes null). The variants are per ISA (tests run each the
+// CPU has); |scratch| holds pool2d_scratch_floats.
+using Pool2dPlaneFn = void (*)(const Pool2dParams& p, const float* inv_count, const float* x, float* y,
+                               float* scratch);
+struct Pool2dPlanes {
+  Pool2dPlaneFn max, average;
+};
+size_t pool2d_scratch_floats(const Pool2dParams& p);
+const Pool2dPlanes* pool2d_planes_for_isa(const char* isa);  // "avx512", "avx2", "scalar"; null if not built
 
 // N-D pooling: x [N, C, D1..Dr], y [N, C, O1..Or], r = spatial_rank (1..kMaxRank-2), one
 // window geometry per axis; the output extents are given. Max ignores taps in padding (a window

@@ -7,7 +7,6 @@
 #include <string>
 #include <vector>
 
-#include "kernels/config/cpu.h"
 #include "kernels/config/thread_pool.h"
 #include "kernels/conv/depthwise.h"
 #include "kernels/conv/winograd.h"
@@ -18,6 +17,7 @@ namespace {
 
 using test_util::expect_close;
 using test_util::expect_close_to_scale;
+using test_util::isas_of_this_cpu;
 using test_util::random_vec;
 
 // Builds params with OH/OW derived the ONNX way (floor).
@@ -39,15 +39,6 @@ std::vector<float> run_ref(const Conv2dParams& p, const std::vector<float>& x, c
   std::vector<float> y(size_t(p.N * p.K * p.OH * p.OW));
   conv2d_f32_reference(p, x.data(), w.data(), bias, residual, act, y.data());
   return y;
-}
-
-// The ISAs this CPU runs, for the kernels with a variant per ISA.
-std::vector<const char*> isas_of_this_cpu() {
-  const CpuFeatures& f = cpu_features();
-  std::vector<const char*> isas = {"scalar"};
-  if (f.avx2 && f.fma) isas.push_back("avx2");
-  if (f.avx512f) isas.push_back("avx512");
-  return isas;
 }
 
 // The largest |output| before the activation, plus 1 for a residual of up to 1: the magnitude

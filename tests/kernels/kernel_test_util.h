@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "kernels/common.h"
+#include "kernels/config/cpu.h"
 
 namespace aivm::kernels::test_util {
 
@@ -61,6 +62,15 @@ inline void expect_close_to_scale(const std::vector<float>& got, const std::vect
   for (float v : want) scale = std::fmax(scale, std::fabs(v));
   const float tol = 1e-5f * std::fmax(1.f, std::sqrt(float(reduction) / 16.f)) * scale;
   for (size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], want[i], tol) << "at " << i;
+}
+
+// The ISAs this CPU runs, for the kernels with a variant per ISA.
+inline std::vector<const char*> isas_of_this_cpu() {
+  const CpuFeatures& f = cpu_features();
+  std::vector<const char*> isas = {"scalar"};
+  if (f.avx2 && f.fma) isas.push_back("avx2");
+  if (f.avx512f) isas.push_back("avx512");
+  return isas;
 }
 
 }  // namespace aivm::kernels::test_util

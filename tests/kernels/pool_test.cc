@@ -112,5 +112,66 @@ TEST_P(PoolFast, MatchesReference) {
 INSTANTIATE_TEST_SUITE_P(Threads, PoolFast, ::testing::Values(1, 2),
                          [](const auto& info) { return "threads" + std::to_string(info.param); });
 
+// The plane kernels of every ISA the CPU has, against the reference: widths around the vector
+// widths (1, 7, 15-17, 33), strides 1 to 3, dilation, asymmetric and ceil-mode padding, and
+// NaN inputs (max skips them, as the reference does).
+TEST(PoolPlanes, EveryIsaMatchesReference) {
+  auto ceil_mode = [](Pool2dParams p) {  // one more output each way, reaching past the padding
+    ++p.OH;
+    ++p.OW;
+    return p;
+  };
+  const Pool2dParams cases[] = {
+      params(1, 1, 1, 1, window(1, 1)),
+      params(1, 2, 7, 7, window(3, 3, 1, 1, 1, 1, 1, 1)),
+      params(1, 2, 16, 16, window(2, 2, 2, 2)),
+      params(1, 2, 17, 33, window(3, 3, 2, 2, 1, 1, 1, 1)),
+      params(1, 2, 15, 34, window(3, 3, 2, 2)),
+      ceil_mode(params(1, 2, 13, 13, window(3, 3, 2, 2))),              // last window mostly outside
+      ceil_mode(params(1, 2, 14, 31, window(2, 2, 2, 2))),              // last window wholly outside
+      params(1, 2, 11, 50, window(5, 4, 3, 3, 2, 1, 0, 2)),
+      params(1, 2, 15, 17, window(3, 2, 1, 3, 0, 1, 2, 1, 2, 3)),      // asym pads, dilation
+      params(1, 2, 8, 8, window(2, 2, 1, 1, 3, 0, 0, 3)),              // windows wholly in padding
+      params(2, 3, 7, 7, window(7, 7)),                                // one window per plane
+  };
+  unsigned seed = 200;
+  for (const char* isa : test_util::isas_of_this_cpu()) {
+    const Pool2dPlanes* planes = pool2d_planes_for_isa(isa);
+    ASSERT_NE(planes, nullptr) << isa;
+    for (const Pool2dParams& p : cases) {
+      std::vector<float> x = random_vec(p.N * p.C * p.H * p.W, ++seed);
+      x[x.size() / 2] = NAN;
+      std::vector<float> scratch(pool2d_scratch_floats(p), NAN);
+      SCOPED_TRACE(testing::Message() << isa << " case seed " << seed);
+      std::vector<float> want = run_ref(p, x), got(want.size(), 42.f);
+      for (int64_t i = 0; i < p.N * p.C; ++i)
+        planes->max(p, nullptr, x.data() + i * p.H * p.W, got.data() + i * p.OH * p.OW, scratch.data());
+      expect_equal(got, want);
+      // Average, NaN-free, each output scaled by the reciprocal of its window's valid taps.
+      x = random_vec(p.N * p.C * p.H * p.W, seed);
+      std::vector<float> avg_want(want.size()), avg_got(want.size(), 42.f), inv_count;
+      avgpool2d_f32_reference(p, false, x.data(), avg_want.data());
+      const isa::Window2d& w = p.window;
+      for (int64_t oh = 0; oh < p.OH; ++oh) {
+        for (int64_t ow = 0; ow < p.OW; ++ow) {
+          int64_t taps = 0;
+          for (int64_t kh = 0; kh < w.kernel_h; ++kh) {
+            for (int64_t kw = 0; kw < w.kernel_w; ++kw) {
+              const int64_t ih = oh * w.stride_h - w.pad_top + kh * w.dilation_h;
+              const int64_t iw = ow * w.stride_w - w.pad_left + kw * w.dilation_w;
+              taps += ih >= 0 && ih < p.H && iw >= 0 && iw < p.W;
+            }
+          }
+          inv_count.push_back(taps ? 1.f / float(taps) : 0.f);
+        }
+      }
+      for (int64_t i = 0; i < p.N * p.C; ++i)
+        planes->average(p, inv_count.data(), x.data() + i * p.H * p.W, avg_got.data() + i * p.OH * p.OW,
+                        scratch.data());
+      for (size_t i = 0; i < avg_want.size(); ++i) ASSERT_NEAR(avg_got[i], avg_want[i], 1e-5f) << "avg at " << i;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace aivm::kernels

@@ -1,0 +1,134 @@
+// The 2-D pooling plane kernel, written once over a vector type V (kernels/simd) for max and
+// average alike: the window is separable, so each output row is
+//   1. a vertical pass: the window's valid input rows folded into one row buffer, a contiguous
+//      vector loop over the input width, with the padding cells set to the fold's identity;
+//   2. for stride s > 1, that row split by column phase (phase q holds padded columns q, q+s,
+//      ...), so every horizontal tap of W neighbouring outputs is one contiguous load;
+//   3. a horizontal pass: the kernel_w taps folded per output vector, then (average) the
+//      per-output reciprocal count applied.
+// Each input cell is read kernel_h / stride_h times per plane instead of kernel_h * kernel_w
+// times with a stride-s gather, and no pass reads and writes the output more than once.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+
+#include "kernels/pool/pool.h"
+#include "kernels/simd/scalar.h"
+
+namespace aivm::kernels::pool2d_impl {
+
+struct Geometry {
+  int64_t cols;        // padded row: the input, its padding, and what a ceil-mode window reaches
+  int64_t phase_cols;  // columns per phase, plus a vector of slack for the last load
+  int64_t stride;      // column stride (phases)
+};
+
+inline Geometry geometry(const Pool2dParams& p, int64_t lanes) {
+  const isa::Window2d& w = p.window;
+  Geometry g;
+  g.cols = std::max<int64_t>(p.W + w.pad_left + w.pad_right,
+                             (p.OW - 1) * w.stride_w + (w.kernel_w - 1) * w.dilation_w + 1);
+  g.stride = w.stride_w;
+  g.phase_cols = (g.cols + g.stride - 1) / g.stride + lanes;
+  return g;
+}
+
+// The row buffer, then the phases (stride > 1 only).
+inline size_t scratch_floats(const Pool2dParams& p, int64_t lanes) {
+  const Geometry g = geometry(p, lanes);
+  return size_t(g.cols + lanes + (g.stride > 1 ? g.stride * g.phase_cols : 0));
+}
+
+// The fold of a window: V is the vector type it runs on (simd::Scalar for row tails).
+struct MaxFold {
+  static float identity() { return -std::numeric_limits<float>::infinity(); }
+  // The new value first: max(NaN, m) keeps m, as the reference's `v > m ? v : m` does.
+  template <class V>
+  static typename V::T fold(typename V::T value, typename V::T acc) { return V::max(value, acc); }
+};
+
+struct SumFold {
+  static float identity() { return 0.f; }
+  template <class V>
+  static typename V::T fold(typename V::T value, typename V::T acc) { return V::add(value, acc); }
+};
+
+// One (n, c) plane: x [H, W] -> y [OH, OW]. |inv_count| ([OH, OW], average only) scales each
+// output; null leaves the fold as it is.
+template <class V, class Fold>
+void plane(const Pool2dParams& p, const float* inv_count, const float* x, float* y, float* scratch) {
+  using T = typename V::T;
+  constexpr int64_t W = int64_t(V::W);
+  constexpr int64_t kMaxKernelW = 64;
+  const isa::Window2d& win = p.window;
+  const Geometry g = geometry(p, W);
+  const int64_t s = g.stride, kernel_w = std::min<int64_t>(win.kernel_w, kMaxKernelW);
+  const float identity = Fold::identity();
+  float* row = scratch;                      // g.cols + W: a whole vector past the last column
+  float* phases = s > 1 ? row + g.cols + W : row;
+  const int64_t phase_cols = s > 1 ? g.phase_cols : g.cols + W;
+  // The padding cells never change: set them once per plane.
+  std::fill(row, row + win.pad_left, identity);
+  std::fill(row + win.pad_left + p.W, row + g.cols + W, identity);
+  int64_t kw_offset[kMaxKernelW];  // kernel column kw: phase, then index within it
+  for (int64_t kw = 0; kw < kernel_w; ++kw) {
+    const int64_t col = kw * win.dilation_w;
+    kw_offset[kw] = (col % s) * phase_cols + col / s;
+  }
+  const T id = V::set1(identity);
+  float* in_row = row + win.pad_left;
+  for (int64_t oh = 0; oh < p.OH; ++oh) {
+    // 1. Vertical: fold the valid rows of this output row's window.
+    const int64_t ih0 = oh * win.stride_h - win.pad_top;
+    int64_t valid = 0;
+    for (int64_t kh = 0; kh < win.kernel_h; ++kh) {
+      const int64_t ih = ih0 + kh * win.dilation_h;
+      if (ih < 0 || ih >= p.H) continue;
+      const float* src = x + ih * p.W;
+      // The first row folds into the identity rather than being copied, so a NaN is skipped
+      // by max wherever it lies.
+      const bool first = valid == 0;
+      int64_t i = 0;
+      for (; i + W <= p.W; i += W) {
+        V::store(in_row + i, Fold::template fold<V>(V::load(src + i), first ? id : V::load(in_row + i)));
+      }
+      // The tail element by element: assembling a vector on the stack stalls its load.
+      for (; i < p.W; ++i) in_row[i] = Fold::template fold<simd::Scalar>(src[i], first ? identity : in_row[i]);
+      ++valid;
+    }
+    if (valid == 0) std::fill(in_row, in_row + p.W, identity);  // the window lies wholly in padding
+    // 2. Column phases for strided windows.
+    if (s > 1) {
+      for (int64_t q = 0; q < s; ++q) {
+        float* phase = phases + q * phase_cols;
+        const int64_t count = (g.cols - q + s - 1) / s;
+        if (s == 2) {  // a constant stride the compiler vectorises
+          for (int64_t j = 0; j < count; ++j) phase[j] = row[q + 2 * j];
+        } else {
+          for (int64_t j = 0; j < count; ++j) phase[j] = row[q + s * j];
+        }
+        std::fill(phase + count, phase + phase_cols, identity);  // read only by discarded lanes: kept defined
+      }
+    }
+    // 3. Horizontal: the kernel_w taps of each output vector, then the count.
+    float* out = y + oh * p.OW;
+    const float* scale = inv_count ? inv_count + oh * p.OW : nullptr;
+    for (int64_t ow = 0; ow < p.OW; ow += W) {
+      T acc = id;
+      for (int64_t kw = 0; kw < kernel_w; ++kw) acc = Fold::template fold<V>(V::load(phases + kw_offset[kw] + ow), acc);
+      const int64_t lanes = std::min(W, p.OW - ow);
+      if (lanes == W) {
+        if (scale) acc = V::mul(acc, V::load(scale + ow));
+        V::store(out + ow, acc);
+      } else {
+        float tail[W];
+        V::store(tail, acc);
+        for (int64_t j = 0; j < lanes; ++j) out[ow + j] = scale ? tail[j] * scale[ow + j] : tail[j];
+      }
+    }
+  }
+}
+
+}  // namespace aivm::kernels::pool2d_impl
