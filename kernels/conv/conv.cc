@@ -1,5 +1,6 @@
-// conv2d_f32. Three strategies:
+// conv2d_f32. Four strategies:
 //  - Winograd F(4x4, 3x3) for 3x3 stride-1 convs with tiles enough (winograd.cc);
+//  - stem: direct loops for few input channels into many outputs, a CNN's first conv (stem.cc);
 //  - GEMM: per image and group, Y[kg, OH*OW] = W[kg, cg*kh*kw] x col[cg*kh*kw, OH*OW] on the
 //    packed GEMM, with bias and activation fused into its epilogue. col is built block by block
 //    over output columns (im2col of a bounded slice, never the whole input) straight into the
@@ -15,6 +16,7 @@
 #include "kernels/config/thread_pool.h"
 #include "kernels/conv/conv.h"
 #include "kernels/conv/depthwise.h"
+#include "kernels/conv/stem.h"
 #include "kernels/conv/winograd.h"
 #include "kernels/conv/window.h"
 #include "kernels/elementwise/elementwise.h"
@@ -215,6 +217,7 @@ bool uses_gemm(const Conv2dParams& p) { return p.K / p.group >= kMinGemmRows; }
 
 size_t conv2d_packed_weights_bytes(const Conv2dParams& p) {
   if (winograd_applies(p)) return winograd_packed_weights_bytes(p);
+  if (stem_applies(p)) return stem_packed_weights_bytes(p);
   if (!uses_gemm(p)) return 0;
   const int64_t kg = p.K / p.group, rows = (p.C / p.group) * p.window.kernel_h * p.window.kernel_w;
   return size_t(p.group) * gemm_packed_a_bytes(gemm_config(), kg, rows);
@@ -222,6 +225,7 @@ size_t conv2d_packed_weights_bytes(const Conv2dParams& p) {
 
 void conv2d_pack_weights(const Conv2dParams& p, const float* w, void* out) {
   if (winograd_applies(p)) return winograd_pack_weights(p, w, static_cast<float*>(out));
+  if (stem_applies(p)) return stem_pack_weights(p, w, static_cast<float*>(out));
   if (!uses_gemm(p)) return;
   const int64_t kg = p.K / p.group, rows = (p.C / p.group) * p.window.kernel_h * p.window.kernel_w;
   for (int64_t g = 0; g < p.group; ++g)
@@ -248,6 +252,7 @@ void conv2d_f32_prepacked(const Conv2dParams& p, const float* x, const float* w,
   }
   const float* packed = static_cast<const float*>(packed_w);
   if (winograd_applies(p)) return winograd_conv2d_f32(p, x, packed, bias, residual, act, y, pool);
+  if (stem_applies(p)) return stem_conv2d_f32(p, x, packed, bias, residual, act, y, pool);
   if (uses_gemm(p)) return conv_gemm(p, x, packed, bias, residual, act, y, pool);
   if (depthwise_applies(p)) return depthwise_conv2d_f32(p, x, w, bias, residual, act, y, pool);
   auto run = [&](int64_t b, int64_t e) {

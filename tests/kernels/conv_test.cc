@@ -9,6 +9,7 @@
 
 #include "kernels/config/thread_pool.h"
 #include "kernels/conv/depthwise.h"
+#include "kernels/conv/stem.h"
 #include "kernels/conv/winograd.h"
 #include "tests/kernels/kernel_test_util.h"
 
@@ -248,6 +249,54 @@ TEST(ConvWinograd, EveryIsaMatchesReference) {
           want = run_ref(p, x, w, nullptr, act, residual.data());
           winograd_conv2d_f32(p, x.data(), packed.data(), nullptr, residual.data(), act, got.data(), threads, tf);
           expect_close_to_scale(got, want, p.C * 9, scale);
+        }
+      }
+    }
+  }
+}
+
+// The stem row kernel of every ISA the CPU has, through the whole convolution against the
+// reference: 1 to 4 input channels; output channel counts that fill no block (8, 13, 33);
+// output rows of 16, 17, 33, 47, 49 and 112 columns (around the vector widths and the 3-vector
+// step); the first convs of the CNNs (3x3 and 7x7, stride 2), 5x5 stride 1, stride 3, dilation
+// and asymmetric padding; batches, bias, residual, activations and threads.
+TEST(ConvStem, EveryIsaMatchesReference) {
+  const Conv2dParams cases[] = {
+      params(1, 3, 32, 32, 8, 1, window(3, 3, 2, 2, 1, 1, 1, 1)),       // 16 columns
+      params(2, 3, 34, 34, 13, 1, window(3, 3, 2, 2, 1, 1, 1, 1)),      // 17
+      params(1, 1, 20, 33, 33, 1, window(5, 5, 1, 1, 2, 2, 2, 2)),      // 33
+      params(1, 4, 9, 47, 16, 1, window(3, 3, 1, 1, 1, 1, 1, 1)),       // 47
+      params(1, 2, 12, 101, 9, 1, window(3, 3, 2, 2, 0, 1, 1, 0)),      // 50, asymmetric pads
+      params(1, 3, 12, 224, 16, 1, window(7, 7, 2, 2, 3, 3, 3, 3)),     // resnet's stem, 112 columns
+      params(1, 3, 15, 150, 10, 1, window(3, 3, 3, 3, 1, 1, 1, 1, 2, 2)),  // stride 3, dilation 2
+  };
+  // Tanh has no vector form in the row: it runs over the rows afterwards.
+  const Activation acts[] = {{isa::Activation::None}, {isa::Activation::HardSwish}, {isa::Activation::Tanh}};
+  ThreadPool pool(2);
+  unsigned seed = 400;
+  for (const char* isa : isas_of_this_cpu()) {
+    const StemRowFn row = stem_row_for_isa(isa);
+    ASSERT_NE(row, nullptr) << isa;
+    for (const Conv2dParams& p : cases) {
+      ASSERT_TRUE(stem_applies(p)) << "seed " << seed;
+      const int64_t taps = p.C * p.window.kernel_h * p.window.kernel_w;
+      std::vector<float> x = random_vec(p.N * p.C * p.H * p.W, ++seed);
+      std::vector<float> w = random_vec(p.K * taps, ++seed);
+      std::vector<float> bias = random_vec(p.K, ++seed);
+      std::vector<float> residual = random_vec(p.N * p.K * p.OH * p.OW, ++seed);
+      std::vector<float> packed(stem_packed_weights_bytes(p) / 4);
+      stem_pack_weights(p, w.data(), packed.data());
+      for (const Activation& act : acts) {
+        const std::vector<float> want = run_ref(p, x, w, bias.data(), act);
+        const std::vector<float> want_residual = run_ref(p, x, w, nullptr, act, residual.data());
+        for (ThreadPool* threads : {static_cast<ThreadPool*>(nullptr), &pool}) {
+          SCOPED_TRACE(testing::Message() << isa << " case seed " << seed << " act " << int(act.kind)
+                                          << " pool " << (threads != nullptr));
+          std::vector<float> got(want.size(), -42.f);
+          stem_conv2d_f32(p, x.data(), packed.data(), bias.data(), nullptr, act, got.data(), threads, row);
+          expect_close(got, want, taps);
+          stem_conv2d_f32(p, x.data(), packed.data(), nullptr, residual.data(), act, got.data(), threads, row);
+          expect_close(got, want_residual, taps);
         }
       }
     }

@@ -1,0 +1,92 @@
+// Stem conv dispatch: the image padded and phase-split once per call, then output rows split
+// across the pool, each row computed by the row kernel of the ISA gemm_config() chose
+// (AIVM_FORCE_ISA steers it too).
+#include "kernels/conv/stem.h"
+
+#include <cstring>
+#include <memory>
+
+#include "kernels/config/gemm_config.h"
+#include "kernels/config/thread_pool.h"
+#include "kernels/conv/stem_impl.h"
+#include "kernels/simd/scalar.h"
+
+namespace aivm::kernels {
+
+#if defined(__x86_64__) || defined(_M_X64)
+extern const StemRowFn kStemRow_avx512;
+extern const StemRowFn kStemRow_avx2;
+#endif
+
+namespace {
+
+constexpr int64_t kMinParallelMacs = 32768;
+
+}  // namespace
+
+bool stem_applies(const Conv2dParams& p) {
+  const int64_t taps = p.C * int64_t(p.window.kernel_h) * p.window.kernel_w;
+  return p.group == 1 && p.C <= kStemMaxChannels && p.K >= kStemBlock && taps <= kStemMaxTaps && p.OW >= 16 &&
+         p.window.kernel_w <= padded_image::kMaxKernelW;
+}
+
+size_t stem_packed_weights_bytes(const Conv2dParams& p) {
+  const int64_t blocks = (p.K + kStemBlock - 1) / kStemBlock, taps = p.C * p.window.kernel_h * p.window.kernel_w;
+  return size_t(blocks * taps * kStemBlock) * sizeof(float);
+}
+
+void stem_pack_weights(const Conv2dParams& p, const float* w, float* out) {
+  const int64_t taps = p.C * p.window.kernel_h * p.window.kernel_w;
+  for (int64_t k0 = 0; k0 < p.K; k0 += kStemBlock)
+    for (int64_t t = 0; t < taps; ++t)
+      for (int64_t kb = 0; kb < kStemBlock; ++kb)
+        *out++ = k0 + kb < p.K ? w[(k0 + kb) * taps + t] : 0.f;
+}
+
+StemRowFn stem_row_for_isa(const char* isa) {
+#if defined(__x86_64__) || defined(_M_X64)
+  if (std::strcmp(isa, "avx512") == 0) return kStemRow_avx512;
+  if (std::strcmp(isa, "avx2") == 0) return kStemRow_avx2;
+#endif
+  if (std::strcmp(isa, "scalar") == 0) return stem_impl::row<simd::Scalar, 1>;
+  return nullptr;
+}
+
+void stem_conv2d_f32(const Conv2dParams& p, const float* x, const float* packed_w, const float* bias,
+                     const float* residual, const Activation& act, float* y, ThreadPool* pool, StemRowFn row) {
+  static const StemRowFn chosen = [] {
+    StemRowFn f = stem_row_for_isa(gemm_config().isa);
+    return f ? f : stem_impl::row<simd::Scalar, 1>;
+  }();
+  if (!row) row = chosen;
+  const padded_image::Geometry g = stem_impl::geometry(p);
+  // The last step of the last row reads up to kSlack columns past it.
+  std::unique_ptr<float[]> image(new float[size_t(p.C * g.floats() + stem_impl::kSlack)]);
+  std::fill(image.get() + p.C * g.floats(), image.get() + p.C * g.floats() + stem_impl::kSlack, 0.f);
+  const int64_t out_plane = p.OH * p.OW, in_plane = p.H * p.W;
+  // The activation follows the residual: rows stop before it, then add and activate in cache.
+  const Activation row_act = residual ? Activation{} : act;
+  for (int64_t n = 0; n < p.N; ++n) {
+    for (int64_t c = 0; c < p.C; ++c) padded_image::fill(p, g, x + (n * p.C + c) * in_plane, image.get() + c * g.floats());
+    float* yn = y + n * p.K * out_plane;
+    const float* rn = residual ? residual + n * p.K * out_plane : nullptr;
+    auto run = [&](int64_t begin, int64_t end) {
+      for (int64_t oh = begin; oh < end; ++oh) {
+        row(p, image.get(), packed_w, bias, row_act, oh, yn);
+        if (!rn) continue;
+        for (int64_t k = 0; k < p.K; ++k) {
+          const int64_t at = k * out_plane + oh * p.OW;
+          residual_epilogue_f32(act, p.OW, rn + at, yn + at);
+        }
+      }
+    };
+    const int64_t macs = p.K * out_plane * p.C * p.window.kernel_h * p.window.kernel_w;
+    if (macs < kMinParallelMacs) {
+      run(0, p.OH);
+    } else {
+      parallel_for(pool, p.OH, run);
+    }
+  }
+}
+
+}  // namespace aivm::kernels

@@ -1,0 +1,39 @@
+// Direct convolution for a network's stem: few input channels (an RGB image) into many output
+// channels, e.g. 3 -> 64 by 7x7 stride 2, or 3 -> 32 by 3x3 stride 2. As a GEMM its reduction
+// is only C*kh*kw (27 or 147) deep, and im2col gathers strided columns for each of its rows;
+// here each padded, phase-split input row is loaded once per tap and multiplied into a block of
+// output channels held in registers.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "kernels/conv/conv.h"
+
+namespace aivm::kernels {
+
+// One group, at most kStemMaxChannels input channels and kStemMaxTaps weights per output
+// channel, at least kStemBlock output channels, output rows of 16 columns or more.
+inline constexpr int64_t kStemMaxChannels = 4;
+inline constexpr int64_t kStemMaxTaps = 256;
+inline constexpr int64_t kStemBlock = 8;
+bool stem_applies(const Conv2dParams& p);
+
+// Weights in blocks of kStemBlock output channels: [ceil(K / block)][C * kh * kw][block], the
+// last block zero-padded. The same layout serves every ISA.
+size_t stem_packed_weights_bytes(const Conv2dParams& p);
+void stem_pack_weights(const Conv2dParams& p, const float* w, float* out);
+
+// One output row of every output channel: y[k, oh, :] for all k, from |image|, the image's C
+// padded planes (padded_image.h, as stem_conv2d_f32 fills them) one after another.
+using StemRowFn = void (*)(const Conv2dParams& p, const float* image, const float* packed_w, const float* bias,
+                           const Activation& act, int64_t oh, float* y);
+StemRowFn stem_row_for_isa(const char* isa);  // "avx512", "avx2", "scalar"; null if not built
+
+// Same contract as conv2d_f32_prepacked where stem_applies holds, with |packed_w| from
+// stem_pack_weights (required). |row| null: the variant of the ISA gemm_config() chose.
+void stem_conv2d_f32(const Conv2dParams& p, const float* x, const float* packed_w, const float* bias,
+                     const float* residual, const Activation& act, float* y, ThreadPool* pool,
+                     StemRowFn row = nullptr);
+
+}  // namespace aivm::kernels

@@ -1,0 +1,9 @@
+#include "kernels/conv/stem.h"
+#include "kernels/conv/stem_impl.h"
+#include "kernels/simd/avx2.h"
+
+namespace aivm::kernels {
+
+extern const StemRowFn kStemRow_avx2 = stem_impl::row<simd::V256, 1>;
+
+}  // namespace aivm::kernels

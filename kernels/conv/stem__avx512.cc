@@ -1,0 +1,9 @@
+#include "kernels/conv/stem.h"
+#include "kernels/conv/stem_impl.h"
+#include "kernels/simd/avx512.h"
+
+namespace aivm::kernels {
+
+extern const StemRowFn kStemRow_avx512 = stem_impl::row<simd::V512, 3>;
+
+}  // namespace aivm::kernels

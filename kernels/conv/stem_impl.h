@@ -1,0 +1,89 @@
+// The stem conv row kernel, written once over a vector type V (kernels/simd) and a count U of
+// output vectors per step: kStemBlock output channels x U vectors of output columns stay in
+// registers while every tap adds one load of the padded input row times a broadcast weight.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <type_traits>
+
+#include "kernels/conv/padded_image.h"
+#include "kernels/conv/stem.h"
+#include "kernels/elementwise/elementwise.h"
+#include "kernels/vmath/vmath_impl.h"
+
+namespace aivm::kernels::stem_impl {
+
+// Columns past each padded row that a step may read (U * W of the widest variant): their
+// outputs are computed and dropped.
+constexpr int64_t kSlack = 64;
+
+inline padded_image::Geometry geometry(const Conv2dParams& p) { return padded_image::geometry(p, kSlack); }
+
+template <class V, int64_t U>
+void row(const Conv2dParams& p, const float* image, const float* packed_w, const float* bias, const Activation& act,
+         int64_t oh, float* y) {
+  using T = typename V::T;
+  constexpr int64_t W = int64_t(V::W), KB = kStemBlock;
+  static_assert(U * W <= kSlack, "a step reads past the row's slack");
+  const isa::Window2d& win = p.window;
+  const padded_image::Geometry g = geometry(p);
+  const int64_t row_floats = g.row_floats(), plane_floats = g.floats(), out_plane = p.OH * p.OW;
+  const int64_t kh_count = win.kernel_h, kw_count = win.kernel_w, taps = p.C * kh_count * kw_count;
+  int64_t kw_offset[padded_image::kMaxKernelW];
+  padded_image::tap_offsets(win, g, kw_offset);
+  // Each tap's offset in the image relative to the output row's first input row.
+  int64_t tap_offset[kStemMaxTaps];
+  int64_t t = 0;
+  for (int64_t c = 0; c < p.C; ++c)
+    for (int64_t kh = 0; kh < kh_count; ++kh)
+      for (int64_t kw = 0; kw < kw_count; ++kw)
+        tap_offset[t++] = c * plane_floats + kh * win.dilation_h * row_floats + kw_offset[kw];
+  const float* in = image + oh * win.stride_h * row_floats;
+  auto body = [&](auto activate) {
+    for (int64_t k0 = 0; k0 < p.K; k0 += KB) {
+      const float* wb = packed_w + (k0 / KB) * taps * KB;
+      const int64_t kb_count = std::min(KB, p.K - k0);
+      float* out = y + k0 * out_plane + oh * p.OW;
+      // Steps of U vectors, then single vectors: a 112-column row is 48 + 48 + 16 columns,
+      // not 3 x 48 with a third of the last step thrown away.
+      auto step = [&](auto u_count, int64_t ow) {
+        constexpr int64_t N = decltype(u_count)::value;
+        T acc[KB][N];
+        for (int64_t kb = 0; kb < KB; ++kb) {
+          const T b = V::set1(bias && kb < kb_count ? bias[k0 + kb] : 0.f);
+          for (int64_t u = 0; u < N; ++u) acc[kb][u] = b;
+        }
+        const float* src = in + ow;
+        for (int64_t i = 0; i < taps; ++i) {
+          T xv[N];
+          for (int64_t u = 0; u < N; ++u) xv[u] = V::load(src + tap_offset[i] + u * W);
+          const float* wt = wb + i * KB;
+          for (int64_t kb = 0; kb < KB; ++kb) {
+            const T wv = V::set1(wt[kb]);
+            for (int64_t u = 0; u < N; ++u) acc[kb][u] = V::fmadd(xv[u], wv, acc[kb][u]);
+          }
+        }
+        const int64_t cols = std::min(N * W, p.OW - ow);
+        for (int64_t kb = 0; kb < kb_count; ++kb) {
+          float* dst = out + kb * out_plane + ow;
+          if (cols == N * W) {
+            for (int64_t u = 0; u < N; ++u) V::store(dst + u * W, activate(acc[kb][u]));
+          } else {
+            float tail[N * W];
+            for (int64_t u = 0; u < N; ++u) V::store(tail + u * W, activate(acc[kb][u]));
+            std::copy(tail, tail + cols, dst);
+          }
+        }
+      };
+      int64_t ow = 0;
+      for (; ow + U * W <= p.OW; ow += U * W) step(std::integral_constant<int64_t, U>{}, ow);
+      for (; ow < p.OW; ow += W) step(std::integral_constant<int64_t, 1>{}, ow);
+    }
+  };
+  if (vmath_impl::with_vector_activation<V>(act, body)) return;
+  body([](T v) { return v; });
+  for (int64_t k = 0; k < p.K; ++k) epilogue_activation_f32(act, p.OW, y + k * out_plane + oh * p.OW);
+}
+
+}  // namespace aivm::kernels::stem_impl
