@@ -54,7 +54,7 @@ void plane(const Conv2dParams& p, const float* x, const float* w, float bias, co
   const isa::Window2d& win = p.window;
   const padded_image::Geometry g = padded_image::geometry(p, W);
   const int64_t row_floats = g.row_floats();
-  padded_image::fill(p, g, x, scratch);
+  padded_image::fill<V>(p, g, x, scratch, 0, g.rows);
   int64_t kw_offset[padded_image::kMaxKernelW];
   padded_image::tap_offsets(win, g, kw_offset);
   const int64_t kernel_w = std::min<int64_t>(win.kernel_w, padded_image::kMaxKernelW);

@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "kernels/conv/conv.h"
+#include "kernels/simd/deinterleave.h"
 
 namespace aivm::kernels::padded_image {
 
@@ -30,41 +31,47 @@ inline Geometry geometry(const Conv2dParams& p, int64_t slack) {
   return g;
 }
 
-// Copies plane x [H, W] into |image| (g.floats()), zeros wherever no input lands.
-inline void fill(const Conv2dParams& p, const Geometry& g, const float* x, float* image) {
+// Copies the padded rows [r0, r1) of plane x [H, W] into |image| (g.floats() for the whole
+// plane), zeros wherever no input lands. V (kernels/simd) splits stride-2 rows.
+template <class V>
+void fill(const Conv2dParams& p, const Geometry& g, const float* x, float* image, int64_t r0, int64_t r1) {
   const isa::Window2d& win = p.window;
-  const int64_t row_floats = g.row_floats(), s = g.stride;
+  const int64_t row_floats = g.row_floats(), s = g.stride, pl = win.pad_left;
   // Long rows: zeros only in the padding rows and each row's ends (filling the whole scratch
   // first cost an eighth of a 56x56 depthwise plane's time). Short rows: one fill of
   // everything, cheaper than two tiny fills per row (7x7 planes ran 1.4x slower that way).
   const bool fill_all = row_floats < 128;
-  if (fill_all) {
-    std::fill(image, image + g.floats(), 0.f);
-  } else {
-    std::fill(image, image + win.pad_top * row_floats, 0.f);
-    std::fill(image + (p.H + win.pad_top) * row_floats, image + g.floats(), 0.f);
-  }
-  for (int64_t ih = 0; ih < p.H; ++ih) {
-    float* row = image + (ih + win.pad_top) * row_floats;
+  if (fill_all) std::fill(image + r0 * row_floats, image + r1 * row_floats, 0.f);
+  for (int64_t r = r0; r < r1; ++r) {
+    float* row = image + r * row_floats;
+    const int64_t ih = r - win.pad_top;
+    if (ih < 0 || ih >= p.H) {
+      if (!fill_all) std::fill(row, row + row_floats, 0.f);
+      continue;
+    }
     const float* in = x + ih * p.W;
     if (s == 1) {
-      if (!fill_all) std::fill(row, row + win.pad_left, 0.f);
-      std::copy(in, in + p.W, row + win.pad_left);
-      if (!fill_all) std::fill(row + win.pad_left + p.W, row + row_floats, 0.f);
+      if (!fill_all) std::fill(row, row + pl, 0.f);
+      std::copy(in, in + p.W, row + pl);
+      if (!fill_all) std::fill(row + pl + p.W, row + row_floats, 0.f);
       continue;
     }
     for (int64_t q = 0; q < s; ++q) {  // phase q: padded columns c = q + s*j, input column c - pad_left
-      const int64_t j0 = q >= win.pad_left ? 0 : (win.pad_left - q + s - 1) / s, iw0 = q + s * j0 - win.pad_left;
+      const int64_t j0 = q >= pl ? 0 : (pl - q + s - 1) / s, iw0 = q + s * j0 - pl;
       const int64_t count = iw0 < p.W ? (p.W - iw0 + s - 1) / s : 0;
       float* phase = row + q * g.phase_cols;
-      const float* src = in + iw0;
-      if (!fill_all) std::fill(phase, phase + j0, 0.f);
-      if (s == 2) {  // a constant stride the compiler vectorises
-        for (int64_t t = 0; t < count; ++t) phase[j0 + t] = src[2 * t];
-      } else {
-        for (int64_t t = 0; t < count; ++t) phase[j0 + t] = src[s * t];
+      if (!fill_all) {
+        std::fill(phase, phase + j0, 0.f);
+        std::fill(phase + j0 + count, phase + g.phase_cols, 0.f);
       }
-      if (!fill_all) std::fill(phase + j0 + count, phase + g.phase_cols, 0.f);
+      if (s != 2) {
+        for (int64_t t = 0; t < count; ++t) phase[j0 + t] = in[iw0 + s * t];
+      }
+    }
+    // Stride 2: input column iw lands in phase (iw + pl) % 2 at index (iw + pl) / 2.
+    if (s == 2) {
+      simd::deinterleave2<V>(in, p.W, row + (pl % 2) * g.phase_cols + pl / 2,
+                             row + ((pl + 1) % 2) * g.phase_cols + (pl + 1) / 2);
     }
   }
 }

@@ -1,6 +1,6 @@
-// Stem conv dispatch: the image padded and phase-split once per call, then output rows split
-// across the pool, each row computed by the row kernel of the ISA gemm_config() chose
-// (AIVM_FORCE_ISA steers it too).
+// Stem conv dispatch: each image padded and phase-split once, then its output rows, both split
+// across the pool and run by the kernels of the ISA gemm_config() chose (AIVM_FORCE_ISA
+// steers it too).
 #include "kernels/conv/stem.h"
 
 #include <cstring>
@@ -14,13 +14,16 @@
 namespace aivm::kernels {
 
 #if defined(__x86_64__) || defined(_M_X64)
-extern const StemRowFn kStemRow_avx512;
-extern const StemRowFn kStemRow_avx2;
+extern const StemKernels kStemKernels_avx512;
+extern const StemKernels kStemKernels_avx2;
 #endif
 
 namespace {
 
 constexpr int64_t kMinParallelMacs = 32768;
+constexpr int64_t kFillRowsPerTask = 16;
+
+const StemKernels kStemKernels_scalar = {stem_impl::fill<simd::Scalar>, stem_impl::row<simd::Scalar, 1>};
 
 }  // namespace
 
@@ -43,36 +46,43 @@ void stem_pack_weights(const Conv2dParams& p, const float* w, float* out) {
         *out++ = k0 + kb < p.K ? w[(k0 + kb) * taps + t] : 0.f;
 }
 
-StemRowFn stem_row_for_isa(const char* isa) {
+const StemKernels* stem_kernels_for_isa(const char* isa) {
 #if defined(__x86_64__) || defined(_M_X64)
-  if (std::strcmp(isa, "avx512") == 0) return kStemRow_avx512;
-  if (std::strcmp(isa, "avx2") == 0) return kStemRow_avx2;
+  if (std::strcmp(isa, "avx512") == 0) return &kStemKernels_avx512;
+  if (std::strcmp(isa, "avx2") == 0) return &kStemKernels_avx2;
 #endif
-  if (std::strcmp(isa, "scalar") == 0) return stem_impl::row<simd::Scalar, 1>;
+  if (std::strcmp(isa, "scalar") == 0) return &kStemKernels_scalar;
   return nullptr;
 }
 
 void stem_conv2d_f32(const Conv2dParams& p, const float* x, const float* packed_w, const float* bias,
-                     const float* residual, const Activation& act, float* y, ThreadPool* pool, StemRowFn row) {
-  static const StemRowFn chosen = [] {
-    StemRowFn f = stem_row_for_isa(gemm_config().isa);
-    return f ? f : stem_impl::row<simd::Scalar, 1>;
+                     const float* residual, const Activation& act, float* y, ThreadPool* pool,
+                     const StemKernels* kernels) {
+  static const StemKernels* chosen = [] {
+    const StemKernels* k = stem_kernels_for_isa(gemm_config().isa);
+    return k ? k : &kStemKernels_scalar;
   }();
-  if (!row) row = chosen;
+  if (!kernels) kernels = chosen;
   const padded_image::Geometry g = stem_impl::geometry(p);
-  // The last step of the last row reads up to kSlack columns past it.
-  std::unique_ptr<float[]> image(new float[size_t(p.C * g.floats() + stem_impl::kSlack)]);
-  std::fill(image.get() + p.C * g.floats(), image.get() + p.C * g.floats() + stem_impl::kSlack, 0.f);
+  std::unique_ptr<float[]> image(new float[size_t(p.C * g.floats())]);
   const int64_t out_plane = p.OH * p.OW, in_plane = p.H * p.W;
+  const bool parallel = p.K * out_plane * p.C * p.window.kernel_h * p.window.kernel_w >= kMinParallelMacs;
   // The activation follows the residual: rows stop before it, then add and activate in cache.
   const Activation row_act = residual ? Activation{} : act;
   for (int64_t n = 0; n < p.N; ++n) {
-    for (int64_t c = 0; c < p.C; ++c) padded_image::fill(p, g, x + (n * p.C + c) * in_plane, image.get() + c * g.floats());
+    const int64_t chunks = (g.rows + kFillRowsPerTask - 1) / kFillRowsPerTask;
+    auto fill = [&](int64_t begin, int64_t end) {
+      for (int64_t t = begin; t < end; ++t) {
+        const int64_t c = t / chunks, r0 = t % chunks * kFillRowsPerTask;
+        kernels->fill(p, x + (n * p.C + c) * in_plane, image.get() + c * g.floats(), r0,
+                      std::min(g.rows, r0 + kFillRowsPerTask));
+      }
+    };
     float* yn = y + n * p.K * out_plane;
     const float* rn = residual ? residual + n * p.K * out_plane : nullptr;
-    auto run = [&](int64_t begin, int64_t end) {
+    auto rows = [&](int64_t begin, int64_t end) {
       for (int64_t oh = begin; oh < end; ++oh) {
-        row(p, image.get(), packed_w, bias, row_act, oh, yn);
+        kernels->row(p, image.get(), packed_w, bias, row_act, oh, yn);
         if (!rn) continue;
         for (int64_t k = 0; k < p.K; ++k) {
           const int64_t at = k * out_plane + oh * p.OW;
@@ -80,11 +90,12 @@ void stem_conv2d_f32(const Conv2dParams& p, const float* x, const float* packed_
         }
       }
     };
-    const int64_t macs = p.K * out_plane * p.C * p.window.kernel_h * p.window.kernel_w;
-    if (macs < kMinParallelMacs) {
-      run(0, p.OH);
+    if (parallel) {
+      parallel_for(pool, p.C * chunks, fill);
+      parallel_for(pool, p.OH, rows);
     } else {
-      parallel_for(pool, p.OH, run);
+      fill(0, p.C * chunks);
+      rows(0, p.OH);
     }
   }
 }

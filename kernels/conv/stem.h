@@ -24,16 +24,20 @@ bool stem_applies(const Conv2dParams& p);
 size_t stem_packed_weights_bytes(const Conv2dParams& p);
 void stem_pack_weights(const Conv2dParams& p, const float* w, float* out);
 
-// One output row of every output channel: y[k, oh, :] for all k, from |image|, the image's C
-// padded planes (padded_image.h, as stem_conv2d_f32 fills them) one after another.
-using StemRowFn = void (*)(const Conv2dParams& p, const float* image, const float* packed_w, const float* bias,
-                           const Activation& act, int64_t oh, float* y);
-StemRowFn stem_row_for_isa(const char* isa);  // "avx512", "avx2", "scalar"; null if not built
+// The per-ISA halves (tests run each the CPU has). |image| holds the image's C padded planes
+// (padded_image.h) one after another: fill writes padded rows [r0, r1) of one channel's plane
+// from x [H, W]; row computes output row oh of every output channel, y[k, oh, :] for all k.
+struct StemKernels {
+  void (*fill)(const Conv2dParams& p, const float* x, float* image_plane, int64_t r0, int64_t r1);
+  void (*row)(const Conv2dParams& p, const float* image, const float* packed_w, const float* bias,
+              const Activation& act, int64_t oh, float* y);
+};
+const StemKernels* stem_kernels_for_isa(const char* isa);  // "avx512", "avx2", "scalar"; null if not built
 
 // Same contract as conv2d_f32_prepacked where stem_applies holds, with |packed_w| from
-// stem_pack_weights (required). |row| null: the variant of the ISA gemm_config() chose.
+// stem_pack_weights (required). |kernels| null: those of the ISA gemm_config() chose.
 void stem_conv2d_f32(const Conv2dParams& p, const float* x, const float* packed_w, const float* bias,
                      const float* residual, const Activation& act, float* y, ThreadPool* pool,
-                     StemRowFn row = nullptr);
+                     const StemKernels* kernels = nullptr);
 
 }  // namespace aivm::kernels

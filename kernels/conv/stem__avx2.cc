@@ -4,6 +4,6 @@
 
 namespace aivm::kernels {
 
-extern const StemRowFn kStemRow_avx2 = stem_impl::row<simd::V256, 1>;
+extern const StemKernels kStemKernels_avx2 = {stem_impl::fill<simd::V256>, stem_impl::row<simd::V256, 1>};
 
 }  // namespace aivm::kernels

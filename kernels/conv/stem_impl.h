@@ -20,6 +20,11 @@ constexpr int64_t kSlack = 64;
 
 inline padded_image::Geometry geometry(const Conv2dParams& p) { return padded_image::geometry(p, kSlack); }
 
+template <class V>
+void fill(const Conv2dParams& p, const float* x, float* image_plane, int64_t r0, int64_t r1) {
+  padded_image::fill<V>(p, geometry(p), x, image_plane, r0, r1);
+}
+
 template <class V, int64_t U>
 void row(const Conv2dParams& p, const float* image, const float* packed_w, const float* bias, const Activation& act,
          int64_t oh, float* y) {

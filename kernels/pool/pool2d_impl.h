@@ -15,6 +15,7 @@
 #include <limits>
 
 #include "kernels/pool/pool.h"
+#include "kernels/simd/deinterleave.h"
 #include "kernels/simd/scalar.h"
 
 namespace aivm::kernels::pool2d_impl {
@@ -100,17 +101,14 @@ void plane(const Pool2dParams& p, const float* inv_count, const float* x, float*
     }
     if (valid == 0) std::fill(in_row, in_row + p.W, identity);  // the window lies wholly in padding
     // 2. Column phases for strided windows.
-    if (s > 1) {
-      for (int64_t q = 0; q < s; ++q) {
-        float* phase = phases + q * phase_cols;
-        const int64_t count = (g.cols - q + s - 1) / s;
-        if (s == 2) {  // a constant stride the compiler vectorises
-          for (int64_t j = 0; j < count; ++j) phase[j] = row[q + 2 * j];
-        } else {
-          for (int64_t j = 0; j < count; ++j) phase[j] = row[q + s * j];
-        }
-        std::fill(phase + count, phase + phase_cols, identity);  // read only by discarded lanes: kept defined
+    if (s == 2) simd::deinterleave2<V>(row, g.cols, phases, phases + phase_cols);
+    for (int64_t q = 0; s > 1 && q < s; ++q) {
+      float* phase = phases + q * phase_cols;
+      const int64_t count = (g.cols - q + s - 1) / s;
+      if (s > 2) {
+        for (int64_t j = 0; j < count; ++j) phase[j] = row[q + s * j];
       }
+      std::fill(phase + count, phase + phase_cols, identity);  // read only by discarded lanes: kept defined
     }
     // 3. Horizontal: the kernel_w taps of each output vector, then the count.
     float* out = y + oh * p.OW;

@@ -24,6 +24,9 @@ struct Scalar {
   static T fmadd(T a, T b, T c) { return std::fma(a, b, c); }
   static T fnmadd(T a, T b, T c) { return std::fma(-a, b, c); }
   static T round(T a) { return std::nearbyint(a); }
+  // The even / odd lanes of the 2-lane concatenation [a, b].
+  static T even(T a, T) { return a; }
+  static T odd(T, T b) { return b; }
   static T pow2i(T n) {
     uint32_t bits = uint32_t(int32_t(n) + 127) << 23;
     float f;

@@ -255,7 +255,7 @@ TEST(ConvWinograd, EveryIsaMatchesReference) {
   }
 }
 
-// The stem row kernel of every ISA the CPU has, through the whole convolution against the
+// The stem kernels of every ISA the CPU has, through the whole convolution against the
 // reference: 1 to 4 input channels; output channel counts that fill no block (8, 13, 33);
 // output rows of 16, 17, 33, 47, 49 and 112 columns (around the vector widths and the 3-vector
 // step); the first convs of the CNNs (3x3 and 7x7, stride 2), 5x5 stride 1, stride 3, dilation
@@ -275,8 +275,8 @@ TEST(ConvStem, EveryIsaMatchesReference) {
   ThreadPool pool(2);
   unsigned seed = 400;
   for (const char* isa : isas_of_this_cpu()) {
-    const StemRowFn row = stem_row_for_isa(isa);
-    ASSERT_NE(row, nullptr) << isa;
+    const StemKernels* kernels = stem_kernels_for_isa(isa);
+    ASSERT_NE(kernels, nullptr) << isa;
     for (const Conv2dParams& p : cases) {
       ASSERT_TRUE(stem_applies(p)) << "seed " << seed;
       const int64_t taps = p.C * p.window.kernel_h * p.window.kernel_w;
@@ -293,9 +293,9 @@ TEST(ConvStem, EveryIsaMatchesReference) {
           SCOPED_TRACE(testing::Message() << isa << " case seed " << seed << " act " << int(act.kind)
                                           << " pool " << (threads != nullptr));
           std::vector<float> got(want.size(), -42.f);
-          stem_conv2d_f32(p, x.data(), packed.data(), bias.data(), nullptr, act, got.data(), threads, row);
+          stem_conv2d_f32(p, x.data(), packed.data(), bias.data(), nullptr, act, got.data(), threads, kernels);
           expect_close(got, want, taps);
-          stem_conv2d_f32(p, x.data(), packed.data(), nullptr, residual.data(), act, got.data(), threads, row);
+          stem_conv2d_f32(p, x.data(), packed.data(), nullptr, residual.data(), act, got.data(), threads, kernels);
           expect_close(got, want_residual, taps);
         }
       }
