@@ -26,6 +26,7 @@ struct Layer {
 const Layer kLayers[] = {
     {"mbv3_first_3x3s2_hswish", 3, 224, 16, 3, 2, 1, isa::Activation::HardSwish},
     {"resnet_first_7x7s2_relu", 3, 224, 64, 7, 2, 1, isa::Activation::Relu},
+    {"mbv2_first_3x3s2_relu6", 3, 224, 32, 3, 2, 1, isa::Activation::Clip},
     {"dw3x3s2_16ch_112", 16, 112, 16, 3, 2, 16, isa::Activation::Relu},
     {"dw3x3s1_96ch_56", 96, 56, 96, 3, 1, 96, isa::Activation::Relu},
     {"dw3x3s1_144ch_56_relu6", 144, 56, 144, 3, 1, 144, isa::Activation::Clip},
