@@ -24,7 +24,9 @@ constexpr int64_t kWidestLanes = 16;  // scratch sized for the widest variant se
 }  // namespace
 
 bool depthwise_applies(const Conv2dParams& p) {
-  return p.group == p.C && p.K == p.C && p.C > 0 && p.window.kernel_w <= 64;  // kernel_w: depthwise_impl's tap table
+  // The tap tables' sizes: depthwise_impl::kMaxTaps, padded_image::kMaxKernelW.
+  return p.group == p.C && p.K == p.C && p.C > 0 && p.window.kernel_w <= padded_image::kMaxKernelW &&
+         int64_t(p.window.kernel_h) * p.window.kernel_w <= depthwise_impl::kMaxTaps;
 }
 
 size_t depthwise_scratch_floats(const Conv2dParams& p) { return depthwise_impl::scratch_floats(p, kWidestLanes); }

@@ -46,50 +46,58 @@ void pointwise_plane(const Conv2dParams& p, const float* x, float w, float bias,
   });
 }
 
-template <class V>
-void plane(const Conv2dParams& p, const float* x, const float* w, float bias, const Activation& act, float* y,
-           float* scratch) {
-  if (is_pointwise_window(p.window)) return pointwise_plane<V>(p, x, w[0], bias, act, y);
-  constexpr int64_t W = int64_t(V::W);
-  const isa::Window2d& win = p.window;
-  const padded_image::Geometry g = padded_image::geometry(p, W);
-  const int64_t row_floats = g.row_floats();
-  padded_image::fill<V>(p, g, x, scratch, 0, g.rows);
-  int64_t kw_offset[padded_image::kMaxKernelW];
-  padded_image::tap_offsets(win, g, kw_offset);
-  const int64_t kernel_w = std::min<int64_t>(win.kernel_w, padded_image::kMaxKernelW);
-  // The plane's output vectors (each output row in ceil(OW / W) of them, the last maybe
-  // partial) in groups of U: U independent FMA chains hide the FMA latency that a single
-  // accumulator waits on at every tap, however narrow the rows are. A short last group
-  // repeats its first vector and stores only its own.
-  constexpr int64_t U = 4;
+// Most windows a depthwise conv may have (depthwise_applies): the taps' offsets sit in an array.
+constexpr int64_t kMaxTaps = 256;
+
+// The plane's output vectors (each output row in ceil(OW / W) of them, the last maybe partial)
+// in groups of U: U independent FMA chains hide the FMA latency that a single accumulator
+// waits on at every tap, however narrow the rows are. A short last group repeats its first
+// vector and stores only its own. kTaps > 0 is the window's tap count known at compile time
+// (3x3, 5x5): the tap loop unrolls and the broadcast weights stay in registers.
+template <class V, int64_t kTaps>
+void sum_taps(const Conv2dParams& p, const float* image, int64_t row_floats, const int64_t* tap_offset,
+              int64_t taps, const float* w, float bias, const Activation& act, float* y) {
+  using T = typename V::T;
+  constexpr int64_t W = int64_t(V::W), U = 4;
+  const int64_t n_taps = kTaps > 0 ? kTaps : taps;
   const int64_t row_vectors = (p.OW + W - 1) / W, vectors = p.OH * row_vectors;
+  const int64_t row_step = p.window.stride_h * row_floats;
+  T wv[kTaps > 0 ? kTaps : 1];
+  if constexpr (kTaps > 0) {
+    for (int64_t t = 0; t < kTaps; ++t) wv[t] = V::set1(w[t]);
+  }
   with_activation<V>(act, p.OH * p.OW, y, [&](auto activate) {
+    int64_t oh = 0, ow = 0;  // the next group's first vector
     for (int64_t v0 = 0; v0 < vectors; v0 += U) {
       const int64_t count = std::min(U, vectors - v0);
       const float* src[U];
       float* dst[U];
       int64_t lanes[U];
       for (int64_t u = 0; u < U; ++u) {
-        const int64_t v = v0 + (u < count ? u : 0), oh = v / row_vectors, ow = v % row_vectors * W;
-        src[u] = scratch + oh * win.stride_h * row_floats + ow;
+        if (u >= count) {
+          src[u] = src[0], dst[u] = dst[0], lanes[u] = lanes[0];
+          continue;
+        }
+        src[u] = image + oh * row_step + ow;
         dst[u] = y + oh * p.OW + ow;
         lanes[u] = std::min(W, p.OW - ow);
+        ow += W;
+        if (ow >= p.OW) ow = 0, ++oh;
       }
-      typename V::T acc[U];
+      T acc[U];
       for (int64_t u = 0; u < U; ++u) acc[u] = V::set1(bias);
-      const float* wt = w;
-      for (int64_t kh = 0; kh < win.kernel_h; ++kh) {
-        const int64_t row_offset = kh * win.dilation_h * row_floats;
-        for (int64_t kw = 0; kw < kernel_w; ++kw) {
-          const typename V::T wv = V::set1(wt[kw]);
-          const int64_t offset = row_offset + kw_offset[kw];
-          for (int64_t u = 0; u < U; ++u) acc[u] = V::fmadd(V::load(src[u] + offset), wv, acc[u]);
+#pragma GCC unroll 25
+      for (int64_t t = 0; t < n_taps; ++t) {
+        T weight;
+        if constexpr (kTaps > 0) {
+          weight = wv[t];
+        } else {
+          weight = V::set1(w[t]);
         }
-        wt += win.kernel_w;
+        for (int64_t u = 0; u < U; ++u) acc[u] = V::fmadd(V::load(src[u] + tap_offset[t]), weight, acc[u]);
       }
       for (int64_t u = 0; u < count; ++u) {
-        const typename V::T out = activate(acc[u]);
+        const T out = activate(acc[u]);
         if (lanes[u] == W) {
           V::store(dst[u], out);
         } else {
@@ -100,6 +108,24 @@ void plane(const Conv2dParams& p, const float* x, const float* w, float bias, co
       }
     }
   });
+}
+
+template <class V>
+void plane(const Conv2dParams& p, const float* x, const float* w, float bias, const Activation& act, float* y,
+           float* scratch) {
+  if (is_pointwise_window(p.window)) return pointwise_plane<V>(p, x, w[0], bias, act, y);
+  const isa::Window2d& win = p.window;
+  const padded_image::Geometry g = padded_image::geometry(p, int64_t(V::W));
+  const int64_t row_floats = g.row_floats();
+  padded_image::fill<V>(p, g, x, scratch, 0, g.rows);
+  int64_t kw_offset[padded_image::kMaxKernelW], tap_offset[kMaxTaps];
+  padded_image::tap_offsets(win, g, kw_offset);
+  const int64_t taps = int64_t(win.kernel_h) * win.kernel_w;
+  for (int64_t kh = 0, t = 0; kh < win.kernel_h; ++kh)
+    for (int64_t kw = 0; kw < win.kernel_w; ++kw) tap_offset[t++] = kh * win.dilation_h * row_floats + kw_offset[kw];
+  if (taps == 9) return sum_taps<V, 9>(p, scratch, row_floats, tap_offset, taps, w, bias, act, y);
+  if (taps == 25) return sum_taps<V, 25>(p, scratch, row_floats, tap_offset, taps, w, bias, act, y);
+  sum_taps<V, 0>(p, scratch, row_floats, tap_offset, taps, w, bias, act, y);
 }
 
 }  // namespace aivm::kernels::depthwise_impl
