@@ -65,8 +65,10 @@ void stem_conv2d_f32(const Conv2dParams& p, const float* x, const float* packed_
   if (!kernels) kernels = chosen;
   const padded_image::Geometry g = stem_impl::geometry(p);
   // Kept between calls, as a fresh megabyte each call is a fresh round of page faults.
-  thread_local std::vector<float> image;
-  if (image.size() < size_t(p.C * g.floats())) image.resize(size_t(p.C * g.floats()));
+  // The pool's workers see their own thread_local, so they are handed this thread's buffer.
+  thread_local std::vector<float> image_buffer;
+  if (image_buffer.size() < size_t(p.C * g.floats())) image_buffer.resize(size_t(p.C * g.floats()));
+  float* image = image_buffer.data();
   const int64_t out_plane = p.OH * p.OW, in_plane = p.H * p.W;
   const bool parallel = p.K * out_plane * p.C * p.window.kernel_h * p.window.kernel_w >= kMinParallelMacs;
   // The activation follows the residual: rows stop before it, then add and activate in cache.
@@ -76,7 +78,7 @@ void stem_conv2d_f32(const Conv2dParams& p, const float* x, const float* packed_
     auto fill = [&](int64_t begin, int64_t end) {
       for (int64_t t = begin; t < end; ++t) {
         const int64_t c = t / chunks, r0 = t % chunks * kFillRowsPerTask;
-        kernels->fill(p, x + (n * p.C + c) * in_plane, image.data() + c * g.floats(), r0,
+        kernels->fill(p, x + (n * p.C + c) * in_plane, image + c * g.floats(), r0,
                       std::min(g.rows, r0 + kFillRowsPerTask));
       }
     };
@@ -84,7 +86,7 @@ void stem_conv2d_f32(const Conv2dParams& p, const float* x, const float* packed_
     const float* rn = residual ? residual + n * p.K * out_plane : nullptr;
     auto rows = [&](int64_t begin, int64_t end) {
       for (int64_t oh = begin; oh < end; ++oh) {
-        kernels->row(p, image.data(), packed_w, bias, row_act, oh, yn);
+        kernels->row(p, image, packed_w, bias, row_act, oh, yn);
         if (!rn) continue;
         for (int64_t k = 0; k < p.K; ++k) {
           const int64_t at = k * out_plane + oh * p.OW;
