@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "kernels/conv/conv.h"
 
@@ -20,5 +21,17 @@ using DepthwisePlaneFn = void (*)(const Conv2dParams& p, const float* x, const f
                                   const Activation& act, float* y, float* scratch);
 size_t depthwise_scratch_floats(const Conv2dParams& p);
 DepthwisePlaneFn depthwise_plane_for_isa(const char* isa);  // "avx512", "avx2", "scalar"; null if not built
+
+// Channels [c0, c0 + lanes) of one image at once, one vector across channels per output pixel,
+// for planes too narrow to fill vectors along their rows; x [C, H, W] and y [C, OH, OW] are
+// the image's, |scratch| holds depthwise_block_scratch_floats.
+using DepthwiseBlockFn = void (*)(const Conv2dParams& p, const float* x, const float* w, const float* bias,
+                                  const Activation& act, float* y, int64_t c0, float* scratch);
+struct DepthwiseBlock {
+  DepthwiseBlockFn fn;  // null if not built
+  int64_t lanes;
+};
+size_t depthwise_block_scratch_floats(const Conv2dParams& p);
+DepthwiseBlock depthwise_block_for_isa(const char* isa);  // "avx512", "avx2", "scalar"
 
 }  // namespace aivm::kernels

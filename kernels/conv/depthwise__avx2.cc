@@ -5,5 +5,6 @@
 namespace aivm::kernels {
 
 extern const DepthwisePlaneFn kDepthwisePlane_avx2 = depthwise_impl::plane<simd::V256>;
+extern const DepthwiseBlock kDepthwiseBlock_avx2 = {depthwise_impl::block<simd::V256>, 8};
 
 }  // namespace aivm::kernels

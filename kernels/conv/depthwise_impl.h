@@ -128,4 +128,74 @@ void plane(const Conv2dParams& p, const float* x, const float* w, float bias, co
   sum_taps<V, 0>(p, scratch, row_floats, tap_offset, taps, w, bias, act, y);
 }
 
+// Channel-blocked: channels [c0, c0 + W) of one image, each output pixel one vector across
+// the channels. The block is copied into a zero-padded [rows][cols][W] image, so every tap of
+// a pixel is one aligned load whatever the plane's width or stride; small planes (a 7x7 row
+// fills half of one 16-lane vector) run at full vector width. Channels past C are zeros.
+inline size_t block_scratch_floats(const Conv2dParams& p, int64_t lanes) {
+  const padded_image::Geometry g = padded_image::geometry(p, 0);
+  return size_t((g.rows * g.cols + kMaxTaps + 1) * lanes);
+}
+
+template <class V>
+void block(const Conv2dParams& p, const float* x, const float* w, const float* bias, const Activation& act,
+           float* y, int64_t c0, float* scratch) {
+  using T = typename V::T;
+  constexpr int64_t W = int64_t(V::W), U = 4;
+  const isa::Window2d& win = p.window;
+  const padded_image::Geometry g = padded_image::geometry(p, 0);
+  const int64_t cols = g.cols, nc = std::min(W, p.C - c0), taps = int64_t(win.kernel_h) * win.kernel_w;
+  const int64_t in_plane = p.H * p.W, out_plane = p.OH * p.OW;
+  float* image = scratch;                       // [rows][cols][W]
+  float* weights = image + g.rows * cols * W;  // [taps][W], then the bias [W]
+  float* bias_v = weights + taps * W;
+  std::fill(image, image + g.rows * cols * W, 0.f);
+  for (int64_t c = 0; c < nc; ++c) {
+    const float* xc = x + (c0 + c) * in_plane;
+    for (int64_t ih = 0; ih < p.H; ++ih) {
+      float* dst = image + ((ih + win.pad_top) * cols + win.pad_left) * W + c;
+      for (int64_t iw = 0; iw < p.W; ++iw) dst[iw * W] = xc[ih * p.W + iw];
+    }
+  }
+  for (int64_t t = 0; t < taps; ++t)
+    for (int64_t c = 0; c < W; ++c) weights[t * W + c] = c < nc ? w[(c0 + c) * taps + t] : 0.f;
+  for (int64_t c = 0; c < W; ++c) bias_v[c] = bias && c < nc ? bias[c0 + c] : 0.f;
+  int64_t tap_offset[kMaxTaps];
+  for (int64_t kh = 0, t = 0; kh < win.kernel_h; ++kh)
+    for (int64_t kw = 0; kw < win.kernel_w; ++kw) tap_offset[t++] = (kh * win.dilation_h * cols + kw * win.dilation_w) * W;
+  const T b = V::load(bias_v);
+  auto store = [&](int64_t pixel, T v) {
+    float lanes[W];
+    V::store(lanes, v);
+    for (int64_t c = 0; c < nc; ++c) y[(c0 + c) * out_plane + pixel] = lanes[c];
+  };
+  auto body = [&](auto activate) {
+    for (int64_t oh = 0; oh < p.OH; ++oh) {
+      const float* row = image + oh * win.stride_h * cols * W;
+      const int64_t pixel0 = oh * p.OW, step = win.stride_w * W;
+      int64_t ow = 0;
+      for (; ow + U <= p.OW; ow += U) {  // U pixels: independent FMA chains
+        T acc[U];
+        for (int64_t u = 0; u < U; ++u) acc[u] = b;
+        const float* src = row + ow * step;
+        for (int64_t t = 0; t < taps; ++t) {
+          const T wv = V::load(weights + t * W);
+          for (int64_t u = 0; u < U; ++u) acc[u] = V::fmadd(V::load(src + u * step + tap_offset[t]), wv, acc[u]);
+        }
+        for (int64_t u = 0; u < U; ++u) store(pixel0 + ow + u, activate(acc[u]));
+      }
+      for (; ow < p.OW; ++ow) {
+        T acc = b;
+        const float* src = row + ow * step;
+        for (int64_t t = 0; t < taps; ++t) acc = V::fmadd(V::load(src + tap_offset[t]), V::load(weights + t * W), acc);
+        store(pixel0 + ow, activate(acc));
+      }
+    }
+  };
+  if (vmath_impl::with_vector_activation<V>(act, body)) return;
+  // No vector form: the activation runs over the block's planes afterwards.
+  body([](T v) { return v; });
+  for (int64_t c = 0; c < nc; ++c) epilogue_activation_f32(act, out_plane, y + (c0 + c) * out_plane);
+}
+
 }  // namespace aivm::kernels::depthwise_impl

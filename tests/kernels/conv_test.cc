@@ -10,6 +10,7 @@
 #include "kernels/config/thread_pool.h"
 #include "kernels/conv/depthwise.h"
 #include "kernels/conv/stem.h"
+#include "kernels/conv/window.h"
 #include "kernels/conv/winograd.h"
 #include "tests/kernels/kernel_test_util.h"
 
@@ -151,8 +152,9 @@ TEST_P(ConvFast, MatchesReference) {
 INSTANTIATE_TEST_SUITE_P(Threads, ConvFast, ::testing::Values(1, 2),
                          [](const auto& info) { return "threads" + std::to_string(info.param); });
 
-// The depthwise plane kernel of every ISA the CPU has, against the reference: widths around
-// the vector widths, strides 1 and 2, 3x3 and 5x5, dilation, asymmetric padding.
+// The depthwise plane and channel-block kernels of every ISA the CPU has, against the
+// reference: widths around the vector widths, strides 1 and 2, 3x3 and 5x5, dilation,
+// asymmetric padding, channel counts that fill no block (17, 33).
 TEST(ConvDepthwise, EveryIsaMatchesReference) {
   const std::vector<const char*> isas = isas_of_this_cpu();
   const Conv2dParams cases[] = {
@@ -167,6 +169,9 @@ TEST(ConvDepthwise, EveryIsaMatchesReference) {
       params(1, 2, 6, 130, 2, 2, window(3, 3, 1, 1, 1, 2, 1, 1)),         // long rows: zeros at the ends only
       params(1, 2, 6, 300, 2, 2, window(5, 5, 3, 3, 2, 3, 2, 1)),         // long rows, stride 3 phases
       params(2, 3, 5, 37, 3, 3, window(1, 1)),                            // 1x1: a channel affine
+      params(1, 33, 7, 7, 33, 33, window(3, 3, 1, 1, 1, 1, 1, 1)),        // mobilenets' 7x7 and 14x14 planes
+      params(2, 17, 14, 14, 17, 17, window(3, 3, 2, 2, 1, 1, 1, 1)),
+      params(1, 20, 9, 11, 20, 20, window(5, 5, 1, 1, 2, 2, 2, 2)),
   };
   const Activation acts[] = {{isa::Activation::None},      {isa::Activation::Relu},
                              {isa::Activation::Clip, 0.f, 6.f}, {isa::Activation::Swish, 1.f},
@@ -189,6 +194,17 @@ TEST(ConvDepthwise, EveryIsaMatchesReference) {
           plane(p, x.data() + i * p.H * p.W, w.data() + (i % p.C) * taps, bias[size_t(i % p.C)], act,
                 got.data() + i * p.OH * p.OW, scratch.data());
         SCOPED_TRACE(testing::Message() << isa << " case seed " << seed << " act " << int(act.kind));
+        expect_close(got, want, taps);
+        if (is_pointwise_window(p.window)) continue;  // the dispatcher keeps those on planes
+        const DepthwiseBlock block = depthwise_block_for_isa(isa);
+        ASSERT_NE(block.fn, nullptr);
+        std::vector<float> block_scratch(depthwise_block_scratch_floats(p), NAN);
+        std::fill(got.begin(), got.end(), -42.f);
+        for (int64_t n = 0; n < p.N; ++n)
+          for (int64_t c0 = 0; c0 < p.C; c0 += block.lanes)
+            block.fn(p, x.data() + n * p.C * p.H * p.W, w.data(), bias.data(), act,
+                     got.data() + n * p.C * p.OH * p.OW, c0, block_scratch.data());
+        SCOPED_TRACE("channel-blocked");
         expect_close(got, want, taps);
       }
     }
