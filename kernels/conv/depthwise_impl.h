@@ -70,9 +70,9 @@ void sum_taps(const Conv2dParams& p, const float* image, int64_t row_floats, con
     int64_t oh = 0, ow = 0;  // the next group's first vector
     for (int64_t v0 = 0; v0 < vectors; v0 += U) {
       const int64_t count = std::min(U, vectors - v0);
-      const float* src[U];
-      float* dst[U];
-      int64_t lanes[U];
+      const float* src[U] = {};  // count >= 1: [0] is always set before the copies below
+      float* dst[U] = {};
+      int64_t lanes[U] = {};
       for (int64_t u = 0; u < U; ++u) {
         if (u >= count) {
           src[u] = src[0], dst[u] = dst[0], lanes[u] = lanes[0];

@@ -14,6 +14,7 @@ constexpr int64_t kSmallM = 4;                // M up to this goes to the stream
 constexpr int64_t kSmallTileN = 64;           // their unit of work when splitting N
 constexpr int64_t kMinParallelMacs = 1 << 21;  // ~20 us of work: below, waking a worker costs more
 constexpr int64_t kSmallMCostPerB = 8;         // small M: an element of B streamed from memory, in MACs
+constexpr int64_t kBInPlaceMaxRows = 3;        // in micro-panels of A: up to this, B is read unpacked
 
 //===----------------------------------------------------------------------===//
 // Per-thread packing buffers, 64-byte aligned, grown on demand and kept for reuse.
@@ -100,7 +101,11 @@ void run_packed(const GemmConfig& cfg, const Problem& g, int64_t m0, int64_t m1,
   // Prepacked A: row blocks stay on panel boundaries (the grid cuts rows on them too).
   const int64_t mc_step = pmr ? (MC / pmr > 0 ? MC / pmr * pmr : pmr) : MC;
   float* abuf = pmr ? nullptr : s.a.get(size_t(MC * KC));
-  float* bbuf = g.packed_b ? nullptr : s.b.get(size_t(KC * NC));
+  // Few rows of C: each packed B element would be read by only a panel or two of A, so
+  // packing B costs about what it saves. Full panels are then read in place (rows ldb
+  // apart); only a last, narrower panel is packed (its zero padding keeps loads in bounds).
+  const bool b_in_place = !g.packed_b && !g.tb && m1 - m0 <= kBInPlaceMaxRows * int64_t(cfg.mr);
+  float* bbuf = g.packed_b ? nullptr : s.b.get(size_t(KC * (b_in_place ? NR : NC)));
   GemmUkernelParams p;
   p.alpha = g.ep.alpha;
   p.beta = g.ep.beta;
@@ -119,6 +124,9 @@ void run_packed(const GemmConfig& cfg, const Problem& g, int64_t m0, int64_t m1,
       if (g.packed_b) {
         bp = g.packed_b + (jc / NR) * g.K * NR + pc * NR;
         pstride = g.K * NR;
+      } else if (b_in_place) {
+        bp = g.B + pc * g.ldb + jc;
+        pstride = 0;
       } else {
         const float* b = g.tb ? g.B + jc * g.ldb + pc : g.B + pc * g.ldb + jc;
         cfg.pack_b(g.tb, size_t(kc), size_t(nc), b, size_t(g.ldb), bbuf, size_t(kc * NR));
@@ -138,14 +146,22 @@ void run_packed(const GemmConfig& cfg, const Problem& g, int64_t m0, int64_t m1,
         }
         for (int64_t jr = 0; jr < nc; jr += NR) {
           const int64_t nr = nc - jr < NR ? nc - jr : NR;
+          const float* b_panel = bp + (jr / NR) * pstride;
+          p.b_stride = 0;
+          if (b_in_place && nr == NR) {
+            b_panel = bp + jr;
+            p.b_stride = g.ldb;
+          } else if (b_in_place) {
+            cfg.pack_b(false, size_t(kc), size_t(nr), bp + jr, size_t(g.ldb), bbuf, size_t(kc * NR));
+            b_panel = bbuf;
+          }
           for (int64_t ir = 0; ir < mc; ir += mr) {
             const int64_t m = ic + ir, n = jc + jr, rows = mc - ir < mr ? mc - ir : mr;
             // A prepacked panel holds its rows over all of K: the kc slice starts at pc * rows.
             const float* ap = pmr ? g.packed_a + m * g.K + pc * rows : abuf + ir * kc;
             p.bias = g.ep.bias ? g.ep.bias + m * p.bias_rs + n * p.bias_cs : nullptr;
             p.residual = g.ep.residual ? g.ep.residual + m * p.residual_rs + n * p.residual_cs : nullptr;
-            cfg.ukernel(size_t(rows), size_t(nr), size_t(kc), ap, bp + (jr / NR) * pstride, g.C + m * g.c_rs + n,
-                        size_t(g.c_rs), &p);
+            cfg.ukernel(size_t(rows), size_t(nr), size_t(kc), ap, b_panel, g.C + m * g.c_rs + n, size_t(g.c_rs), &p);
           }
         }
       }

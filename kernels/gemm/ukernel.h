@@ -23,11 +23,15 @@ struct GemmUkernelParams {
   const float* residual = nullptr;  // at the tile's origin; nullptr = no residual term
   int64_t residual_rs = 0, residual_cs = 0;
   Activation act;
+  // 0: b is a packed micro-panel (rows NR apart). Else b is unpacked B read in place, rows
+  // b_stride apart, with NR readable columns in each (a full panel's worth).
+  int64_t b_stride = 0;
 };
 
 // Packed micro-kernel: C[m x n] (row stride ldc) from a packed A micro-panel holding m rows
 // (m <= MR; element (r, k) at a[k*m + r]) and a packed B micro-panel (element (k, j) at
-// b[k*NR + j], zero-padded to NR columns). Handles any m <= MR and n <= NR itself.
+// b[k*NR + j], zero-padded to NR columns; or b[k*b_stride + j] in place, see
+// GemmUkernelParams). Handles any m <= MR and n <= NR itself.
 using GemmUkernelFn = void (*)(size_t m, size_t n, size_t kc, const float* a, const float* b, float* c,
                                size_t ldc, const GemmUkernelParams* p);
 

@@ -310,13 +310,14 @@ void packed_tile(size_t n, size_t kc, const float* a, const float* b, float* c, 
       __builtin_prefetch(p.residual + int64_t(r) * p.residual_rs + last, 0, 3);
     }
   }
+  const size_t b_step = p.b_stride ? size_t(p.b_stride) : NR;
   for (size_t k = 0; k < kc; ++k) {
     T bv[NV];
 #pragma GCC unroll 16
     for (size_t j = 0; j < NV; ++j) bv[j] = V::load(b + j * W);
     fma_rows<V, R, NV>(acc, a, bv);
     a += R;
-    b += NR;
+    b += b_step;
   }
   store_tile<V, R, NV>(acc, n, c, ldc, p);
 }
