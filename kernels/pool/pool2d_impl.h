@@ -62,10 +62,9 @@ template <class V, class Fold>
 void plane(const Pool2dParams& p, const float* inv_count, const float* x, float* y, float* scratch) {
   using T = typename V::T;
   constexpr int64_t W = int64_t(V::W);
-  constexpr int64_t kMaxKernelW = 64;
   const isa::Window2d& win = p.window;
   const Geometry g = geometry(p, W);
-  const int64_t s = g.stride, kernel_w = std::min<int64_t>(win.kernel_w, kMaxKernelW);
+  const int64_t s = g.stride;
   const float identity = Fold::identity();
   float* row = scratch;                      // g.cols + W: a whole vector past the last column
   float* phases = s > 1 ? row + g.cols + W : row;
@@ -73,11 +72,9 @@ void plane(const Pool2dParams& p, const float* inv_count, const float* x, float*
   // The padding cells never change: set them once per plane.
   std::fill(row, row + win.pad_left, identity);
   std::fill(row + win.pad_left + p.W, row + g.cols + W, identity);
-  int64_t kw_offset[kMaxKernelW];  // kernel column kw: phase, then index within it
-  for (int64_t kw = 0; kw < kernel_w; ++kw) {
-    const int64_t col = kw * win.dilation_w;
-    kw_offset[kw] = (col % s) * phase_cols + col / s;
-  }
+  // Kernel column kw reads padded column kw * dilation: phase (that % s), index (that / s).
+  // Walked tap by tap, so a window of any width needs no table.
+  const int64_t phase_step = win.dilation_w % s, index_step = win.dilation_w / s;
   const T id = V::set1(identity);
   float* in_row = row + win.pad_left;
   for (int64_t oh = 0; oh < p.OH; ++oh) {
@@ -115,7 +112,12 @@ void plane(const Pool2dParams& p, const float* inv_count, const float* x, float*
     const float* scale = inv_count ? inv_count + oh * p.OW : nullptr;
     for (int64_t ow = 0; ow < p.OW; ow += W) {
       T acc = id;
-      for (int64_t kw = 0; kw < kernel_w; ++kw) acc = Fold::template fold<V>(V::load(phases + kw_offset[kw] + ow), acc);
+      for (int64_t kw = 0, phase = 0, index = ow; kw < win.kernel_w; ++kw) {
+        acc = Fold::template fold<V>(V::load(phases + phase * phase_cols + index), acc);
+        phase += phase_step;
+        index += index_step;
+        if (phase >= s) phase -= s, ++index;
+      }
       const int64_t lanes = std::min(W, p.OW - ow);
       if (lanes == W) {
         if (scale) acc = V::mul(acc, V::load(scale + ow));

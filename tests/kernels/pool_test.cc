@@ -133,6 +133,7 @@ TEST(PoolPlanes, EveryIsaMatchesReference) {
       params(1, 2, 15, 17, window(3, 2, 1, 3, 0, 1, 2, 1, 2, 3)),      // asym pads, dilation
       params(1, 2, 8, 8, window(2, 2, 1, 1, 3, 0, 0, 3)),              // windows wholly in padding
       params(2, 3, 7, 7, window(7, 7)),                                // one window per plane
+      params(1, 2, 3, 150, window(2, 70, 1, 2, 0, 1, 1, 1)),           // a 1-D pool's wide window
   };
   unsigned seed = 200;
   for (const char* isa : test_util::isas_of_this_cpu()) {
