@@ -28,8 +28,8 @@ constexpr int64_t kWidestLanes = 16;  // scratch sized for the widest variant se
 }  // namespace
 
 bool depthwise_applies(const Conv2dParams& p) {
-  // The tap tables' sizes: depthwise_impl::kMaxTaps, padded_image::kMaxKernelW.
-  return p.group == p.C && p.K == p.C && p.C > 0 && p.window.kernel_w <= padded_image::kMaxKernelW &&
+  // The tap table's size: depthwise_impl::kMaxTaps.
+  return p.group == p.C && p.K == p.C && p.C > 0 &&
          int64_t(p.window.kernel_h) * p.window.kernel_w <= depthwise_impl::kMaxTaps;
 }
 

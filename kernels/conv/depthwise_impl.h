@@ -18,15 +18,6 @@ inline size_t scratch_floats(const Conv2dParams& p, int64_t lanes) {
   return size_t(padded_image::geometry(p, lanes).floats() + lanes);
 }
 
-// Runs body(activate) with the activation in registers where it has a vector form; otherwise
-// body without one, then the activation over the n outputs it stored at y.
-template <class V, class Body>
-void with_activation(const Activation& act, int64_t n, float* y, Body&& body) {
-  if (vmath_impl::with_vector_activation<V>(act, body)) return;
-  body([](typename V::T v) { return v; });
-  epilogue_activation_f32(act, n, y);
-}
-
 // A 1x1 window with unit strides and no padding (a per-channel affine: a BatchNormalization
 // the compiler made a depthwise conv): y = act(w x + bias) straight over the plane.
 template <class V>
@@ -34,7 +25,7 @@ void pointwise_plane(const Conv2dParams& p, const float* x, float w, float bias,
   constexpr int64_t W = int64_t(V::W);
   const int64_t n = p.OH * p.OW;
   const typename V::T wv = V::set1(w), bv = V::set1(bias);
-  with_activation<V>(act, n, y, [&](auto activate) {
+  auto body = [&](auto activate) {
     int64_t i = 0;
     for (; i + W <= n; i += W) V::store(y + i, activate(V::fmadd(V::load(x + i), wv, bv)));
     if (i < n) {
@@ -43,7 +34,8 @@ void pointwise_plane(const Conv2dParams& p, const float* x, float w, float bias,
       V::store(tail, activate(V::fmadd(V::load(tail), wv, bv)));
       std::copy(tail, tail + (n - i), y + i);
     }
-  });
+  };
+  vmath_impl::with_activation_or_after<V>(act, body, [&] { epilogue_activation_f32(act, n, y); });
 }
 
 // Most windows a depthwise conv may have (depthwise_applies): the taps' offsets sit in an array.
@@ -66,7 +58,7 @@ void sum_taps(const Conv2dParams& p, const float* image, int64_t row_floats, con
   if constexpr (kTaps > 0) {
     for (int64_t t = 0; t < kTaps; ++t) wv[t] = V::set1(w[t]);
   }
-  with_activation<V>(act, p.OH * p.OW, y, [&](auto activate) {
+  auto body = [&](auto activate) {
     int64_t oh = 0, ow = 0;  // the next group's first vector
     for (int64_t v0 = 0; v0 < vectors; v0 += U) {
       const int64_t count = std::min(U, vectors - v0);
@@ -107,7 +99,8 @@ void sum_taps(const Conv2dParams& p, const float* image, int64_t row_floats, con
         }
       }
     }
-  });
+  };
+  vmath_impl::with_activation_or_after<V>(act, body, [&] { epilogue_activation_f32(act, p.OH * p.OW, y); });
 }
 
 template <class V>
@@ -118,11 +111,9 @@ void plane(const Conv2dParams& p, const float* x, const float* w, float bias, co
   const padded_image::Geometry g = padded_image::geometry(p, int64_t(V::W));
   const int64_t row_floats = g.row_floats();
   padded_image::fill<V>(p, g, x, scratch, 0, g.rows);
-  int64_t kw_offset[padded_image::kMaxKernelW], tap_offset[kMaxTaps];
-  padded_image::tap_offsets(win, g, kw_offset);
+  int64_t tap_offset[kMaxTaps];
+  padded_image::tap_offsets(win, g, 1, 0, tap_offset);
   const int64_t taps = int64_t(win.kernel_h) * win.kernel_w;
-  for (int64_t kh = 0, t = 0; kh < win.kernel_h; ++kh)
-    for (int64_t kw = 0; kw < win.kernel_w; ++kw) tap_offset[t++] = kh * win.dilation_h * row_floats + kw_offset[kw];
   if (taps == 9) return sum_taps<V, 9>(p, scratch, row_floats, tap_offset, taps, w, bias, act, y);
   if (taps == 25) return sum_taps<V, 25>(p, scratch, row_floats, tap_offset, taps, w, bias, act, y);
   sum_taps<V, 0>(p, scratch, row_floats, tap_offset, taps, w, bias, act, y);
@@ -192,10 +183,9 @@ void block(const Conv2dParams& p, const float* x, const float* w, const float* b
       }
     }
   };
-  if (vmath_impl::with_vector_activation<V>(act, body)) return;
-  // No vector form: the activation runs over the block's planes afterwards.
-  body([](T v) { return v; });
-  for (int64_t c = 0; c < nc; ++c) epilogue_activation_f32(act, out_plane, y + (c0 + c) * out_plane);
+  vmath_impl::with_activation_or_after<V>(act, body, [&] {
+    for (int64_t c = 0; c < nc; ++c) epilogue_activation_f32(act, out_plane, y + (c0 + c) * out_plane);
+  });
 }
 
 }  // namespace aivm::kernels::depthwise_impl

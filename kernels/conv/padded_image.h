@@ -76,13 +76,18 @@ void fill(const Conv2dParams& p, const Geometry& g, const float* x, float* image
   }
 }
 
-// Offset within a padded row of each kernel column's tap (phase, then index); kernel_w <= 64.
-constexpr int64_t kMaxKernelW = 64;
-inline void tap_offsets(const isa::Window2d& win, const Geometry& g, int64_t* kw_offset) {
-  for (int64_t kw = 0; kw < std::min<int64_t>(win.kernel_w, kMaxKernelW); ++kw) {
-    const int64_t col = kw * win.dilation_w;
-    kw_offset[kw] = (col % g.stride) * g.phase_cols + col / g.stride;
-  }
+// Offsets of the window's taps (c, kh, kw), in that order, from an output row's first input
+// row, over |channels| padded planes |plane_floats| apart: channels * kernel_h * kernel_w
+// entries of |offset|.
+inline void tap_offsets(const isa::Window2d& win, const Geometry& g, int64_t channels, int64_t plane_floats,
+                        int64_t* offset) {
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t kh = 0; kh < win.kernel_h; ++kh)
+      for (int64_t kw = 0; kw < win.kernel_w; ++kw) {
+        const int64_t col = kw * win.dilation_w;
+        *offset++ = c * plane_floats + kh * win.dilation_h * g.row_floats() + (col % g.stride) * g.phase_cols +
+                    col / g.stride;
+      }
 }
 
 }  // namespace aivm::kernels::padded_image

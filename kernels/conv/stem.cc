@@ -29,8 +29,7 @@ const StemKernels kStemKernels_scalar = {stem_impl::fill<simd::Scalar>, stem_imp
 
 bool stem_applies(const Conv2dParams& p) {
   const int64_t taps = p.C * int64_t(p.window.kernel_h) * p.window.kernel_w;
-  return p.group == 1 && p.C <= kStemMaxChannels && p.K >= kStemBlock && taps <= kStemMaxTaps && p.OW >= 16 &&
-         p.window.kernel_w <= padded_image::kMaxKernelW;
+  return p.group == 1 && p.C <= kStemMaxChannels && p.K >= kStemBlock && taps <= kStemMaxTaps && p.OW >= 16;
 }
 
 size_t stem_packed_weights_bytes(const Conv2dParams& p) {
@@ -69,6 +68,8 @@ void stem_conv2d_f32(const Conv2dParams& p, const float* x, const float* packed_
   thread_local std::vector<float> image_buffer;
   if (image_buffer.size() < size_t(p.C * g.floats())) image_buffer.resize(size_t(p.C * g.floats()));
   float* image = image_buffer.data();
+  int64_t tap_offset[kStemMaxTaps];  // the same for every row and image
+  padded_image::tap_offsets(p.window, g, p.C, g.floats(), tap_offset);
   const int64_t out_plane = p.OH * p.OW, in_plane = p.H * p.W;
   const bool parallel = p.K * out_plane * p.C * p.window.kernel_h * p.window.kernel_w >= kMinParallelMacs;
   // The activation follows the residual: rows stop before it, then add and activate in cache.
@@ -86,7 +87,7 @@ void stem_conv2d_f32(const Conv2dParams& p, const float* x, const float* packed_
     const float* rn = residual ? residual + n * p.K * out_plane : nullptr;
     auto rows = [&](int64_t begin, int64_t end) {
       for (int64_t oh = begin; oh < end; ++oh) {
-        kernels->row(p, image, packed_w, bias, row_act, oh, yn);
+        kernels->row(p, image, tap_offset, packed_w, bias, row_act, oh, yn);
         if (!rn) continue;
         for (int64_t k = 0; k < p.K; ++k) {
           const int64_t at = k * out_plane + oh * p.OW;

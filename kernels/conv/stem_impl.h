@@ -26,24 +26,14 @@ void fill(const Conv2dParams& p, const float* x, float* image_plane, int64_t r0,
 }
 
 template <class V, int64_t U>
-void row(const Conv2dParams& p, const float* image, const float* packed_w, const float* bias, const Activation& act,
-         int64_t oh, float* y) {
+void row(const Conv2dParams& p, const float* image, const int64_t* tap_offset, const float* packed_w,
+         const float* bias, const Activation& act, int64_t oh, float* y) {
   using T = typename V::T;
   constexpr int64_t W = int64_t(V::W), KB = kStemBlock;
   static_assert(U * W <= kSlack, "a step reads past the row's slack");
   const isa::Window2d& win = p.window;
-  const padded_image::Geometry g = geometry(p);
-  const int64_t row_floats = g.row_floats(), plane_floats = g.floats(), out_plane = p.OH * p.OW;
-  const int64_t kh_count = win.kernel_h, kw_count = win.kernel_w, taps = p.C * kh_count * kw_count;
-  int64_t kw_offset[padded_image::kMaxKernelW];
-  padded_image::tap_offsets(win, g, kw_offset);
-  // Each tap's offset in the image relative to the output row's first input row.
-  int64_t tap_offset[kStemMaxTaps];
-  int64_t t = 0;
-  for (int64_t c = 0; c < p.C; ++c)
-    for (int64_t kh = 0; kh < kh_count; ++kh)
-      for (int64_t kw = 0; kw < kw_count; ++kw)
-        tap_offset[t++] = c * plane_floats + kh * win.dilation_h * row_floats + kw_offset[kw];
+  const int64_t row_floats = geometry(p).row_floats(), out_plane = p.OH * p.OW;
+  const int64_t taps = p.C * win.kernel_h * win.kernel_w;
   const float* in = image + oh * win.stride_h * row_floats;
   auto body = [&](auto activate) {
     for (int64_t k0 = 0; k0 < p.K; k0 += KB) {
@@ -86,9 +76,9 @@ void row(const Conv2dParams& p, const float* image, const float* packed_w, const
       for (; ow < p.OW; ow += W) step(std::integral_constant<int64_t, 1>{}, ow);
     }
   };
-  if (vmath_impl::with_vector_activation<V>(act, body)) return;
-  body([](T v) { return v; });
-  for (int64_t k = 0; k < p.K; ++k) epilogue_activation_f32(act, p.OW, y + k * out_plane + oh * p.OW);
+  vmath_impl::with_activation_or_after<V>(act, body, [&] {
+    for (int64_t k = 0; k < p.K; ++k) epilogue_activation_f32(act, p.OW, y + k * out_plane + oh * p.OW);
+  });
 }
 
 }  // namespace aivm::kernels::stem_impl

@@ -112,6 +112,15 @@ inline bool with_vector_activation(const Activation& act, Body&& body) {
   }
 }
 
+// body(f) with the activation in registers where it has a vector form; otherwise body with
+// none, then after(), which runs the activation over what body stored.
+template <class V, class Body, class After>
+inline void with_activation_or_after(const Activation& act, Body&& body, After&& after) {
+  if (with_vector_activation<V>(act, body)) return;
+  body([](typename V::T v) { return v; });
+  after();
+}
+
 template <class V>
 bool activation_array(const Activation& act, size_t n, float* y) {
   return with_vector_activation<V>(act, [&](auto f) { map<V>(n, y, y, f); });
