@@ -1,5 +1,6 @@
 // gemm_f32 fast path: small-M kernels on unpacked operands, or Goto/BLIS blocking around the
 // selected packed micro-kernel; the output is cut into a grid of per-thread blocks.
+#include <algorithm>
 #include <cstdlib>
 
 #include "kernels/config/gemm_config.h"
@@ -94,6 +95,20 @@ Problem transposed(const Problem& g) {
 //           ir (rows of one A micro-panel) -> micro-kernel
 //===----------------------------------------------------------------------===//
 
+// Columns of C (a multiple of NR) per pass over a row block's A micro-panels. NR alone is the
+// classic order: one B micro-panel stays in L1 while the A panels stream past it, but C is
+// then written NR columns of every row at a time, as many scattered streams (and pages) as
+// rows. With a short K block the store is a large share of each tile's work, so there a wider
+// chunk (its B panels in a quarter of L2, beside the A block) runs each A panel along C's rows.
+// Measured on Zen 3 (AVX2, min of 200 runs): M x N x K 96x12544x16 -8%, 144x3136x24 -5%,
+// 256x3136x64 -2%; no gain at K >= 144, so long K blocks keep the classic order.
+int64_t column_chunk(const GemmConfig& cfg, int64_t kc) {
+  const int64_t NR = int64_t(cfg.nr);
+  if (kc * 4 > int64_t(cfg.kc)) return NR;
+  const int64_t budget = int64_t(cfg.mc * cfg.kc) / 2;  // floats: half the A block's share of L2
+  return std::max(NR, budget / std::max<int64_t>(kc, 1) / NR * NR);  // kc is 0 when K is
+}
+
 void run_packed(const GemmConfig& cfg, const Problem& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
   const int64_t NR = int64_t(cfg.nr), KC = int64_t(cfg.kc), MC = int64_t(cfg.mc), NC = int64_t(cfg.nc);
   Scratch& s = scratch();
@@ -144,24 +159,32 @@ void run_packed(const GemmConfig& cfg, const Problem& g, int64_t m0, int64_t m1,
           const float* a = g.ta ? g.A + pc * g.lda + ic : g.A + ic * g.lda + pc;
           aivm_x32_packa_gemm(g.ta, size_t(mr), size_t(mc), size_t(kc), a, size_t(g.lda), abuf);
         }
-        for (int64_t jr = 0; jr < nc; jr += NR) {
-          const int64_t nr = nc - jr < NR ? nc - jr : NR;
-          const float* b_panel = bp + (jr / NR) * pstride;
-          p.b_stride = 0;
-          if (b_in_place && nr == NR) {
-            b_panel = bp + jr;
-            p.b_stride = g.ldb;
-          } else if (b_in_place) {
-            cfg.pack_b(false, size_t(kc), size_t(nr), bp + jr, size_t(g.ldb), bbuf, size_t(kc * NR));
-            b_panel = bbuf;
+        // Columns per pass over the block's A panels (see column_chunk); within a chunk each A
+        // panel runs along C's rows, so C is written a row segment at a time.
+        const int64_t chunk = column_chunk(cfg, kc);
+        for (int64_t j2 = 0; j2 < nc; j2 += chunk) {
+          const int64_t j2_end = nc - j2 < chunk ? nc : j2 + chunk;
+          // Read in place, a block's narrower last panel is packed (once per chunk).
+          if (b_in_place && (j2_end - 1) / NR * NR + NR > nc) {
+            const int64_t jl = (j2_end - 1) / NR * NR;
+            cfg.pack_b(false, size_t(kc), size_t(nc - jl), bp + jl, size_t(g.ldb), bbuf, size_t(kc * NR));
           }
           for (int64_t ir = 0; ir < mc; ir += mr) {
-            const int64_t m = ic + ir, n = jc + jr, rows = mc - ir < mr ? mc - ir : mr;
+            const int64_t m = ic + ir, rows = mc - ir < mr ? mc - ir : mr;
             // A prepacked panel holds its rows over all of K: the kc slice starts at pc * rows.
             const float* ap = pmr ? g.packed_a + m * g.K + pc * rows : abuf + ir * kc;
-            p.bias = g.ep.bias ? g.ep.bias + m * p.bias_rs + n * p.bias_cs : nullptr;
-            p.residual = g.ep.residual ? g.ep.residual + m * p.residual_rs + n * p.residual_cs : nullptr;
-            cfg.ukernel(size_t(rows), size_t(nr), size_t(kc), ap, b_panel, g.C + m * g.c_rs + n, size_t(g.c_rs), &p);
+            for (int64_t jr = j2; jr < j2_end; jr += NR) {
+              const int64_t n = jc + jr, nr = nc - jr < NR ? nc - jr : NR;
+              const float* b_panel = bp + (jr / NR) * pstride;
+              p.b_stride = 0;
+              if (b_in_place) {
+                b_panel = nr == NR ? bp + jr : bbuf;
+                p.b_stride = nr == NR ? g.ldb : 0;
+              }
+              p.bias = g.ep.bias ? g.ep.bias + m * p.bias_rs + n * p.bias_cs : nullptr;
+              p.residual = g.ep.residual ? g.ep.residual + m * p.residual_rs + n * p.residual_cs : nullptr;
+              cfg.ukernel(size_t(rows), size_t(nr), size_t(kc), ap, b_panel, g.C + m * g.c_rs + n, size_t(g.c_rs), &p);
+            }
           }
         }
       }

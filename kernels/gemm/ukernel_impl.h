@@ -149,14 +149,50 @@ AIVM_INLINE typename V::T load_term(const float* row, size_t col, size_t cnt, in
   return V::loadn(t, cnt);
 }
 
+// The store's terms, copied out of the parameter block once per tile: C is written through a
+// float*, which may alias the block's float fields as far as the compiler knows, so reading
+// them from |p| would reload (and re-test) every one of them after each vector stored.
+struct StoreTerms {
+  bool load_c, epilogue, scale, clip, relu;
+  float alpha, beta;
+  const float* bias;
+  int64_t bias_rs, bias_cs;
+  const float* residual;
+  int64_t residual_rs, residual_cs;
+  float lo, hi;  // Clip's bounds
+};
+
+AIVM_INLINE StoreTerms store_terms(const GemmUkernelParams& p) {
+  StoreTerms t;
+  t.load_c = (p.flags & kGemmLoadC) != 0;
+  t.epilogue = (p.flags & kGemmEpilogue) != 0;
+  t.scale = p.alpha != 1.f;
+  t.relu = p.act.kind == isa::Activation::Relu;
+  t.clip = p.act.kind == isa::Activation::Clip;
+  t.alpha = p.alpha;
+  t.beta = p.beta;
+  t.bias = p.bias;
+  t.bias_rs = p.bias_rs;
+  t.bias_cs = p.bias_cs;
+  t.residual = p.residual;
+  t.residual_rs = p.residual_rs;
+  t.residual_cs = p.residual_cs;
+  t.lo = p.act.p0;
+  t.hi = p.act.p1;
+  return t;
+}
+
+// The epilogue on one vector of row r: alpha, beta * bias, residual, Relu / Clip.
 template <class V>
-AIVM_INLINE typename V::T epilogue(typename V::T v, const float* bias_row, const float* residual_row, size_t col,
-                                   size_t cnt, const GemmUkernelParams& p) {
-  v = V::mul(V::set1(p.alpha), v);
-  if (bias_row) v = V::add(v, V::mul(V::set1(p.beta), load_term<V>(bias_row, col, cnt, p.bias_cs)));
-  if (residual_row) v = V::add(v, load_term<V>(residual_row, col, cnt, p.residual_cs));
-  if (p.act.kind == isa::Activation::Relu) v = V::max(v, V::zero());
-  if (p.act.kind == isa::Activation::Clip) v = V::min(V::set1(p.act.p1), V::max(V::set1(p.act.p0), v));
+AIVM_INLINE typename V::T epilogue(typename V::T v, size_t r, size_t col, size_t cnt, const StoreTerms& t) {
+  if (t.scale) v = V::mul(V::set1(t.alpha), v);
+  if (t.bias) {
+    const float* row = t.bias + int64_t(r) * t.bias_rs;
+    v = V::add(v, t.bias_cs == 0 ? V::set1(t.beta * row[0]) : V::mul(V::set1(t.beta), load_term<V>(row, col, cnt, t.bias_cs)));
+  }
+  if (t.residual) v = V::add(v, load_term<V>(t.residual + int64_t(r) * t.residual_rs, col, cnt, t.residual_cs));
+  if (t.relu) v = V::max(v, V::zero());
+  if (t.clip) v = V::min(V::set1(t.hi), V::max(V::set1(t.lo), v));
   return v;
 }
 
@@ -210,25 +246,32 @@ template <class V, size_t R, size_t NV>
 AIVM_INLINE void store_tile(typename V::T (&acc)[R][NV], size_t n, float* c, size_t ldc,
                             const GemmUkernelParams& p) {
   constexpr size_t W = V::W;
-#pragma GCC unroll 16
-  for (size_t r = 0; r < R; ++r) {
-    float* cr = c + r * ldc;
-    const float* br = p.bias ? p.bias + int64_t(r) * p.bias_rs : nullptr;
-    const float* rr = p.residual ? p.residual + int64_t(r) * p.residual_rs : nullptr;
-#pragma GCC unroll 16
-    for (size_t j = 0; j < NV; ++j) {
-      const size_t col = j * W;
-      if (col >= n) break;
-      const size_t cnt = n - col < W ? n - col : W;
-      typename V::T v = acc[r][j];
-      if (p.flags & kGemmLoadC) v = V::add(v, cnt == W ? V::load(cr + col) : V::loadn(cr + col, cnt));
-      if (p.flags & kGemmEpilogue) v = epilogue<V>(v, br, rr, col, cnt, p);
-      if (cnt == W) {
-        V::store(cr + col, v);
-      } else {
-        V::storen(cr + col, v, cnt);
-      }
+  const StoreTerms t = store_terms(p);
+  // Whole vectors (every column of a full tile) load and store without masks.
+  auto store = [&](size_t r, size_t j, size_t cnt) AIVM_INLINE_LAMBDA {
+    float* at = c + r * ldc + j * W;
+    typename V::T v = acc[r][j];
+    if (t.load_c) v = V::add(v, cnt == W ? V::load(at) : V::loadn(at, cnt));
+    if (t.epilogue) v = epilogue<V>(v, r, j * W, cnt, t);
+    if (cnt == W) {
+      V::store(at, v);
+    } else {
+      V::storen(at, v, cnt);
     }
+  };
+  if (n == NV * W) {
+#pragma GCC unroll 16
+    for (size_t r = 0; r < R; ++r)
+#pragma GCC unroll 16
+      for (size_t j = 0; j < NV; ++j) store(r, j, W);
+  } else {
+#pragma GCC unroll 16
+    for (size_t r = 0; r < R; ++r)
+#pragma GCC unroll 16
+      for (size_t j = 0; j < NV; ++j) {
+        if (j * W >= n) break;
+        store(r, j, n - j * W < W ? n - j * W : W);
+      }
   }
   // After the whole tile is stored: while accumulators are live, a call spills them all (every
   // vector register is caller-saved) and the exp polynomial lacks the registers it needs.

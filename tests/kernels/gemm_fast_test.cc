@@ -93,7 +93,10 @@ std::vector<Case> sweep() {
                       {5, 4200, 3, 0, 2, 0},  {2, 4200, 3, 2, 4, 1},  {600, 3, 50, 0, 4, 2},
                       {9, 5, 0, 0, 1, 1},     {1, 5, 0, 2, 2, 0},     {70, 2, 0, 3, 3, 1},
                       // Batch-1 classifiers: enough work for threads to split N.
-                      {1, 1000, 2100, 0, 2, 1}, {3, 1000, 2100, 1, 4, 3}};
+                      {1, 1000, 2100, 0, 2, 1}, {3, 1000, 2100, 1, 4, 3},
+                      // Short K over wide C: several column chunks (gemm.cc column_chunk), the
+                      // last one ending in a narrow panel; packed B, then B read in place.
+                      {40, 1100, 100, 0, 2, 1}, {40, 1100, 100, 3, 1, 2}, {13, 1100, 60, 0, 4, 3}};
   for (const Case& c : big) cases.push_back(c);
   return cases;
 }
@@ -176,7 +179,8 @@ TEST_P(GemmVariantTest, PrepackedA) {
   // Conv-like: few rows (output channels), K over several cache blocks.
   // N <= 4 (a 1x1 conv on a 1x1 image): A's panels as the B of the transposed product.
   for (const Case& c : {Case{4, 100, 2700, 0, 3, 1}, Case{64, 392, 576, 0, 3, 1}, Case{13, 57, 1111, 2, 0, 0},
-                        Case{144, 1, 576, 0, 3, 6}, Case{100, 4, 1111, 2, 4, 8}, Case{1000, 3, 300, 0, 5, 3}})
+                        Case{144, 1, 576, 0, 3, 6}, Case{100, 4, 1111, 2, 4, 8}, Case{1000, 3, 300, 0, 5, 3},
+                        Case{24, 1500, 40, 0, 3, 1}})
     cases.push_back(c);
   for (const Case& c : cases) {
     check(c, [&](bool ta, bool tb, const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc,
