@@ -1,5 +1,5 @@
-// ThreadPool: workers sleep on a condition variable between jobs; chunk i of a job goes to
-// worker i (the caller takes chunk 0), so no queue is needed.
+// ThreadPool: workers sleep on a condition variable between jobs; the chunks of a job are
+// claimed through one atomic counter, so no queue is needed.
 #include "kernels/config/thread_pool.h"
 
 namespace aivm::kernels {
@@ -32,7 +32,7 @@ void poll(Ready ready) {
 
 ThreadPool::ThreadPool(int num_threads) : num_threads_(num_threads < 1 ? 1 : num_threads) {
   workers_.reserve(size_t(num_threads_ - 1));
-  for (int i = 1; i < num_threads_; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+  for (int i = 1; i < num_threads_; ++i) workers_.emplace_back([this] { worker_loop(); });
 }
 
 ThreadPool::~ThreadPool() {
@@ -44,7 +44,23 @@ ThreadPool::~ThreadPool() {
   for (std::thread& t : workers_) t.join();
 }
 
-void ThreadPool::worker_loop(int index) {
+void ThreadPool::run_chunks(uint32_t generation, const std::function<void(int64_t, int64_t)>& fn, int64_t n,
+                            int chunks) {
+  for (;;) {
+    uint64_t c = claim_.load(std::memory_order_acquire);
+    do {
+      if (uint32_t(c >> 32) != generation || int64_t(c & 0xffffffffu) >= chunks) return;
+    } while (!claim_.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel));
+    const int i = int(c & 0xffffffffu);
+    fn(chunk_begin(n, chunks, i), chunk_begin(n, chunks, i + 1));
+    if (done_.fetch_add(1, std::memory_order_acq_rel) + 1 == chunks) {
+      std::lock_guard<std::mutex> lock(mutex_);  // the caller tests done_ under it before waiting
+      done_cv_.notify_one();
+    }
+  }
+}
+
+void ThreadPool::worker_loop() {
   uint64_t seen = 0;
   for (;;) {
     const std::function<void(int64_t, int64_t)>* fn;
@@ -60,12 +76,9 @@ void ThreadPool::worker_loop(int index) {
       n = n_;
       chunks = chunks_;
     }
-    if (index >= chunks) continue;  // this job has fewer chunks than threads
     t_in_chunk = true;
-    (*fn)(chunk_begin(n, chunks, index), chunk_begin(n, chunks, index + 1));
+    run_chunks(uint32_t(seen), *fn, n, chunks);
     t_in_chunk = false;
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (--pending_ == 0) done_cv_.notify_one();
   }
 }
 
@@ -76,22 +89,25 @@ void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64
     return;
   }
   std::lock_guard<std::mutex> call_lock(call_mutex_);
-  int chunks = n < num_threads_ ? int(n) : num_threads_;
+  const int64_t most = int64_t(num_threads_) * kChunksPerThread;
+  const int chunks = int(n < most ? n : most);
+  uint32_t generation;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     fn_ = &fn;
     n_ = n;
     chunks_ = chunks;
-    pending_ = chunks - 1;
-    ++generation_;
+    done_ = 0;
+    generation = uint32_t(++generation_);
+    claim_ = uint64_t(generation) << 32;
   }
   work_cv_.notify_all();
   t_in_chunk = true;
-  fn(0, chunk_begin(n, chunks, 1));
+  run_chunks(generation, fn, n, chunks);
   t_in_chunk = false;
-  poll([&] { return pending_.load(std::memory_order_relaxed) == 0; });
+  poll([&] { return done_.load(std::memory_order_acquire) == chunks; });
   std::unique_lock<std::mutex> lock(mutex_);
-  done_cv_.wait(lock, [&] { return pending_ == 0; });
+  done_cv_.wait(lock, [&] { return done_ == chunks; });
 }
 
 void parallel_for(ThreadPool* pool, int64_t n, const std::function<void(int64_t, int64_t)>& fn) {

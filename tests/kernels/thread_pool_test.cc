@@ -1,4 +1,4 @@
-// ThreadPool: exact-once coverage, contiguous chunks, every thread used, nesting, the inline helper.
+// ThreadPool: exact-once coverage, contiguous chunks, dynamic claiming, nesting, the inline helper.
 #include "kernels/config/thread_pool.h"
 
 #include <gtest/gtest.h>
@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -51,25 +52,45 @@ TEST(ThreadPool, NullPoolRunsInlineAsOneChunk) {
   parallel_for(nullptr, 0, [&](int64_t, int64_t) { FAIL() << "n = 0 must not call fn"; });
 }
 
-TEST(ThreadPool, ChunksAreContiguousAndUseEveryThread) {
+TEST(ThreadPool, ChunksAreContiguousAndBounded) {
   ThreadPool pool(4);
-  for (int64_t n : {2, 4, 1000}) {
+  for (int64_t n : {2, 4, 15, 16, 17, 1000}) {
     std::mutex mu;
-    std::set<std::thread::id> ids;
     std::vector<std::pair<int64_t, int64_t>> chunks;
     pool.parallel_for(n, [&](int64_t b, int64_t e) {
       std::lock_guard<std::mutex> lock(mu);
-      ids.insert(std::this_thread::get_id());
       chunks.push_back({b, e});
     });
-    const size_t expected = size_t(n < 4 ? n : 4);
-    EXPECT_EQ(chunks.size(), expected);
-    EXPECT_EQ(ids.size(), expected);  // chunk i goes to thread i, the caller included
-    EXPECT_TRUE(ids.count(std::this_thread::get_id()));
+    const int64_t most = 4 * ThreadPool::kChunksPerThread;
+    EXPECT_EQ(int64_t(chunks.size()), n < most ? n : most);
     std::sort(chunks.begin(), chunks.end());
     EXPECT_EQ(chunks.front().first, 0);
     EXPECT_EQ(chunks.back().second, n);
     for (size_t i = 1; i < chunks.size(); ++i) EXPECT_EQ(chunks[i - 1].second, chunks[i].first);
+  }
+}
+
+// Chunks are claimed, not assigned: whichever thread runs the first chunk waits there until
+// every other chunk is done, which only another thread can do. With a fixed share per thread
+// the other chunks of the waiting thread's share would never run (the wait times out).
+TEST(ThreadPool, StalledThreadDoesNotHoldTheJob) {
+  for (int threads : {2, 3}) {
+    ThreadPool pool(threads);
+    const int64_t n = int64_t(threads) * ThreadPool::kChunksPerThread;
+    std::mutex mu;
+    std::condition_variable cv;
+    int64_t others_done = 0;
+    bool timed_out = false;
+    pool.parallel_for(n, [&](int64_t b, int64_t e) {
+      std::unique_lock<std::mutex> lock(mu);
+      if (b == 0) {
+        timed_out = !cv.wait_for(lock, std::chrono::seconds(20), [&] { return others_done == n - 1; });
+        return;
+      }
+      others_done += e - b;
+      cv.notify_all();
+    });
+    EXPECT_FALSE(timed_out) << threads << " threads: " << others_done << " of " << n - 1 << " other chunks ran";
   }
 }
 
