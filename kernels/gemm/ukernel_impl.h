@@ -327,7 +327,9 @@ AIVM_INLINE void fma_rows(typename V::T (&acc)[R][NV], const float* a, const typ
   fma_rows_broadcast<V, R, NV>(acc, a, bv);
 }
 
-template <class V, size_t R, size_t NV>
+// R rows x NV vectors of C from a packed B panel PNV vectors wide (NV < PNV: a panel whose
+// columns past NV * W are padding, so only its first vectors are loaded and multiplied).
+template <class V, size_t R, size_t NV, size_t PNV>
 void packed_tile(size_t n, size_t kc, const float* a, const float* b, float* c, size_t ldc,
                  const GemmUkernelParams& p) {
   using T = typename V::T;
@@ -353,7 +355,7 @@ void packed_tile(size_t n, size_t kc, const float* a, const float* b, float* c, 
       __builtin_prefetch(p.residual + int64_t(r) * p.residual_rs + last, 0, 3);
     }
   }
-  const size_t b_step = p.b_stride ? size_t(p.b_stride) : NR;
+  const size_t b_step = p.b_stride ? size_t(p.b_stride) : PNV * W;
   for (size_t k = 0; k < kc; ++k) {
     T bv[NV];
 #pragma GCC unroll 16
@@ -365,11 +367,11 @@ void packed_tile(size_t n, size_t kc, const float* a, const float* b, float* c, 
   store_tile<V, R, NV>(acc, n, c, ldc, p);
 }
 
-template <class V, size_t NV, size_t... Rs>
+template <class V, size_t NV, size_t PNV, size_t... Rs>
 AIVM_INLINE void packed_dispatch(std::index_sequence<Rs...>, size_t m, size_t n, size_t kc, const float* a,
                                  const float* b, float* c, size_t ldc, const GemmUkernelParams& p) {
   using Fn = void (*)(size_t, size_t, const float*, const float*, float*, size_t, const GemmUkernelParams&);
-  static constexpr Fn table[] = {&packed_tile<V, Rs + 1, NV>...};
+  static constexpr Fn table[] = {&packed_tile<V, Rs + 1, NV, PNV>...};
   table[m - 1](n, kc, a, b, c, ldc, p);
 }
 
@@ -377,7 +379,13 @@ template <class V, size_t MR, size_t NV>
 AIVM_INLINE void packed_ukernel(size_t m, size_t n, size_t kc, const float* a, const float* b, float* c,
                                 size_t ldc, const GemmUkernelParams* p) {
   if (m == 0 || n == 0) return;
-  packed_dispatch<V, NV>(std::make_index_sequence<MR>(), m, n, kc, a, b, c, ldc, *p);
+  // A last panel at most one vector wide (N = 49 = 3 x 16 + 1: a 7x7 conv output) runs one
+  // vector of FMAs per row, not the panel's NV: at 6x16 (AVX2, Zen 3) 512x49x4608 took as
+  // long as 512x64x4608.
+  if constexpr (NV > 1) {
+    if (n <= V::W) return packed_dispatch<V, 1, NV>(std::make_index_sequence<MR>(), m, n, kc, a, b, c, ldc, *p);
+  }
+  packed_dispatch<V, NV, NV>(std::make_index_sequence<MR>(), m, n, kc, a, b, c, ldc, *p);
 }
 
 //===----------------------------------------------------------------------===//
