@@ -38,7 +38,21 @@ PY=/usr/bin/python3
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
-if ! .venv/bin/python -c "import onnx, onnxruntime, numpy" 2>/dev/null; then
+# Installed at the pinned versions, not merely importable: a venv made before a pin changed
+# would otherwise keep its old packages.
+pins_ok() {
+  .venv/bin/python - tools/requirements-test.txt <<'PY' 2>/dev/null
+import sys
+from importlib.metadata import version
+for line in open(sys.argv[1]):
+    line = line.split("#")[0].strip()
+    if "==" in line:
+        name, want = line.split("==")
+        if version(name.strip()) != want.strip():
+            sys.exit(1)
+PY
+}
+if ! pins_ok; then
   .venv/bin/pip install -q --disable-pip-version-check -r tools/requirements-test.txt
 fi
 echo "setup: ok"

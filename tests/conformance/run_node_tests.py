@@ -133,7 +133,11 @@ def locate_suite(data_arg: str | None) -> str:
     wheel = os.path.join(os.path.dirname(onnx.__file__), "backend", "test", "data", "node")
     if _has_cases(wheel):
         return wheel
-    cache = os.path.join(tempfile.gettempdir(), f"aivm-onnx-node-suite-{onnx.__version__}-np{np.__version__}")
+    # The reference outputs depend on ml_dtypes too (its casts to the 4-bit types: 0.6 wraps
+    # out-of-range values, 0.7 makes them 0), so its version keys the cache as well.
+    import ml_dtypes
+    cache = os.path.join(tempfile.gettempdir(),
+                         f"aivm-onnx-node-suite-{onnx.__version__}-np{np.__version__}-mld{ml_dtypes.__version__}")
     if os.path.isfile(os.path.join(cache, ".complete")):
         return cache
     print(f"generating onnx {onnx.__version__}'s node suite into {cache} ...", file=sys.stderr, flush=True)
