@@ -491,7 +491,7 @@ void stream_rows(size_t n, size_t k, const float* a, size_t lda, const float* b,
   if constexpr (kNarrowAccumulators<V> >= 12) {  // NEON's 12-wide packed panels
     if (n <= 3 * W) return stream_narrow<V, R, 3>(n, k, a, lda, b, ldb, c, ldc);
   }
-  constexpr size_t kChunk = 1024;  // C columns per pass: R rows x 4 KiB stay in L1
+  constexpr size_t kChunk = 4096 / R;  // C columns per pass: R rows x 16 / R KiB stay in L1
   for (size_t n0 = 0; n0 < n; n0 += kChunk) {
     const size_t nc = n - n0 < kChunk ? n - n0 : kChunk;
     if (k == 0) {

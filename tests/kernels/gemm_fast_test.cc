@@ -93,7 +93,7 @@ std::vector<Case> sweep() {
                       {5, 4200, 3, 0, 2, 0},  {2, 4200, 3, 2, 4, 1},  {600, 3, 50, 0, 4, 2},
                       {9, 5, 0, 0, 1, 1},     {1, 5, 0, 2, 2, 0},     {70, 2, 0, 3, 3, 1},
                       // Batch-1 classifiers: enough work for threads to split N.
-                      {1, 1000, 2100, 0, 2, 1}, {3, 1000, 2100, 1, 4, 3},
+                      {1, 1000, 2100, 0, 2, 1}, {3, 1000, 2100, 1, 4, 3}, {1, 4200, 5, 0, 4, 1},
                       // Short K over wide C: several column chunks (gemm.cc column_chunk), the
                       // last one ending in a narrow panel; packed B, then B read in place.
                       {40, 1100, 100, 0, 2, 1}, {40, 1100, 100, 3, 1, 2}, {13, 1100, 60, 0, 4, 3}};
