@@ -35,6 +35,11 @@ const Layer kLayers[] = {
     {"dw3x3s1_576ch_7", 576, 7, 576, 3, 1, 576, isa::Activation::None},
     {"pw_16to96_112_swish", 16, 112, 96, 1, 1, 1, isa::Activation::Sigmoid},
     {"pw_576to96_7", 576, 7, 96, 1, 1, 1, isa::Activation::None},
+    // 1x1 convs as GEMMs with a short K (few input channels) or a 7x7 output (N = 49).
+    {"pw_16to96_112_relu6", 16, 112, 96, 1, 1, 1, isa::Activation::Clip},
+    {"pw_24to144_56_relu6", 24, 56, 144, 1, 1, 1, isa::Activation::Clip},
+    {"pw_64to256_56_relu", 64, 56, 256, 1, 1, 1, isa::Activation::Relu},
+    {"pw_320to1280_7_relu6", 320, 7, 1280, 1, 1, 1, isa::Activation::Clip},
     {"resnet_3x3_64ch_56", 64, 56, 64, 3, 1, 1, isa::Activation::Relu},
     {"resnet_3x3_128ch_28", 128, 28, 128, 3, 1, 1, isa::Activation::Relu},
     {"resnet_3x3_256ch_14", 256, 14, 256, 3, 1, 1, isa::Activation::Relu},
