@@ -25,16 +25,16 @@ void fill(const Conv2dParams& p, const float* x, float* image_plane, int64_t r0,
   padded_image::fill<V>(p, geometry(p), x, image_plane, r0, r1);
 }
 
-// KH output channels per pass over the taps (kStemBlock / KH passes per block): with 16
+// PC output channels per pass over the taps (kStemBlock / PC passes per block): with 16
 // vector registers (AVX2) 8 channels x 1 vector leave each tap 9 loads for 8 FMAs and the FMA
 // latency barely covered; 4 channels x 3 vectors take 7 loads for 12 FMAs.
-template <class V, int64_t U, int64_t KH = kStemBlock>
+template <class V, int64_t U, int64_t PC = kStemBlock>
 void row(const Conv2dParams& p, const float* image, const int64_t* tap_offset, const float* packed_w,
          const float* bias, const Activation& act, int64_t oh, float* y) {
   using T = typename V::T;
   constexpr int64_t W = int64_t(V::W), KB = kStemBlock;
   static_assert(U * W <= kSlack, "a step reads past the row's slack");
-  static_assert(KB % KH == 0, "passes cover the block");
+  static_assert(KB % PC == 0, "passes cover the block");
   const isa::Window2d& win = p.window;
   const int64_t row_floats = geometry(p).row_floats(), out_plane = p.OH * p.OW;
   const int64_t taps = p.C * win.kernel_h * win.kernel_w;
@@ -42,17 +42,17 @@ void row(const Conv2dParams& p, const float* image, const int64_t* tap_offset, c
   auto body = [&](auto activate) {
     for (int64_t k0 = 0; k0 < p.K; k0 += KB) {
       const int64_t kb_count = std::min(KB, p.K - k0);
-      for (int64_t h = 0; h < kb_count; h += KH) {
+      for (int64_t h = 0; h < kb_count; h += PC) {
         const float* wb = packed_w + (k0 / KB) * taps * KB + h;
-        const int64_t kh_count = std::min(KH, kb_count - h);
+        const int64_t pass_count = std::min(PC, kb_count - h);
         float* out = y + (k0 + h) * out_plane + oh * p.OW;
         // Steps of U vectors, then single vectors: a 112-column row is 48 + 48 + 16 columns,
         // not 3 x 48 with a third of the last step thrown away.
         auto step = [&](auto u_count, int64_t ow) {
           constexpr int64_t N = decltype(u_count)::value;
-          T acc[KH][N];
-          for (int64_t kb = 0; kb < KH; ++kb) {
-            const T b = V::set1(bias && kb < kh_count ? bias[k0 + h + kb] : 0.f);
+          T acc[PC][N];
+          for (int64_t kb = 0; kb < PC; ++kb) {
+            const T b = V::set1(bias && kb < pass_count ? bias[k0 + h + kb] : 0.f);
             for (int64_t u = 0; u < N; ++u) acc[kb][u] = b;
           }
           const float* src = in + ow;
@@ -60,13 +60,13 @@ void row(const Conv2dParams& p, const float* image, const int64_t* tap_offset, c
             T xv[N];
             for (int64_t u = 0; u < N; ++u) xv[u] = V::load(src + tap_offset[i] + u * W);
             const float* wt = wb + i * KB;
-            for (int64_t kb = 0; kb < KH; ++kb) {
+            for (int64_t kb = 0; kb < PC; ++kb) {
               const T wv = V::set1(wt[kb]);
               for (int64_t u = 0; u < N; ++u) acc[kb][u] = V::fmadd(xv[u], wv, acc[kb][u]);
             }
           }
           const int64_t cols = std::min(N * W, p.OW - ow);
-          for (int64_t kb = 0; kb < kh_count; ++kb) {
+          for (int64_t kb = 0; kb < pass_count; ++kb) {
             float* dst = out + kb * out_plane + ow;
             if (cols == N * W) {
               for (int64_t u = 0; u < N; ++u) V::store(dst + u * W, activate(acc[kb][u]));

@@ -165,8 +165,8 @@ void run_packed(const GemmConfig& cfg, const Problem& g, int64_t m0, int64_t m1,
         for (int64_t j2 = 0; j2 < nc; j2 += chunk) {
           const int64_t j2_end = nc - j2 < chunk ? nc : j2 + chunk;
           // Read in place, a block's narrower last panel is packed (once per chunk).
-          if (b_in_place && (j2_end - 1) / NR * NR + NR > nc) {
-            const int64_t jl = (j2_end - 1) / NR * NR;
+          if (b_in_place && j2_end == nc && nc % NR != 0) {
+            const int64_t jl = nc / NR * NR;
             cfg.pack_b(false, size_t(kc), size_t(nc - jl), bp + jl, size_t(g.ldb), bbuf, size_t(kc * NR));
           }
           for (int64_t ir = 0; ir < mc; ir += mr) {
