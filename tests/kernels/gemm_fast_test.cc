@@ -23,6 +23,7 @@ struct Case {
   int trans;  // bit 0: A, bit 1: B
   int bias_form, act;
   int residual_form = 0;  // none, full, strided, row vector (kResidualForms)
+  float alpha = 0.75f;    // 1 takes the store's whole-tile path (gemm ukernel_impl.h store_full_tile)
 };
 
 const Activation kActs[] = {{isa::Activation::None},
@@ -50,7 +51,7 @@ void check(const Case& c, Fn fn) {
   std::vector<float> B = random_vec(nonempty((tb ? c.n : c.k) * ldb), 2);
   std::vector<float> bias = random_vec(nonempty(2 * c.m * c.n), 3);
   GemmEpilogue ep;
-  ep.alpha = 0.75f;
+  ep.alpha = c.alpha;
   const int64_t strides[kBiasForms][2] = {{0, 0}, {0, 0}, {0, 1}, {1, 0}, {c.n, 1}, {2 * c.n, 2}};
   if (c.bias_form > 0) {
     ep.bias = bias.data();
@@ -70,7 +71,8 @@ void check(const Case& c, Fn fn) {
   gemm_f32_reference(ta, tb, c.m, c.n, c.k, A.data(), lda, B.data(), ldb, want.data(), ldc, ep);
   fn(ta, tb, A.data(), lda, B.data(), ldb, got.data(), ldc, ep);
   SCOPED_TRACE(testing::Message() << c.m << "x" << c.n << "x" << c.k << " trans " << c.trans << " bias "
-                                  << c.bias_form << " act " << c.act << " residual " << c.residual_form);
+                                  << c.bias_form << " act " << c.act << " residual " << c.residual_form
+                                  << " alpha " << c.alpha);
   expect_close(got, want, c.k);  // padding columns untouched too
 }
 
@@ -102,14 +104,17 @@ std::vector<Case> sweep() {
 }
 
 // Every bias form x activation (all of kActs) x transpose on shapes hitting each path (small M, swapped
-// small N, packed with edge tiles); the residual forms rotate through them.
+// small N, packed with edge tiles, and whole tiles after a K block that adds C: the store's
+// one-branch-per-tile path); the residual forms rotate through them, and alpha between 1 and
+// not 1 over the transposes, so every bias form x activation meets both.
 std::vector<Case> epilogues() {
-  const int64_t shapes[][3] = {{3, 37, 19}, {41, 2, 23}, {29, 45, 200}, {1, 33, 7}};
+  const int64_t shapes[][3] = {{3, 37, 19}, {41, 2, 23}, {29, 45, 200}, {1, 33, 7}, {13, 64, 1100}};
   std::vector<Case> cases;
   for (const auto& s : shapes)
     for (int t = 0; t < 4; ++t)
       for (int b = 0; b < kBiasForms; ++b)
-        for (int a = 0; a < kNumActs; ++a) cases.push_back({s[0], s[1], s[2], t, b, a, (b + a) % kResidualForms});
+        for (int a = 0; a < kNumActs; ++a)
+          cases.push_back({s[0], s[1], s[2], t, b, a, (b + a) % kResidualForms, (t + b + a) % 2 ? 0.75f : 1.f});
   return cases;
 }
 
