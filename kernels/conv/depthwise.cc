@@ -74,8 +74,13 @@ void depthwise_conv2d_f32(const Conv2dParams& p, const float* x, const float* w,
   // most lanes would be padding. Wider ones lost that way (mobilenet_v2 profile at 16 lanes:
   // its 28x28 stride-2 layer 0.23 -> 0.33 ms; the 14x14 ones 0.155 -> 0.127 ms). At 8 lanes
   // (AVX2, Zen 3) the 14x14 layers gain too: 0.19 -> 0.15 ms, and 14 -> 7 stride 2 0.19 -> 0.09.
-  constexpr int64_t kBlockMaxWidth = 16;
-  if (block.fn && block.lanes >= 8 && p.W <= kBlockMaxWidth && !is_pointwise_window(p.window)) {
+  // At 8 lanes a 28-wide stride-2 input goes blocked too (per-instruction minimum over 3 runs,
+  // 28 -> 14: mobilenet_v2 0.133 -> 0.097 ms, efficientnet_b0 0.203 -> 0.153, mobilenet_v3
+  // 5x5 0.083 -> 0.065); its 56- and 112-wide ones got slower that way (0.078 -> 0.145 ms).
+  constexpr int64_t kBlockMaxWidth = 16, kBlockMaxWidthStride2At8Lanes = 28;
+  const bool blocked = p.W <= kBlockMaxWidth ||
+                       (block.lanes == 8 && p.window.stride_w == 2 && p.W <= kBlockMaxWidthStride2At8Lanes);
+  if (block.fn && block.lanes >= 8 && blocked && !is_pointwise_window(p.window)) {
     const int64_t blocks_per_image = (p.C + block.lanes - 1) / block.lanes;
     const size_t scratch_size = depthwise_block_scratch_floats(p);
     auto run = [&](int64_t begin, int64_t end) {
