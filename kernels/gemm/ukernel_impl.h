@@ -274,19 +274,24 @@ AIVM_INLINE void store_full_tile(typename V::T (&acc)[R][NV], float* c, size_t l
 }
 
 // Stores an R x (NV*W) accumulator tile, first n columns, with the K-block flags of |p|.
-template <class V, size_t R, size_t NV>
+// FullHeight (R = MR, nearly every tile) adds the whole-tile path; edge rows keep the general
+// store only, since the path's four copies per tile shape would otherwise add ~250 KB of code.
+template <class V, size_t R, size_t NV, bool FullHeight>
 AIVM_INLINE void store_tile(typename V::T (&acc)[R][NV], size_t n, float* c, size_t ldc,
                             const GemmUkernelParams& p) {
   constexpr size_t W = V::W;
   const StoreTerms t = store_terms(p);
-  if (n == NV * W && t.epilogue && !t.scale && (!t.bias || t.bias_cs == 0) && (!t.residual || t.residual_cs == 1)) {
-    if (t.residual) {
-      t.relu ? store_full_tile<V, R, NV, true, true>(acc, c, ldc, t) : store_full_tile<V, R, NV, true, false>(acc, c, ldc, t);
-    } else {
-      t.relu ? store_full_tile<V, R, NV, false, true>(acc, c, ldc, t) : store_full_tile<V, R, NV, false, false>(acc, c, ldc, t);
+  if constexpr (FullHeight) {
+    if (n == NV * W && t.epilogue && !t.scale && (!t.bias || t.bias_cs == 0) && (!t.residual || t.residual_cs == 1)) {
+      if (t.residual) {
+        t.relu ? store_full_tile<V, R, NV, true, true>(acc, c, ldc, t) : store_full_tile<V, R, NV, true, false>(acc, c, ldc, t);
+      } else {
+        t.relu ? store_full_tile<V, R, NV, false, true>(acc, c, ldc, t)
+               : store_full_tile<V, R, NV, false, false>(acc, c, ldc, t);
+      }
+      if (row_activation(p)) activate_stored_tile<V, R>(n, c, ldc, p.act);
+      return;
     }
-    if (row_activation(p)) activate_stored_tile<V, R>(n, c, ldc, p.act);
-    return;
   }
   // Whole vectors (every column of a full tile) load and store without masks.
   auto store = [&](size_t r, size_t j, size_t cnt) AIVM_INLINE_LAMBDA {
@@ -370,7 +375,7 @@ AIVM_INLINE void fma_rows(typename V::T (&acc)[R][NV], const float* a, const typ
 
 // R rows x NV vectors of C from a packed B panel PNV vectors wide (NV < PNV: a panel whose
 // columns past NV * W are padding, so only its first vectors are loaded and multiplied).
-template <class V, size_t R, size_t NV, size_t PNV>
+template <class V, size_t R, size_t NV, size_t PNV, bool FullHeight>
 void packed_tile(size_t n, size_t kc, const float* a, const float* b, float* c, size_t ldc,
                  const GemmUkernelParams& p) {
   using T = typename V::T;
@@ -405,14 +410,14 @@ void packed_tile(size_t n, size_t kc, const float* a, const float* b, float* c, 
     a += R;
     b += b_step;
   }
-  store_tile<V, R, NV>(acc, n, c, ldc, p);
+  store_tile<V, R, NV, FullHeight>(acc, n, c, ldc, p);
 }
 
 template <class V, size_t NV, size_t PNV, size_t... Rs>
 AIVM_INLINE void packed_dispatch(std::index_sequence<Rs...>, size_t m, size_t n, size_t kc, const float* a,
                                  const float* b, float* c, size_t ldc, const GemmUkernelParams& p) {
   using Fn = void (*)(size_t, size_t, const float*, const float*, float*, size_t, const GemmUkernelParams&);
-  static constexpr Fn table[] = {&packed_tile<V, Rs + 1, NV, PNV>...};
+  static constexpr Fn table[] = {&packed_tile<V, Rs + 1, NV, PNV, Rs + 1 == sizeof...(Rs)>...};
   table[m - 1](n, kc, a, b, c, ldc, p);
 }
 
