@@ -14,8 +14,11 @@
 
 namespace aivm::kernels::depthwise_impl {
 
+// The plane kernel aligns its image to a cache line inside the scratch it is given.
+constexpr int64_t kScratchAlignFloats = 16;
+
 inline size_t scratch_floats(const Conv2dParams& p, int64_t lanes) {
-  return size_t(padded_image::geometry(p, lanes).floats() + lanes);
+  return size_t(padded_image::geometry(p, lanes).floats() + lanes + kScratchAlignFloats);
 }
 
 // A 1x1 window with unit strides and no padding (a per-channel affine: a BatchNormalization
@@ -110,6 +113,7 @@ void plane(const Conv2dParams& p, const float* x, const float* w, float bias, co
   const isa::Window2d& win = p.window;
   const padded_image::Geometry g = padded_image::geometry(p, int64_t(V::W));
   const int64_t row_floats = g.row_floats();
+  scratch = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(scratch) + 63) & ~uintptr_t(63));
   padded_image::fill<V>(p, g, x, scratch, 0, g.rows);
   int64_t tap_offset[kMaxTaps];
   padded_image::tap_offsets(win, g, 1, 0, tap_offset);
