@@ -44,6 +44,18 @@ void pointwise_plane(const Conv2dParams& p, const float* x, float w, float bias,
 // Most windows a depthwise conv may have (depthwise_applies): the taps' offsets sit in an array.
 constexpr int64_t kMaxTaps = 256;
 
+// An empty asm that claims to read and write |v| in a register: the value must exist there.
+template <class T>
+inline __attribute__((always_inline)) void pin_register(T& v) {
+#if defined(__x86_64__)
+  asm volatile("" : "+v"(v));
+#elif defined(__aarch64__)
+  asm volatile("" : "+w"(v));
+#else
+  (void)v;
+#endif
+}
+
 // The plane's output vectors (each output row in ceil(OW / W) of them, the last maybe partial)
 // in groups of U: U independent FMA chains hide the FMA latency that a single accumulator
 // waits on at every tap, however narrow the rows are. A short last group repeats its first
@@ -91,7 +103,12 @@ void sum_taps(const Conv2dParams& p, const float* image, int64_t row_floats, con
         }
         for (int64_t u = 0; u < U; ++u) acc[u] = V::fmadd(V::load(src[u] + tap_offset[t]), weight, acc[u]);
       }
-      for (int64_t u = 0; u < count; ++u) {
+      // Materialized here, the accumulators stay in registers through the stores below;
+      // otherwise GCC keeps them on the stack for the loop over a run-time count.
+      for (int64_t u = 0; u < U; ++u) pin_register(acc[u]);
+#pragma GCC unroll 4
+      for (int64_t u = 0; u < U; ++u) {
+        if (u >= count) break;
         const T out = activate(acc[u]);
         if (lanes[u] == W) {
           V::store(dst[u], out);
