@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <type_traits>
 
 #include "kernels/conv/conv.h"
 #include "kernels/conv/padded_image.h"
@@ -149,6 +150,12 @@ inline size_t block_scratch_floats(const Conv2dParams& p, int64_t lanes) {
   return size_t((g.rows * g.cols + kMaxTaps + 1) * lanes);
 }
 
+// Whether V has an 8x8 register transpose (simd::V256): the channel block's copy in and out.
+template <class V, class = void>
+constexpr bool kHasTranspose8 = false;
+template <class V>
+constexpr bool kHasTranspose8<V, std::void_t<decltype(&V::transpose8)>> = V::W == 8;
+
 template <class V>
 void block(const Conv2dParams& p, const float* x, const float* w, const float* bias, const Activation& act,
            float* y, int64_t c0, float* scratch) {
@@ -162,11 +169,37 @@ void block(const Conv2dParams& p, const float* x, const float* w, const float* b
   float* weights = image + g.rows * cols * W;  // [taps][W], then the bias [W]
   float* bias_v = weights + taps * W;
   std::fill(image, image + g.rows * cols * W, 0.f);
-  for (int64_t c = 0; c < nc; ++c) {
-    const float* xc = x + (c0 + c) * in_plane;
+  if constexpr (kHasTranspose8<V>) {
+    // 8 columns of 8 channels at a time, transposed in registers. A load that would run
+    // past its channel's plane goes through a zero-padded copy.
     for (int64_t ih = 0; ih < p.H; ++ih) {
-      float* dst = image + ((ih + win.pad_top) * cols + win.pad_left) * W + c;
-      for (int64_t iw = 0; iw < p.W; ++iw) dst[iw * W] = xc[ih * p.W + iw];
+      float* dst = image + ((ih + win.pad_top) * cols + win.pad_left) * W;
+      for (int64_t iw0 = 0; iw0 < p.W; iw0 += 8) {
+        const int64_t count = std::min<int64_t>(8, p.W - iw0), at = ih * p.W + iw0;
+        T r[8];
+        for (int64_t c = 0; c < 8; ++c) {
+          const float* src = x + (c0 + c) * in_plane + at;
+          if (c >= nc) {
+            r[c] = V::zero();
+          } else if (at + 8 <= in_plane) {
+            r[c] = V::load(src);
+          } else {
+            float tail[8] = {};
+            std::copy(src, src + count, tail);
+            r[c] = V::load(tail);
+          }
+        }
+        V::transpose8(r);
+        for (int64_t j = 0; j < count; ++j) V::store(dst + (iw0 + j) * W, r[j]);
+      }
+    }
+  } else {
+    for (int64_t c = 0; c < nc; ++c) {
+      const float* xc = x + (c0 + c) * in_plane;
+      for (int64_t ih = 0; ih < p.H; ++ih) {
+        float* dst = image + ((ih + win.pad_top) * cols + win.pad_left) * W + c;
+        for (int64_t iw = 0; iw < p.W; ++iw) dst[iw * W] = xc[ih * p.W + iw];
+      }
     }
   }
   for (int64_t t = 0; t < taps; ++t)
@@ -176,10 +209,31 @@ void block(const Conv2dParams& p, const float* x, const float* w, const float* b
   for (int64_t kh = 0, t = 0; kh < win.kernel_h; ++kh)
     for (int64_t kw = 0; kw < win.kernel_w; ++kw) tap_offset[t++] = (kh * win.dilation_h * cols + kw * win.dilation_w) * W;
   const T b = V::load(bias_v);
+  // Pixels come in order; with a transpose, 8 of them are staged and written as 8 pixels of
+  // each channel at once.
+  T stage[8];
   auto store = [&](int64_t pixel, T v) {
-    float lanes[W];
-    V::store(lanes, v);
-    for (int64_t c = 0; c < nc; ++c) y[(c0 + c) * out_plane + pixel] = lanes[c];
+    if constexpr (kHasTranspose8<V>) {
+      stage[pixel % 8] = v;
+      if (pixel % 8 != 7 && pixel != out_plane - 1) return;
+      const int64_t base = pixel / 8 * 8, count = pixel - base + 1;
+      for (int64_t j = count; j < 8; ++j) stage[j] = V::zero();
+      V::transpose8(stage);
+      for (int64_t c = 0; c < nc; ++c) {
+        float* dst = y + (c0 + c) * out_plane + base;
+        if (count == 8) {
+          V::store(dst, stage[c]);
+        } else {
+          float tail[8];
+          V::store(tail, stage[c]);
+          std::copy(tail, tail + count, dst);
+        }
+      }
+    } else {
+      float lanes[W];
+      V::store(lanes, v);
+      for (int64_t c = 0; c < nc; ++c) y[(c0 + c) * out_plane + pixel] = lanes[c];
+    }
   };
   auto body = [&](auto activate) {
     for (int64_t oh = 0; oh < p.OH; ++oh) {
