@@ -131,7 +131,8 @@ void plane(const Conv2dParams& p, const float* x, const float* w, float bias, co
   const isa::Window2d& win = p.window;
   const padded_image::Geometry g = padded_image::geometry(p, int64_t(V::W));
   const int64_t row_floats = g.row_floats();
-  scratch = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(scratch) + 63) & ~uintptr_t(63));
+  constexpr uintptr_t kAlignBytes = kScratchAlignFloats * sizeof(float);  // the slack scratch_floats adds
+  scratch = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(scratch) + kAlignBytes - 1) & ~(kAlignBytes - 1));
   padded_image::fill<V>(p, g, x, scratch, 0, g.rows);
   int64_t tap_offset[kMaxTaps];
   padded_image::tap_offsets(win, g, 1, 0, tap_offset);
