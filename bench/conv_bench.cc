@@ -33,6 +33,11 @@ const Layer kLayers[] = {
     {"dw5x5s2_96ch_28_hswish", 96, 28, 96, 5, 2, 96, isa::Activation::HardSwish},
     {"dw5x5s1_240ch_14_hswish", 240, 14, 240, 5, 1, 240, isa::Activation::HardSwish},
     {"dw3x3s1_576ch_7", 576, 7, 576, 3, 1, 576, isa::Activation::None},
+    // efficientnet_b0's channel-blocked depthwise layers (Swish fused).
+    {"dw3x3s1_480ch_14_swish", 480, 14, 480, 3, 1, 480, isa::Activation::Swish},
+    {"dw5x5s1_672ch_14_swish", 672, 14, 672, 5, 1, 672, isa::Activation::Swish},
+    {"dw5x5s2_672ch_14_swish", 672, 14, 672, 5, 2, 672, isa::Activation::Swish},
+    {"dw5x5s1_1152ch_7_swish", 1152, 7, 1152, 5, 1, 1152, isa::Activation::Swish},
     {"pw_16to96_112_swish", 16, 112, 96, 1, 1, 1, isa::Activation::Sigmoid},
     {"pw_576to96_7", 576, 7, 96, 1, 1, 1, isa::Activation::None},
     // 1x1 convs as GEMMs with a short K (few input channels) or a 7x7 output (N = 49).
@@ -64,6 +69,7 @@ void bm_conv(benchmark::State& state, const Layer& l, int threads) {
   Activation act;
   act.kind = l.act;
   if (l.act == isa::Activation::Clip) act.p1 = 6.f;
+  if (l.act == isa::Activation::Swish) act.p0 = 1.f;
   std::unique_ptr<ThreadPool> pool(threads > 1 ? new ThreadPool(threads) : nullptr);
   for (auto _ : state) {
     conv2d_f32_prepacked(p, x.data(), w.data(), packed.data(), bias.data(), nullptr, act, y.data(), pool.get());

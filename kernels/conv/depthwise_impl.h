@@ -17,6 +17,12 @@ namespace aivm::kernels::depthwise_impl {
 
 // The plane kernel aligns its image to a cache line inside the scratch it is given.
 constexpr int64_t kScratchAlignFloats = 16;
+// |scratch| rounded up to a cache line (scratch sizes include kScratchAlignFloats of slack):
+// vector loads from an image on a 16-byte boundary split across lines every other pixel.
+inline float* align_scratch(float* scratch) {
+  constexpr uintptr_t kAlignBytes = kScratchAlignFloats * sizeof(float);
+  return reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(scratch) + kAlignBytes - 1) & ~(kAlignBytes - 1));
+}
 
 inline size_t scratch_floats(const Conv2dParams& p, int64_t lanes) {
   return size_t(padded_image::geometry(p, lanes).floats() + lanes + kScratchAlignFloats);
@@ -131,8 +137,7 @@ void plane(const Conv2dParams& p, const float* x, const float* w, float bias, co
   const isa::Window2d& win = p.window;
   const padded_image::Geometry g = padded_image::geometry(p, int64_t(V::W));
   const int64_t row_floats = g.row_floats();
-  constexpr uintptr_t kAlignBytes = kScratchAlignFloats * sizeof(float);  // the slack scratch_floats adds
-  scratch = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(scratch) + kAlignBytes - 1) & ~(kAlignBytes - 1));
+  scratch = align_scratch(scratch);
   padded_image::fill<V>(p, g, x, scratch, 0, g.rows);
   int64_t tap_offset[kMaxTaps];
   padded_image::tap_offsets(win, g, 1, 0, tap_offset);
@@ -148,8 +153,9 @@ void plane(const Conv2dParams& p, const float* x, const float* w, float bias, co
 // fills half of one 16-lane vector) run at full vector width. Channels past C are zeros.
 inline size_t block_scratch_floats(const Conv2dParams& p, int64_t lanes) {
   const padded_image::Geometry g = padded_image::geometry(p, 0);
-  return size_t((g.rows * g.cols + kMaxTaps + 1) * lanes);
+  return size_t((g.rows * g.cols + kMaxTaps + 1) * lanes + kScratchAlignFloats);
 }
+
 
 // Whether V has an 8x8 register transpose (simd::V256): the channel block's copy in and out.
 template <class V, class = void>
@@ -157,16 +163,100 @@ constexpr bool kHasTranspose8 = false;
 template <class V>
 constexpr bool kHasTranspose8<V, std::void_t<decltype(&V::transpose8)>> = V::W == 8;
 
+// Where a channel block's results go: channels [c0, c0 + nc) of the NCHW output y.
+struct BlockOutput {
+  float* y;
+  int64_t c0, nc, plane;
+};
+
+// The taps of a K x K window (unit dilation) for U pixels: fully unrolled, every load at a
+// constant offset from its pixel's pointer (no tap table to read).
+template <class V, int64_t K, size_t U>
+inline __attribute__((always_inline)) void block_taps_square(typename V::T (&acc)[U], const float* const (&src)[U],
+                                                             const float* weights, int64_t row_floats) {
+  using T = typename V::T;
+  constexpr int64_t W = int64_t(V::W);
+#pragma GCC unroll 8
+  for (int64_t kh = 0; kh < K; ++kh) {
+#pragma GCC unroll 8
+    for (int64_t kw = 0; kw < K; ++kw) {
+      const T wv = V::load(weights + (kh * K + kw) * W);
+#pragma GCC unroll 8
+      for (size_t u = 0; u < U; ++u) acc[u] = V::fmadd(V::load(src[u] + kh * row_floats + kw * W), wv, acc[u]);
+    }
+  }
+}
+
+// A channel block's output pixels in groups of U = 8, taken in order across rows, each with its
+// own pointer into the padded [rows][cols][W] image: U independent FMA chains for every pixel,
+// where groups within a row left a 7- or 14-wide row's last pixels to a single chain waiting
+// on the FMA latency at each tap. A short last group repeats its last pixel and stores only
+// its own. With an 8x8 transpose (W = 8) a group is 8 pixels of each channel: one vector
+// store per channel. K > 0: a K x K window with unit dilation, unrolled.
+template <class V, int64_t K, class Activate>
+void block_pixels(const Conv2dParams& p, const float* image, int64_t row_floats, const float* weights,
+                  const int64_t* tap_offset, typename V::T bias, const BlockOutput& out, Activate activate) {
+  using T = typename V::T;
+  constexpr int64_t W = int64_t(V::W);
+  constexpr size_t U = 8;
+  const int64_t row_step = p.window.stride_h * row_floats, col_step = p.window.stride_w * W;
+  const int64_t taps = int64_t(p.window.kernel_h) * p.window.kernel_w;
+  int64_t oh = 0, ow = 0;  // the next group's first pixel
+  for (int64_t pixel0 = 0; pixel0 < out.plane; pixel0 += int64_t(U)) {
+    const int64_t count = std::min(int64_t(U), out.plane - pixel0);
+    const float* src[U];
+    for (size_t u = 0; u < U; ++u) {
+      if (int64_t(u) >= count) {
+        src[u] = src[count - 1];
+        continue;
+      }
+      src[u] = image + oh * row_step + ow * col_step;
+      if (++ow == p.OW) ow = 0, ++oh;
+    }
+    T acc[U];
+    for (size_t u = 0; u < U; ++u) acc[u] = bias;
+    if constexpr (K > 0) {
+      block_taps_square<V, K, U>(acc, src, weights, row_floats);
+    } else {
+      for (int64_t t = 0; t < taps; ++t) {
+        const T wv = V::load(weights + t * W);
+        for (size_t u = 0; u < U; ++u) acc[u] = V::fmadd(V::load(src[u] + tap_offset[t]), wv, acc[u]);
+      }
+    }
+    for (size_t u = 0; u < U; ++u) pin_register(acc[u]);
+    for (size_t u = 0; u < U; ++u) acc[u] = activate(acc[u]);
+    if constexpr (kHasTranspose8<V>) {
+      V::transpose8(acc);
+      for (int64_t c = 0; c < out.nc; ++c) {
+        float* dst = out.y + (out.c0 + c) * out.plane + pixel0;
+        if (count == int64_t(U)) {
+          V::store(dst, acc[c]);
+        } else {
+          float tail[U];
+          V::store(tail, acc[c]);
+          std::copy(tail, tail + count, dst);
+        }
+      }
+    } else {
+      for (int64_t u = 0; u < count; ++u) {
+        float lanes[W];
+        V::store(lanes, acc[u]);
+        for (int64_t c = 0; c < out.nc; ++c) out.y[(out.c0 + c) * out.plane + pixel0 + u] = lanes[c];
+      }
+    }
+  }
+}
+
 template <class V>
 void block(const Conv2dParams& p, const float* x, const float* w, const float* bias, const Activation& act,
            float* y, int64_t c0, float* scratch) {
   using T = typename V::T;
-  constexpr int64_t W = int64_t(V::W), U = 4;
+  constexpr int64_t W = int64_t(V::W);
   const isa::Window2d& win = p.window;
   const padded_image::Geometry g = padded_image::geometry(p, 0);
   const int64_t cols = g.cols, nc = std::min(W, p.C - c0), taps = int64_t(win.kernel_h) * win.kernel_w;
   const int64_t in_plane = p.H * p.W, out_plane = p.OH * p.OW;
-  float* image = scratch;                       // [rows][cols][W]
+  float* image = align_scratch(scratch);        // [rows][cols][W]
   float* weights = image + g.rows * cols * W;  // [taps][W], then the bias [W]
   float* bias_v = weights + taps * W;
   std::fill(image, image + g.rows * cols * W, 0.f);
@@ -210,54 +300,12 @@ void block(const Conv2dParams& p, const float* x, const float* w, const float* b
   for (int64_t kh = 0, t = 0; kh < win.kernel_h; ++kh)
     for (int64_t kw = 0; kw < win.kernel_w; ++kw) tap_offset[t++] = (kh * win.dilation_h * cols + kw * win.dilation_w) * W;
   const T b = V::load(bias_v);
-  // Pixels come in order; with a transpose, 8 of them are staged and written as 8 pixels of
-  // each channel at once.
-  T stage[8];
-  auto store = [&](int64_t pixel, T v) {
-    if constexpr (kHasTranspose8<V>) {
-      stage[pixel % 8] = v;
-      if (pixel % 8 != 7 && pixel != out_plane - 1) return;
-      const int64_t base = pixel / 8 * 8, count = pixel - base + 1;
-      for (int64_t j = count; j < 8; ++j) stage[j] = V::zero();
-      V::transpose8(stage);
-      for (int64_t c = 0; c < nc; ++c) {
-        float* dst = y + (c0 + c) * out_plane + base;
-        if (count == 8) {
-          V::store(dst, stage[c]);
-        } else {
-          float tail[8];
-          V::store(tail, stage[c]);
-          std::copy(tail, tail + count, dst);
-        }
-      }
-    } else {
-      float lanes[W];
-      V::store(lanes, v);
-      for (int64_t c = 0; c < nc; ++c) y[(c0 + c) * out_plane + pixel] = lanes[c];
-    }
-  };
   auto body = [&](auto activate) {
-    for (int64_t oh = 0; oh < p.OH; ++oh) {
-      const float* row = image + oh * win.stride_h * cols * W;
-      const int64_t pixel0 = oh * p.OW, step = win.stride_w * W;
-      int64_t ow = 0;
-      for (; ow + U <= p.OW; ow += U) {  // U pixels: independent FMA chains
-        T acc[U];
-        for (int64_t u = 0; u < U; ++u) acc[u] = b;
-        const float* src = row + ow * step;
-        for (int64_t t = 0; t < taps; ++t) {
-          const T wv = V::load(weights + t * W);
-          for (int64_t u = 0; u < U; ++u) acc[u] = V::fmadd(V::load(src + u * step + tap_offset[t]), wv, acc[u]);
-        }
-        for (int64_t u = 0; u < U; ++u) store(pixel0 + ow + u, activate(acc[u]));
-      }
-      for (; ow < p.OW; ++ow) {
-        T acc = b;
-        const float* src = row + ow * step;
-        for (int64_t t = 0; t < taps; ++t) acc = V::fmadd(V::load(src + tap_offset[t]), V::load(weights + t * W), acc);
-        store(pixel0 + ow, activate(acc));
-      }
-    }
+    const BlockOutput out{y, c0, nc, out_plane};
+    const bool square = win.kernel_h == win.kernel_w && win.dilation_h == 1 && win.dilation_w == 1;
+    if (square && win.kernel_h == 3) return block_pixels<V, 3>(p, image, cols * W, weights, tap_offset, b, out, activate);
+    if (square && win.kernel_h == 5) return block_pixels<V, 5>(p, image, cols * W, weights, tap_offset, b, out, activate);
+    block_pixels<V, 0>(p, image, cols * W, weights, tap_offset, b, out, activate);
   };
   vmath_impl::with_activation_or_after<V>(act, body, [&] {
     for (int64_t c = 0; c < nc; ++c) epilogue_activation_f32(act, out_plane, y + (c0 + c) * out_plane);
