@@ -38,6 +38,11 @@ const Layer kLayers[] = {
     {"dw5x5s1_672ch_14_swish", 672, 14, 672, 5, 1, 672, isa::Activation::Swish},
     {"dw5x5s2_672ch_14_swish", 672, 14, 672, 5, 2, 672, isa::Activation::Swish},
     {"dw5x5s1_1152ch_7_swish", 1152, 7, 1152, 5, 1, 1152, isa::Activation::Swish},
+    {"dw3x3s2_96ch_112_swish", 96, 112, 96, 3, 2, 96, isa::Activation::Swish},
+    {"dw3x3s1_32ch_112_swish", 32, 112, 32, 3, 1, 32, isa::Activation::Swish},
+    {"dw3x3s2_144ch_56_swish", 144, 56, 144, 3, 2, 144, isa::Activation::Swish},
+    {"dw5x5s1_240ch_28_swish", 240, 28, 240, 5, 1, 240, isa::Activation::Swish},
+    {"dw3x3s1_192ch_28_relu6", 192, 28, 192, 3, 1, 192, isa::Activation::Clip},
     {"pw_16to96_112_swish", 16, 112, 96, 1, 1, 1, isa::Activation::Sigmoid},
     {"pw_576to96_7", 576, 7, 96, 1, 1, 1, isa::Activation::None},
     // 1x1 convs as GEMMs with a short K (few input channels) or a 7x7 output (N = 49).

@@ -71,15 +71,15 @@ void depthwise_conv2d_f32(const Conv2dParams& p, const float* x, const float* w,
   const Activation kernel_act = residual ? Activation{} : act;
   const bool serial = planes * out_size * taps < (int64_t{1} << 15);
   // Input rows of at most 16 columns (14x14 and 7x7 planes) go channel-blocked: along the row,
-  // most lanes would be padding. Wider ones lost that way (mobilenet_v2 profile at 16 lanes:
+  // most lanes would be padding. Wider ones lost that way at 16 lanes (mobilenet_v2 profile:
   // its 28x28 stride-2 layer 0.23 -> 0.33 ms; the 14x14 ones 0.155 -> 0.127 ms). At 8 lanes
-  // (AVX2, Zen 3) the 14x14 layers gain too: 0.19 -> 0.15 ms, and 14 -> 7 stride 2 0.19 -> 0.09.
-  // At 8 lanes a 28-wide stride-2 input goes blocked too (per-instruction minimum over 3 runs,
-  // 28 -> 14: mobilenet_v2 0.133 -> 0.097 ms, efficientnet_b0 0.203 -> 0.153, mobilenet_v3
-  // 5x5 0.083 -> 0.065); its 56- and 112-wide ones got slower that way (0.078 -> 0.145 ms).
-  constexpr int64_t kBlockMaxWidth = 16, kBlockMaxWidthStride2At8Lanes = 28;
-  const bool blocked = p.W <= kBlockMaxWidth ||
-                       (block.lanes == 8 && p.window.stride_w == 2 && p.W <= kBlockMaxWidthStride2At8Lanes);
+  // (AVX2, Zen 3), since the block kernel runs 8 pixels across rows on a cache-line aligned
+  // image, rows up to 56 wide go blocked too (conv_bench, min of 3x3 runs, plane -> block:
+  // dw3x3s1_192ch_28 152 -> 99 us, dw5x5s1_240ch_28 504 -> 336, dw3x3s2_144ch_56 265 -> 198,
+  // dw3x3s1_144ch_56 347 -> 281); 112-wide ones stay on planes (dw3x3s1_32ch_112 435 -> 509,
+  // dw3x3s2_96ch_112 493 -> 561: the padded block image outgrows L2).
+  constexpr int64_t kBlockMaxWidth = 16, kBlockMaxWidthAt8Lanes = 56;
+  const bool blocked = p.W <= kBlockMaxWidth || (block.lanes == 8 && p.W <= kBlockMaxWidthAt8Lanes);
   if (block.fn && block.lanes >= 8 && blocked && !is_pointwise_window(p.window)) {
     const int64_t blocks_per_image = (p.C + block.lanes - 1) / block.lanes;
     const size_t scratch_size = depthwise_block_scratch_floats(p);
