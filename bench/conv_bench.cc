@@ -50,6 +50,11 @@ const Layer kLayers[] = {
     {"pw_24to144_56_relu6", 24, 56, 144, 1, 1, 1, isa::Activation::Clip},
     {"pw_64to256_56_relu", 64, 56, 256, 1, 1, 1, isa::Activation::Relu},
     {"pw_320to1280_7_relu6", 320, 7, 1280, 1, 1, 1, isa::Activation::Clip},
+    // mobilenet_v2 projections: many input channels to few (M small, or N = 49).
+    {"pw_32to16_112", 32, 112, 16, 1, 1, 1, isa::Activation::None},
+    {"pw_96to24_56", 96, 56, 24, 1, 1, 1, isa::Activation::None},
+    {"pw_144to24_56", 144, 56, 24, 1, 1, 1, isa::Activation::None},
+    {"pw_960to320_7", 960, 7, 320, 1, 1, 1, isa::Activation::None},
     {"resnet_3x3_64ch_56", 64, 56, 64, 3, 1, 1, isa::Activation::Relu},
     {"resnet_3x3_128ch_28", 128, 28, 128, 3, 1, 1, isa::Activation::Relu},
     {"resnet_3x3_256ch_14", 256, 14, 256, 3, 1, 1, isa::Activation::Relu},

@@ -22,7 +22,6 @@ struct V256 {
   static T max(T a, T b) { return _mm256_max_ps(a, b); }
   static T fmadd(T a, T b, T c) { return _mm256_fmadd_ps(a, b, c); }
   static T fnmadd(T a, T b, T c) { return _mm256_fnmadd_ps(a, b, c); }
-  static T round(T a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   // The even / odd lanes of the 2W-lane concatenation [a, b]: a stride-2 row split in two.
   // shuffle_ps picks within 128-bit halves (a0 a2 b0 b2 | a4 a6 b4 b6); the permute orders them.
   static T even(T a, T b) {
@@ -50,8 +49,10 @@ struct V256 {
     r[6] = _mm256_permute2f128_ps(s2, s6, 0x31);
     r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
   }
-  static T pow2i(T n) {  // 2^n for integral n in [-127, 128): n + 127 in the exponent field
-    __m256i e = _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127));
+  // 2^n from t = n + 1.5 * 2^23 (n integral, in [-127, 128)), whose low mantissa bits hold n:
+  // n + 127 shifted into the exponent field (the bits above it shift out).
+  static T pow2_of_shifted(T t) {
+    __m256i e = _mm256_add_epi32(_mm256_castps_si256(t), _mm256_set1_epi32(127));
     return _mm256_castsi256_ps(_mm256_slli_epi32(e, 23));
   }
 };

@@ -22,7 +22,6 @@ struct V512 {
   static T max(T a, T b) { return _mm512_max_ps(a, b); }
   static T fmadd(T a, T b, T c) { return _mm512_fmadd_ps(a, b, c); }
   static T fnmadd(T a, T b, T c) { return _mm512_fnmadd_ps(a, b, c); }
-  static T round(T a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   // The even / odd lanes of the 2W-lane concatenation [a, b]: a stride-2 row split in two.
   static T even(T a, T b) {
     return _mm512_permutex2var_ps(a, _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), b);
@@ -30,8 +29,10 @@ struct V512 {
   static T odd(T a, T b) {
     return _mm512_permutex2var_ps(a, _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31), b);
   }
-  static T pow2i(T n) {  // 2^n for integral n in [-127, 128): n + 127 in the exponent field
-    __m512i e = _mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127));
+  // 2^n from t = n + 1.5 * 2^23 (n integral, in [-127, 128)), whose low mantissa bits hold n:
+  // n + 127 shifted into the exponent field (the bits above it shift out).
+  static T pow2_of_shifted(T t) {
+    __m512i e = _mm512_add_epi32(_mm512_castps_si512(t), _mm512_set1_epi32(127));
     return _mm512_castsi512_ps(_mm512_slli_epi32(e, 23));
   }
 };

@@ -23,12 +23,14 @@ struct Scalar {
   static T max(T a, T b) { return a > b ? a : b; }
   static T fmadd(T a, T b, T c) { return std::fma(a, b, c); }
   static T fnmadd(T a, T b, T c) { return std::fma(-a, b, c); }
-  static T round(T a) { return std::nearbyint(a); }
   // The even / odd lanes of the 2-lane concatenation [a, b].
   static T even(T a, T) { return a; }
   static T odd(T, T b) { return b; }
-  static T pow2i(T n) {
-    uint32_t bits = uint32_t(int32_t(n) + 127) << 23;
+  // 2^n from t = n + 1.5 * 2^23 (n integral, in [-127, 128)), whose low mantissa bits hold n.
+  static T pow2_of_shifted(T t) {
+    uint32_t bits;
+    std::memcpy(&bits, &t, sizeof bits);
+    bits = (bits + 127u) << 23;
     float f;
     std::memcpy(&f, &bits, sizeof f);
     return f;
