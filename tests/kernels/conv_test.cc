@@ -172,6 +172,10 @@ TEST(ConvDepthwise, EveryIsaMatchesReference) {
       params(1, 33, 7, 7, 33, 33, window(3, 3, 1, 1, 1, 1, 1, 1)),        // mobilenets' 7x7 and 14x14 planes
       params(2, 17, 14, 14, 17, 17, window(3, 3, 2, 2, 1, 1, 1, 1)),
       params(1, 20, 9, 11, 20, 20, window(5, 5, 1, 1, 2, 2, 2, 2)),
+      // Tall, wide planes: the channel block runs in bands of output rows (last one short).
+      params(1, 9, 45, 120, 9, 9, window(3, 3, 1, 1, 1, 1, 1, 1)),
+      params(1, 10, 50, 100, 10, 10, window(5, 5, 2, 2, 2, 2, 2, 2)),
+      params(1, 3, 40, 90, 3, 3, window(3, 3, 1, 1, 2, 2, 2, 2, 2, 2)),
   };
   const Activation acts[] = {{isa::Activation::None},      {isa::Activation::Relu},
                              {isa::Activation::Clip, 0.f, 6.f}, {isa::Activation::Swish, 1.f},
