@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 
 #include "kernels/pool/pool.h"
 #include "kernels/simd/deinterleave.h"
@@ -56,10 +57,94 @@ struct SumFold {
   static typename V::T fold(typename V::T value, typename V::T acc) { return V::add(value, acc); }
 };
 
+// Max pooling with a 3x3 window at stride 2 and no dilation (the stems of resnet, densenet,
+// googlenet; squeezenet's pools), straight from the input rows: per W outputs, the window
+// rows' maxima at input columns [c, c + 2W) and [c + 2, c + 2W + 2), then out = max(even
+// columns, odd columns, even columns one step on). The separable passes below store a row
+// buffer and its column phases and reload them at once, stalling on store forwarding: 3-5x
+// slower on Zen 3. Outputs whose window touches the padding or whose loads would pass the
+// row's end take a scalar loop over their valid taps. Folds keep the reference's NaN rule:
+// the new value first, so a NaN never replaces the running maximum.
+inline bool is_max3x3s2(const isa::Window2d& w) {
+  return w.kernel_h == 3 && w.kernel_w == 3 && w.stride_h == 2 && w.stride_w == 2 && w.dilation_h == 1 &&
+         w.dilation_w == 1;
+}
+
+template <class V>
+void max3x3s2_plane(const Pool2dParams& p, const float* x, float* y) {
+  using T = typename V::T;
+  constexpr int64_t W = int64_t(V::W);
+  const isa::Window2d& win = p.window;
+  const float identity = MaxFold::identity();
+  const T id = V::set1(identity);
+  const int64_t first_vector = (win.pad_left + 1) / 2;  // first output whose window starts in the row
+  for (int64_t oh = 0; oh < p.OH; ++oh) {
+    float* out = y + oh * p.OW;
+    const float* rows[3];
+    int64_t valid = 0, last_ih = 0;
+    for (int64_t kh = 0; kh < 3; ++kh) {
+      const int64_t ih = oh * 2 - win.pad_top + kh;
+      if (ih >= 0 && ih < p.H) rows[valid++] = x + ih * p.W, last_ih = ih;
+    }
+    if (valid == 0) {  // the window lies wholly in padding
+      std::fill(out, out + p.OW, identity);
+      continue;
+    }
+    for (int64_t k = valid; k < 3; ++k) rows[k] = rows[0];  // max is idempotent
+    auto one_output = [&](int64_t ow) {
+      const int64_t c = ow * 2 - win.pad_left, begin = std::max<int64_t>(c, 0), end = std::min(c + 3, p.W);
+      float m = identity;
+      for (int64_t k = 0; k < valid; ++k)
+        for (int64_t i = begin; i < end; ++i) m = simd::Scalar::max(rows[k][i], m);
+      return m;
+    };
+    // W outputs from rows r whose column 0 is input column c.
+    auto vector_of_outputs = [&](const float* const (&r)[3], int64_t c) {
+      auto column_max = [&](int64_t at) {
+        T m = id;
+        for (int64_t k = 0; k < 3; ++k) m = V::max(V::load(r[k] + at), m);
+        return m;
+      };
+      const T lo = column_max(c), hi = column_max(c + W), lo2 = column_max(c + 2), hi2 = column_max(c + W + 2);
+      return V::max(V::even(lo2, hi2), V::max(V::even(lo, hi), V::odd(lo, hi)));
+    };
+    int64_t ow = 0;
+    for (; ow < std::min(first_vector, p.OW); ++ow) out[ow] = one_output(ow);
+    for (; ow + W <= p.OW && ow * 2 - win.pad_left + 2 * W + 2 <= p.W; ow += W)
+      V::store(out + ow, vector_of_outputs(rows, ow * 2 - win.pad_left));
+    // The row's end. Where the windows of the outputs left lie inside the row, the vector
+    // code runs as it is: its loads pass the row's end by at most 2W + 2 columns, into the
+    // next row of the plane (none for the plane's last row), and only the lanes of outputs
+    // past OW see them. Otherwise the last columns are copied beside the identity (the
+    // padding, or what a ceil-mode window reaches past the row) and the same code runs there.
+    for (; ow < p.OW; ow += W) {
+      const int64_t c = ow * 2 - win.pad_left, count = std::min(W, p.OW - ow);
+      float tail[W];
+      if (c + 2 * (count - 1) + 2 < p.W && last_ih + 1 < p.H && p.W >= 2 * W + 2) {
+        V::store(tail, vector_of_outputs(rows, c));
+      } else {
+        const int64_t n = std::max<int64_t>(0, std::min(2 * W + 2, p.W - c));
+        float buf[3][2 * W + 2];
+        const float* r[3];
+        for (int64_t k = 0; k < 3; ++k) {
+          std::fill(buf[k], buf[k] + 2 * W + 2, identity);
+          if (n > 0) std::copy(rows[k] + c, rows[k] + c + n, buf[k]);
+          r[k] = buf[k];
+        }
+        V::store(tail, vector_of_outputs(r, 0));
+      }
+      std::copy(tail, tail + count, out + ow);
+    }
+  }
+}
+
 // One (n, c) plane: x [H, W] -> y [OH, OW]. |inv_count| ([OH, OW], average only) scales each
 // output; null leaves the fold as it is.
 template <class V, class Fold>
 void plane(const Pool2dParams& p, const float* inv_count, const float* x, float* y, float* scratch) {
+  if constexpr (std::is_same_v<Fold, MaxFold>) {
+    if (is_max3x3s2(p.window)) return max3x3s2_plane<V>(p, x, y);
+  }
   using T = typename V::T;
   constexpr int64_t W = int64_t(V::W);
   const isa::Window2d& win = p.window;

@@ -134,6 +134,10 @@ TEST(PoolPlanes, EveryIsaMatchesReference) {
       params(1, 2, 8, 8, window(2, 2, 1, 1, 3, 0, 0, 3)),              // windows wholly in padding
       params(2, 3, 7, 7, window(7, 7)),                                // one window per plane
       params(1, 2, 3, 150, window(2, 70, 1, 2, 0, 1, 1, 1)),           // a 1-D pool's wide window
+      // 3x3 stride-2 max straight from the rows: vectors in the middle, scalar ends.
+      params(1, 2, 9, 111, window(3, 3, 2, 2)),
+      ceil_mode(params(1, 2, 10, 112, window(3, 3, 2, 2, 1, 1, 1, 1))),
+      params(1, 2, 6, 70, window(3, 3, 2, 2, 2, 2, 2, 2)),              // window rows wholly in padding
   };
   unsigned seed = 200;
   for (const char* isa : test_util::isas_of_this_cpu()) {
