@@ -59,9 +59,19 @@ const Layer kLayers[] = {
     {"resnet_3x3_128ch_28", 128, 28, 128, 3, 1, 1, isa::Activation::Relu},
     {"resnet_3x3_256ch_14", 256, 14, 256, 3, 1, 1, isa::Activation::Relu},
     {"resnet_3x3_512ch_7", 512, 7, 512, 3, 1, 1, isa::Activation::Relu},
+    // resnet's downsampling 3x3s (stride 2) and resnet50's 1x1s at 7x7 (N = 49).
+    {"resnet_3x3s2_64to128_56", 64, 56, 128, 3, 2, 1, isa::Activation::Relu},
+    {"resnet_3x3s2_256to512_14", 256, 14, 512, 3, 2, 1, isa::Activation::Relu},
+    {"resnet50_pw_512to2048_7", 512, 7, 2048, 1, 1, 1, isa::Activation::None},
+    {"resnet50_pw_2048to512_7_relu", 2048, 7, 512, 1, 1, 1, isa::Activation::Relu},
 };
 
-void bm_conv(benchmark::State& state, const Layer& l, int threads) {
+// In a model every layer's weights come from memory (resnet18's 45 MB do not stay in L3);
+// here a layer runs on the same weights each time. Cold rows rotate through copies of the
+// packed weights spanning at least this much, so each run streams them from DRAM.
+constexpr size_t kColdWeightBytes = size_t(96) << 20;
+
+void bm_conv(benchmark::State& state, const Layer& l, int threads, bool cold_weights) {
   const int64_t pad = l.kernel / 2, OH = (l.H + 2 * pad - l.kernel) / l.stride + 1;
   const isa::Window2d win{int32_t(l.kernel), int32_t(l.kernel), int32_t(l.stride), int32_t(l.stride),
                           int32_t(pad),      int32_t(pad),      int32_t(pad),      int32_t(pad),
@@ -74,15 +84,21 @@ void bm_conv(benchmark::State& state, const Layer& l, int threads) {
   for (float& v : x) v = d(rng);
   for (float& v : w) v = d(rng);
   for (float& v : bias) v = d(rng);
-  std::vector<float> packed(conv2d_packed_weights_bytes(p) / sizeof(float) + 1);
-  conv2d_pack_weights(p, w.data(), packed.data());
+  const size_t packed_floats = conv2d_packed_weights_bytes(p) / sizeof(float) + 1;
+  const size_t copies = cold_weights ? kColdWeightBytes / (packed_floats * sizeof(float)) + 1 : 1;
+  std::vector<std::vector<float>> packed(copies, std::vector<float>(packed_floats));
+  std::vector<std::vector<float>> weights(copies, w);  // unpacked too, for convs that read them
+  for (size_t i = 0; i < copies; ++i) conv2d_pack_weights(p, w.data(), packed[i].data());
+  size_t next = 0;
   Activation act;
   act.kind = l.act;
   if (l.act == isa::Activation::Clip) act.p1 = 6.f;
   if (l.act == isa::Activation::Swish) act.p0 = 1.f;
   std::unique_ptr<ThreadPool> pool(threads > 1 ? new ThreadPool(threads) : nullptr);
   for (auto _ : state) {
-    conv2d_f32_prepacked(p, x.data(), w.data(), packed.data(), bias.data(), nullptr, act, y.data(), pool.get());
+    conv2d_f32_prepacked(p, x.data(), weights[next].data(), packed[next].data(), bias.data(), nullptr, act, y.data(),
+                         pool.get());
+    next = (next + 1) % copies;
     benchmark::DoNotOptimize(y.data());
   }
   const double flops = 2.0 * double(l.K * OH * OH * (l.C / l.group) * l.kernel * l.kernel);
@@ -124,21 +140,30 @@ void bm_pool(benchmark::State& state, const PoolLayer& l, int threads) {
   state.counters["GB/s"] = benchmark::Counter(1e-9 * bytes, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-template <class L, class Fn>
-void register_rows(const L& layers, Fn fn) {
-  for (const auto& l : layers)
-    for (int threads : {1, 2})
-      benchmark::RegisterBenchmark((std::string(l.name) + "/threads:" + std::to_string(threads)).c_str(), fn, l,
-                                   threads)
-          ->Unit(benchmark::kMicrosecond)
-          ->UseRealTime()
-          // With --benchmark_repetitions: the least disturbed run on a shared machine.
-          ->ComputeStatistics("min", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); });
+template <class Fn>
+void register_row(const std::string& name, Fn fn) {
+  benchmark::RegisterBenchmark(name.c_str(), fn)
+      ->Unit(benchmark::kMicrosecond)
+      ->UseRealTime()
+      // With --benchmark_repetitions: the least disturbed run on a shared machine.
+      ->ComputeStatistics("min", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); });
 }
 
 int register_all() {
-  register_rows(kLayers, bm_conv);
-  register_rows(kPools, bm_pool);
+  for (const Layer& l : kLayers) {
+    const bool big = l.K * (l.C / l.group) * l.kernel * l.kernel * 4 >= (int64_t(1) << 20);
+    for (int threads : {1, 2}) {
+      register_row(std::string(l.name) + "/threads:" + std::to_string(threads),
+                   [&l, threads](benchmark::State& st) { bm_conv(st, l, threads, false); });
+      if (big)  // weights of 1 MB and more: also as a model runs them, from DRAM
+        register_row(std::string(l.name) + "_coldw/threads:" + std::to_string(threads),
+                     [&l, threads](benchmark::State& st) { bm_conv(st, l, threads, true); });
+    }
+  }
+  for (const PoolLayer& l : kPools)
+    for (int threads : {1, 2})
+      register_row(std::string(l.name) + "/threads:" + std::to_string(threads),
+                   [&l, threads](benchmark::State& st) { bm_pool(st, l, threads); });
   return 0;
 }
 const int registered = register_all();
