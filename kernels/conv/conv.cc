@@ -4,7 +4,9 @@
 //  - GEMM: per image and group, Y[kg, OH*OW] = W[kg, cg*kh*kw] x col[cg*kh*kw, OH*OW] on the
 //    packed GEMM, with bias and activation fused into its epilogue. col is built block by block
 //    over output columns (im2col of a bounded slice, never the whole input) straight into the
-//    GEMM's B panels, and a 1x1 stride-1 unpadded conv reads the input directly as col.
+//    GEMM's B panels, and a 1x1 stride-1 unpadded conv reads the input directly as col. Small
+//    planes (7x7) take the product transposed, Y^T = col^T W^T, pixels on the GEMM's rows:
+//    49 columns fill 4 tiles of 16 lanes to 77%, 49 rows fill 9 panels of 6 to 91%.
 //  - direct: per (n, k) output plane, accumulate w[c,kh,kw] * shifted input rows over the valid
 //    output range (no bounds checks in the inner loop). Used where GEMM has too few rows to pay
 //    (depthwise and other tiny groups).
@@ -213,23 +215,157 @@ void conv_gemm(const Conv2dParams& p, const float* x, const float* packed_w, con
 
 bool uses_gemm(const Conv2dParams& p) { return p.K / p.group >= kMinGemmRows; }
 
+//===----------------------------------------------------------------------===//
+// Pixels as the GEMM's rows: Y^T[OH*OW, kg] = col^T[OH*OW, rows] x W^T[rows, kg]
+//===----------------------------------------------------------------------===//
+
+// Multiply-adds per image and group below which the transposed product's extra pass (the
+// transpose back, ~1 us per 4K outputs) costs what its fuller tiles save: mobilenet_v2's
+// 576 -> 96 1x1 at 7x7 (2.7M) ran 75 -> 81 us, 960 -> 320 (15M) 397 -> 376.
+constexpr int64_t kMinPixelRowsMacs = 1 << 22;
+
+// Whether the transposed product needs a tenth fewer micro-tiles than the usual one. Its
+// whole col^T (one image and group) is built at once, so it must fit the im2col bound.
+bool pixel_rows_pay(const Conv2dParams& p, const GemmConfig& cfg) {
+  const int64_t kg = p.K / p.group, cols = p.OH * p.OW;
+  const int64_t rows = (p.C / p.group) * p.window.kernel_h * p.window.kernel_w;
+  const int64_t mr = int64_t(cfg.mr), nr = int64_t(cfg.nr);
+  if (!uses_gemm(p) || cols < mr || kg * cols * rows < kMinPixelRowsMacs ||
+      (!is_pointwise_window(p.window) && cols * rows > kMaxColFloats))
+    return false;
+  const int64_t channel_tiles = (kg + mr - 1) / mr * ((cols + nr - 1) / nr);
+  const int64_t pixel_tiles = (cols + mr - 1) / mr * ((kg + nr - 1) / nr);
+  return pixel_tiles * 10 <= channel_tiles * 9;
+}
+
+// col^T of one image and group written as gemm_pack_a panels: panel rows are output pixels
+// [m, m + r), each panel k-major over rows (c, kh, kw), so channel c of a panel is the
+// contiguous run panel[c*taps*r, (c+1)*taps*r) in (tap, pixel) order. Its input offsets are
+// the same for every channel: computed once per panel (-1 where the window reads padding).
+void im2col_pixel_panels(const Conv2dParams& p, const float* x, int64_t n, int64_t c0, int64_t panel_rows,
+                         float* panels, ThreadPool* pool) {
+  const isa::Window2d& win = p.window;
+  const int64_t cg = p.C / p.group, taps = int64_t(win.kernel_h) * win.kernel_w, cols = p.OH * p.OW;
+  const int64_t count = (cols + panel_rows - 1) / panel_rows;
+  parallel_for(pool, count, [&](int64_t b, int64_t e) {
+    std::vector<int64_t> offset(size_t(taps * panel_rows));
+    for (int64_t q = b; q < e; ++q) {
+      const int64_t m = q * panel_rows, r = std::min(panel_rows, cols - m);
+      for (int64_t tap = 0; tap < taps; ++tap) {
+        const int64_t kh = tap / win.kernel_w, kw = tap % win.kernel_w;
+        for (int64_t t = 0; t < r; ++t) {
+          const int64_t oh = (m + t) / p.OW, ow = (m + t) % p.OW;
+          const int64_t ih = oh * win.stride_h - win.pad_top + kh * win.dilation_h;
+          const int64_t iw = ow * win.stride_w - win.pad_left + kw * win.dilation_w;
+          offset[size_t(tap * r + t)] = ih >= 0 && ih < p.H && iw >= 0 && iw < p.W ? ih * p.W + iw : -1;
+        }
+      }
+      float* out = panels + m * cg * taps;
+      const int64_t run = taps * r;
+      for (int64_t c = 0; c < cg; ++c, out += run) {
+        const float* xc = x + (n * p.C + c0 + c) * p.H * p.W;
+        for (int64_t i = 0; i < run; ++i) out[i] = offset[size_t(i)] >= 0 ? xc[offset[size_t(i)]] : 0.f;
+      }
+    }
+  });
+}
+
+// Y^T's row stride: whole vectors, and an odd count of cache lines, so that the transpose's
+// column reads (one float from each pixel row) fall in distinct L1 sets, not one set (a
+// multiple of 4 KiB apart, as 1024 or 2048 channels would be).
+int64_t transposed_row_stride(int64_t kg) {
+  const int64_t lines = (kg + 15) / 16;
+  return (lines % 2 ? lines : lines + 1) * 16;
+}
+
+// y[k, i] = act(yt[i, k] + bias[k] + residual[k, i]) for channels [k0, k1) of one image and
+// group: 16 channels at a time, so the strided reads share cache lines and the rows are
+// written (and the epilogue applied) while in L1.
+void transpose_epilogue(const float* yt, int64_t ldt, int64_t cols, int64_t k0, int64_t k1, const float* bias,
+                        const float* residual, const Activation& act, float* y) {
+  for (int64_t kb = k0; kb < k1; kb += 16) {
+    const int64_t ke = std::min(k1, kb + 16);
+    for (int64_t k = kb; k < ke; ++k) {
+      float* out = y + k * cols;
+      const float b = bias ? bias[k] : 0.f;
+      for (int64_t i = 0; i < cols; ++i) out[i] = yt[i * ldt + k] + b;
+      residual_epilogue_f32(act, cols, residual ? residual + k * cols : nullptr, out);
+    }
+  }
+}
+
+// |packed_w| holds every group's W^T as gemm_pack_b panels (conv2d_pack_weights). The GEMM
+// stores plainly; the epilogue runs in the transpose back to planes.
+void conv_gemm_pixel_rows(const Conv2dParams& p, const float* x, const float* packed_w, const float* bias,
+                          const float* residual, const Activation& act, float* y, ThreadPool* pool) {
+  const GemmConfig& cfg = gemm_config();
+  const int64_t cg = p.C / p.group, kg = p.K / p.group, cols = p.OH * p.OW;
+  const int64_t rows = cg * p.window.kernel_h * p.window.kernel_w, ldt = transposed_row_stride(kg);
+  const int64_t group_floats = int64_t(gemm_packed_b_bytes(cfg, kg, rows) / sizeof(float));
+  const bool pointwise = is_pointwise_window(p.window);
+  std::unique_ptr<float[]> col = uninitialized_floats(pointwise ? 0 : size_t(cols * rows));
+  std::unique_ptr<float[]> yt = uninitialized_floats(size_t(cols * ldt));
+  const GemmEpilogue plain;
+  for (int64_t n = 0; n < p.N; ++n) {
+    for (int64_t g = 0; g < p.group; ++g) {
+      const float* wg = packed_w + g * group_floats;
+      if (pointwise) {  // the input plane set [cg, cols] is col, so col^T is it transposed
+        gemm_f32_prepacked_b(cfg, true, cols, kg, rows, x + (n * p.C + g * cg) * cols, cols, wg, yt.get(), ldt,
+                             plain, pool);
+      } else {
+        im2col_pixel_panels(p, x, n, g * cg, gemm_packed_a_rows(cfg, cols), col.get(), pool);
+        gemm_f32_prepacked_ab(cfg, cols, kg, rows, col.get(), wg, yt.get(), ldt, plain, pool);
+      }
+      const int64_t base = (n * p.K + g * kg) * cols;
+      const int64_t blocks = (kg + 15) / 16;
+      parallel_for(pool, blocks, [&](int64_t b, int64_t e) {
+        transpose_epilogue(yt.get(), ldt, cols, b * 16, std::min(kg, e * 16), bias ? bias + g * kg : nullptr,
+                           residual ? residual + base : nullptr, act, y + base);
+      });
+    }
+  }
+}
+
 }  // namespace
 
+ConvPacking conv2d_packing(const Conv2dParams& p) {
+  if (winograd_applies(p)) return ConvPacking::kWinograd;
+  if (stem_applies(p)) return ConvPacking::kStem;
+  if (!uses_gemm(p)) return ConvPacking::kNone;
+  return pixel_rows_pay(p, gemm_config()) ? ConvPacking::kPixelRows : ConvPacking::kChannelRows;
+}
+
 size_t conv2d_packed_weights_bytes(const Conv2dParams& p) {
-  if (winograd_applies(p)) return winograd_packed_weights_bytes(p);
-  if (stem_applies(p)) return stem_packed_weights_bytes(p);
-  if (!uses_gemm(p)) return 0;
+  const GemmConfig& cfg = gemm_config();
   const int64_t kg = p.K / p.group, rows = (p.C / p.group) * p.window.kernel_h * p.window.kernel_w;
-  return size_t(p.group) * gemm_packed_a_bytes(gemm_config(), kg, rows);
+  switch (conv2d_packing(p)) {
+    case ConvPacking::kNone: return 0;
+    case ConvPacking::kWinograd: return winograd_packed_weights_bytes(p);
+    case ConvPacking::kStem: return stem_packed_weights_bytes(p);
+    case ConvPacking::kChannelRows: return size_t(p.group) * gemm_packed_a_bytes(cfg, kg, rows);
+    case ConvPacking::kPixelRows: return size_t(p.group) * gemm_packed_b_bytes(cfg, kg, rows);
+  }
+  return 0;
 }
 
 void conv2d_pack_weights(const Conv2dParams& p, const float* w, void* out) {
-  if (winograd_applies(p)) return winograd_pack_weights(p, w, static_cast<float*>(out));
-  if (stem_applies(p)) return stem_pack_weights(p, w, static_cast<float*>(out));
-  if (!uses_gemm(p)) return;
+  const GemmConfig& cfg = gemm_config();
   const int64_t kg = p.K / p.group, rows = (p.C / p.group) * p.window.kernel_h * p.window.kernel_w;
-  for (int64_t g = 0; g < p.group; ++g)
-    gemm_pack_a(gemm_config(), false, kg, rows, w + g * kg * rows, rows, static_cast<float*>(out) + g * kg * rows);
+  float* packed = static_cast<float*>(out);
+  switch (conv2d_packing(p)) {
+    case ConvPacking::kNone: return;
+    case ConvPacking::kWinograd: return winograd_pack_weights(p, w, packed);
+    case ConvPacking::kStem: return stem_pack_weights(p, w, packed);
+    case ConvPacking::kChannelRows:
+      for (int64_t g = 0; g < p.group; ++g) gemm_pack_a(cfg, false, kg, rows, w + g * kg * rows, rows, packed + g * kg * rows);
+      return;
+    case ConvPacking::kPixelRows: {
+      const int64_t group_floats = int64_t(gemm_packed_b_bytes(cfg, kg, rows) / sizeof(float));
+      for (int64_t g = 0; g < p.group; ++g)  // W^T: op(B) = W^T with W [kg, rows] as B^T
+        gemm_pack_b(cfg, true, kg, rows, w + g * kg * rows, rows, packed + g * group_floats);
+      return;
+    }
+  }
 }
 
 void conv2d_f32(const Conv2dParams& p, const float* x, const float* w, const float* bias, const Activation& act,
@@ -251,9 +387,13 @@ void conv2d_f32_prepacked(const Conv2dParams& p, const float* x, const float* w,
     }
   }
   const float* packed = static_cast<const float*>(packed_w);
-  if (winograd_applies(p)) return winograd_conv2d_f32(p, x, packed, bias, residual, act, y, pool);
-  if (stem_applies(p)) return stem_conv2d_f32(p, x, packed, bias, residual, act, y, pool);
-  if (uses_gemm(p)) return conv_gemm(p, x, packed, bias, residual, act, y, pool);
+  switch (conv2d_packing(p)) {
+    case ConvPacking::kWinograd: return winograd_conv2d_f32(p, x, packed, bias, residual, act, y, pool);
+    case ConvPacking::kStem: return stem_conv2d_f32(p, x, packed, bias, residual, act, y, pool);
+    case ConvPacking::kChannelRows: return conv_gemm(p, x, packed, bias, residual, act, y, pool);
+    case ConvPacking::kPixelRows: return conv_gemm_pixel_rows(p, x, packed, bias, residual, act, y, pool);
+    case ConvPacking::kNone: break;
+  }
   if (depthwise_applies(p)) return depthwise_conv2d_f32(p, x, w, bias, residual, act, y, pool);
   auto run = [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) plane(p, x, w, bias, residual, act, y, i / p.K, i % p.K);

@@ -28,6 +28,19 @@ void conv2d_f32_reference(const Conv2dParams& p, const float* x, const float* w,
 void conv2d_f32(const Conv2dParams& p, const float* x, const float* w, const float* bias, const Activation& act,
                 float* y, ThreadPool* pool);
 
+// How conv2d_f32 runs |p|, and so the layout its packed weights take. It depends on the output
+// size too (Winograd needs tiles enough; a small plane puts its pixels on the GEMM's rows), so
+// a caller keeping packed weights across shapes (the VM's symbolic dims) compares it before
+// reusing them: two packings of the same weights are interchangeable when it agrees.
+enum class ConvPacking : uint8_t {
+  kNone,           // unpacked weights: depthwise and direct loops
+  kWinograd,       // transformed 3x3 kernels (winograd.h)
+  kStem,           // blocks of output channels (stem.h)
+  kChannelRows,    // GEMM with output channels as rows: weights as packed A (gemm_pack_a)
+  kPixelRows,      // GEMM with output pixels as rows (small planes): weights as packed B
+};
+ConvPacking conv2d_packing(const Conv2dParams& p);
+
 // Constant weights packed once for this process's GEMM (e.g. by the VM at model load), so a
 // run does not repack them. 0 bytes: this convolution does not use packed weights.
 size_t conv2d_packed_weights_bytes(const Conv2dParams& p);

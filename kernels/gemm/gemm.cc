@@ -356,7 +356,7 @@ void gemm_f32_prepacked_b(const GemmConfig& cfg, bool trans_a, int64_t M, int64_
 }
 
 // Rows per prepacked A panel: MR, or fewer and balanced so that no panel is nearly empty.
-int64_t packed_a_rows(const GemmConfig& cfg, int64_t M) {
+int64_t gemm_packed_a_rows(const GemmConfig& cfg, int64_t M) {
   const int64_t panels = (M + int64_t(cfg.mr) - 1) / int64_t(cfg.mr);
   return panels ? (M + panels - 1) / panels : 1;
 }
@@ -367,7 +367,7 @@ size_t gemm_packed_a_bytes(const GemmConfig&, int64_t M, int64_t K) {
 
 void gemm_pack_a(const GemmConfig& cfg, bool trans_a, int64_t M, int64_t K, const float* A, int64_t lda, void* out) {
   if (M <= 0 || K <= 0) return;
-  aivm_x32_packa_gemm(trans_a, size_t(packed_a_rows(cfg, M)), size_t(M), size_t(K), A, size_t(lda),
+  aivm_x32_packa_gemm(trans_a, size_t(gemm_packed_a_rows(cfg, M)), size_t(M), size_t(K), A, size_t(lda),
                       static_cast<float*>(out));
 }
 
@@ -378,7 +378,7 @@ void gemm_f32_prepacked_a(const GemmConfig& cfg, int64_t M, int64_t N, int64_t K
   if (K < 0) K = 0;
   Problem g{false, trans_b, M, N, K, nullptr, 0, B, ldb, nullptr, C, ldc, 1, ep};
   g.packed_a = static_cast<const float*>(packed_a);
-  g.packed_mr = packed_a_rows(cfg, M);
+  g.packed_mr = gemm_packed_a_rows(cfg, M);
   if (N <= kSmallM) {
     // A 1x1 convolution on a 1x1 image (squeeze-excite FCs) and the like: one-column tiles of
     // the packed kernel would leave nearly all its lanes empty. C^T = op(B)^T A^T instead,
@@ -399,7 +399,7 @@ void gemm_f32_prepacked_ab(const GemmConfig& cfg, int64_t M, int64_t N, int64_t 
   if (K < 0) K = 0;
   Problem g{false, false, M, N, K, nullptr, 0, nullptr, 0, static_cast<const float*>(packed_b), C, ldc, 1, ep};
   g.packed_a = static_cast<const float*>(packed_a);
-  g.packed_mr = packed_a_rows(cfg, M);
+  g.packed_mr = gemm_packed_a_rows(cfg, M);
   run(cfg, g, pool);
 }
 

@@ -78,6 +78,8 @@ void gemm_f32_prepacked_b(const GemmConfig& cfg, bool trans_a, int64_t M, int64_
 // running process: it is never stored in a bundle.
 
 size_t gemm_packed_a_bytes(const GemmConfig& cfg, int64_t M, int64_t K);
+// Rows per panel (r above) for an op(A) of M rows, for callers that write the panels themselves.
+int64_t gemm_packed_a_rows(const GemmConfig& cfg, int64_t M);
 void gemm_pack_a(const GemmConfig& cfg, bool trans_a, int64_t M, int64_t K, const float* A, int64_t lda, void* out);
 // gemm_f32 with op(A) given as gemm_pack_a(cfg, ...) output for the same M and K.
 void gemm_f32_prepacked_a(const GemmConfig& cfg, int64_t M, int64_t N, int64_t K, const void* packed_a, bool trans_b,

@@ -149,6 +149,49 @@ TEST_P(ConvFast, MatchesReference) {
   }
 }
 
+// Small planes whose GEMM runs transposed (pixels as rows, kPixelRows): which shapes qualify
+// depends on the CPU's micro-tile, so the cases are a grid and some must qualify. Pointwise
+// (the input read as A^T), strided 1x1 and 3x3 (im2col^T panels), groups, batch 2, padding on
+// every side; bias with one activation, the residual with another.
+TEST_P(ConvFast, PixelRowsMatchReference) {
+  const isa::Window2d windows[] = {window(1, 1), window(1, 1, 2, 2), window(3, 3, 1, 1, 1, 1, 1, 1),
+                                   window(3, 3, 2, 2, 1, 1, 1, 1), window(3, 3, 1, 1, 0, 2, 1, 0, 2, 1)};
+  unsigned seed = 500;
+  int pixel_rows = 0;
+  for (int64_t out_side : {3, 5, 7, 9}) {
+    for (int64_t k : {96, 512}) {
+      for (int64_t group : {1, 2}) {
+        for (const isa::Window2d& win : windows) {
+          // The input size giving out_side outputs (floor rule), then the params from it.
+          const int64_t eh = (win.kernel_h - 1) * win.dilation_h + 1, ew = (win.kernel_w - 1) * win.dilation_w + 1;
+          const int64_t h = (out_side - 1) * win.stride_h + eh - win.pad_top - win.pad_bottom;
+          const int64_t w_in = (out_side - 1) * win.stride_w + ew - win.pad_left - win.pad_right;
+          const Conv2dParams p = params(2, 64 * group, h, w_in, k, group, win);
+          if (conv2d_packing(p) != ConvPacking::kPixelRows) continue;
+          ++pixel_rows;
+          SCOPED_TRACE(testing::Message() << "out " << out_side << " K " << k << " group " << group << " window "
+                                          << win.kernel_h << "x" << win.kernel_w << "/" << win.stride_h);
+          std::vector<float> x = random_vec(p.N * p.C * p.H * p.W, ++seed);
+          std::vector<float> w = random_vec(p.K * (p.C / p.group) * p.window.kernel_h * p.window.kernel_w, ++seed);
+          std::vector<float> bias = random_vec(p.K, ++seed);
+          std::vector<float> residual = random_vec(p.N * p.K * p.OH * p.OW, ++seed);
+          const int64_t reduction = (p.C / p.group) * p.window.kernel_h * p.window.kernel_w;
+          std::vector<float> got(size_t(p.N * p.K * p.OH * p.OW), -42.f);
+          conv2d_f32(p, x.data(), w.data(), bias.data(), {isa::Activation::Relu}, got.data(), pool_);
+          expect_close(got, run_ref(p, x, w, bias.data(), {isa::Activation::Relu}), reduction);
+          std::vector<float> packed(conv2d_packed_weights_bytes(p) / 4 + 1, NAN);
+          conv2d_pack_weights(p, w.data(), packed.data());
+          std::fill(got.begin(), got.end(), -42.f);
+          const Activation swish{isa::Activation::Swish, 1.f};
+          conv2d_f32_prepacked(p, x.data(), w.data(), packed.data(), nullptr, residual.data(), swish, got.data(), pool_);
+          expect_close(got, run_ref(p, x, w, nullptr, swish, residual.data()), reduction);
+        }
+      }
+    }
+  }
+  EXPECT_GE(pixel_rows, 3);
+}
+
 INSTANTIATE_TEST_SUITE_P(Threads, ConvFast, ::testing::Values(1, 2),
                          [](const auto& info) { return "threads" + std::to_string(info.param); });
 

@@ -11,6 +11,7 @@
 #include "compiler/asm/stack_asm.h"
 #include "compiler/compile.h"
 #include "format/writer.h"
+#include "kernels/conv/conv.h"
 #include "tests/common/vm_harness.h"
 
 namespace aivm {
@@ -207,6 +208,39 @@ TEST(Symbolic, HostileDynamicTablesGiveErrors) {
             std::string::npos);
   EXPECT_NE(load_and_run([](format::BundleDesc& d) { d.functions[0].symbols.push_back("M"); }).find("no input"),
             std::string::npos);
+}
+
+// A conv's packed weights are made once, at the first specialisation, but which layout a conv
+// packs for depends on its output size (Winograd for large planes, GEMM panels for small): a
+// later shape that picks another strategy must not read the first one's packing as its own.
+TEST(Symbolic, ConvWeightsPackedForOneSizeServeAnother) {
+  constexpr int64_t kC = 16, kK = 16;
+  std::string weights;
+  std::vector<float> w(size_t(kK * kC * 9));
+  for (size_t i = 0; i < w.size(); ++i) {
+    w[i] = float(int64_t(i * 37) % 19) / 9.f - 1.f;
+    weights += " " + std::to_string(w[i]);
+    w[i] = std::stof(std::to_string(w[i]));  // what the assembler reads back
+  }
+  const std::string text = ".input x f32 [1,16,H,W]\n.output y f32 [1,16,H,W]\n.const W f32 [16,16,3,3]" + weights +
+                           "\nlocal.get x\nconst W\nConv pads=[1,1,1,1]\n";
+  format::BundleDesc d = compiler::compile_program(compiler::parse_stack_asm(text, "conv.aivs"), compiler::CompileOptions{});
+  LoadedModel m;
+  ASSERT_EQ(testing::load(format::serialize_bundle(d), &m), "OK");
+  for (int64_t side : {40, 3, 12, 40, 1}) {
+    SCOPED_TRACE(side);
+    std::vector<float> x(size_t(kC * side * side));
+    for (size_t i = 0; i < x.size(); ++i) x[i] = std::sin(float(i) * 0.37f);
+    const std::vector<int64_t> shape = {1, kC, side, side};
+    ASSERT_EQ(aivm_session_set_input(m.session, "x", AIVM_DTYPE_F32, shape.data(), 4, x.data(), x.size() * 4), AIVM_OK);
+    ASSERT_EQ(aivm_session_run(m.session), AIVM_OK);
+    const kernels::Conv2dParams p{1, kC, side, side, kK, side, side, 1, {3, 3, 1, 1, 1, 1, 1, 1, 1, 1}};
+    std::vector<float> want(size_t(kK * side * side));
+    kernels::conv2d_f32_reference(p, x.data(), w.data(), nullptr, nullptr, kernels::Activation{}, want.data());
+    std::vector<float> got = testing::output_f32(m.session, 0);
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], want[i], 1e-3f) << "element " << i;
+  }
 }
 
 }  // namespace

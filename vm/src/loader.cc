@@ -305,7 +305,7 @@ aivm_status_t prepare_constants(aivm_model_s* m, Function* f) {
     AIVM_RETURN_IF_ERROR(repack_weights(m, f));
     f->packed_nr = int64_t(kernels::gemm_config().nr);  // what the weights are now packed for
   }
-  prepare_conv_weights(m, f);
+  prepare_conv_weights(f, &m->repacked);
   return AIVM_OK;
 }
 

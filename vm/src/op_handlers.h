@@ -52,9 +52,11 @@ inline kernels::Activation kernel_activation(const isa::ActivationAttrs& a) {
   return {isa::Activation(a.kind), isa::bits_float(a.p0_bits), isa::bits_float(a.p1_bits)};
 }
 
-// Load-time work after verification: packs each CONV's constant weights for this CPU's GEMM
-// into |m| and points f->prepared at them (vm/src/ops/window.cc).
-void prepare_conv_weights(aivm_model_s* m, Function* f);
+// Load-time work after verification: packs each CONV's constant weights for this CPU and f's
+// shapes into buffers appended to |storage|, and points f->prepared at them; an instruction
+// whose prepared weights already have the layout its shapes need keeps them (a dynamic
+// function's later specialisations share the first one's) (vm/src/ops/window.cc).
+void prepare_conv_weights(Function* f, std::vector<std::vector<float>>* storage);
 
 #define AIVM_OP(NAME, CODE, FMT, KA, KB, KC, KD, SEM)                   \
   aivm_status_t verify_##NAME(const Site& site, const isa::Instr& in); \

@@ -40,6 +40,9 @@ struct Function {
   // Per instruction: data prepared at load for this CPU (e.g. CONV's packed weights, owned by
   // the model), or null; empty when no instruction has any.
   std::vector<const void*> prepared;
+  // Per instruction, when prepared is not empty: which layout prepared[pc] holds (CONV: its
+  // kernels::ConvPacking), so a specialisation whose shapes call for another repacks.
+  std::vector<uint8_t> prepared_layout;
   // Dynamic functions (docs/design.md, "Symbolic dimensions"): register dims may be -1
   // (inferred) or -2-k (symbol k); vm/src/specialize.h makes a static copy per input shape.
   std::vector<std::string> symbols;

@@ -6,6 +6,7 @@
 
 #include "format/memory_plan.h"
 #include "vm/src/loader.h"
+#include "vm/src/op_handlers.h"
 #include "vm/src/status.h"
 #include "vm/src/verifier.h"
 #include "vm/src/verify_util.h"
@@ -134,15 +135,19 @@ aivm_status_t SpecCache::get(aivm_model_s* m, const std::vector<int64_t>& key, s
     return make_status(code, msg);
   }
   if (!constants_prepared_) {
-    // Packed weights depend on constants and records only, which every specialisation shares
-    // and verifies: made once, from the first verified one, and handed to the later ones.
+    // Packed weights are made once, from the first verified specialisation, and handed to the
+    // later ones; a conv's layout depends on its output size too (Winograd needs tiles
+    // enough), so a later shape packs its own where the layout differs.
     AIVM_RETURN_IF_ERROR(prepare_constants(m, &s->f));
     Function& base = m->functions[0];
     for (size_t r = 0; r < base.registers.size(); ++r)
       if (base.registers[r].is_constant) base.registers[r] = s->f.registers[r];
     base.packed_nr = s->f.packed_nr;
     base.prepared = s->f.prepared;
+    base.prepared_layout = s->f.prepared_layout;
     constants_prepared_ = true;
+  } else {
+    prepare_conv_weights(&s->f, &s->packed);
   }
   if (order_.size() >= kMaxEntries) {
     map_.erase(order_.front());

@@ -20,6 +20,9 @@ namespace aivm::vm {
 struct Specialization {
   Function f;                  // static: every shape concrete, arena offsets planned
   std::vector<int32_t> attrs;  // f's attribute pool, symbol values patched in
+  // Conv weights packed for this shape where the first specialisation's layout does not fit
+  // it (prepare_conv_weights); the model owns the rest.
+  std::vector<std::vector<float>> packed;
 };
 
 // The specialisations of one model, keyed by the inputs' dims in signature order. Thread-safe:

@@ -102,21 +102,28 @@ kernels::Conv2dParams conv_params(const Function& f, uint64_t w, isa::ConvAttrs*
 
 }  // namespace
 
-void prepare_conv_weights(aivm_model_s* m, Function* f) {
+void prepare_conv_weights(Function* f, std::vector<std::vector<float>>* storage) {
   for (size_t pc = 0; pc < f->code_size; ++pc) {
     const uint64_t w = f->code[pc];
     if (AIVM_OPCODE(w) != uint8_t(isa::Opcode::CONV)) continue;
     const RegisterInfo& weights = f->registers[AIVM_FIELD_C(w)];
     if (!weights.is_constant) continue;  // computed weights are packed by each run
     isa::ConvAttrs attrs;
-    kernels::Conv2dParams p = conv_params(*f, w, &attrs);
+    const kernels::Conv2dParams p = conv_params(*f, w, &attrs);
+    const uint8_t layout = uint8_t(kernels::conv2d_packing(p));
+    if (!f->prepared.empty() && f->prepared[pc] && f->prepared_layout[pc] == layout) continue;
+    if (!f->prepared.empty()) f->prepared[pc] = nullptr;  // another layout's: not for these shapes
     const size_t bytes = kernels::conv2d_packed_weights_bytes(p);
     if (!bytes) continue;
     std::vector<float> packed(bytes / sizeof(float));
     kernels::conv2d_pack_weights(p, reinterpret_cast<const float*>(weights.constant_data), packed.data());
-    if (f->prepared.empty()) f->prepared.assign(f->code_size, nullptr);
+    if (f->prepared.empty()) {
+      f->prepared.assign(f->code_size, nullptr);
+      f->prepared_layout.assign(f->code_size, 0);
+    }
     f->prepared[pc] = packed.data();
-    m->repacked.push_back(std::move(packed));  // the buffer moves, its address stays
+    f->prepared_layout[pc] = layout;
+    storage->push_back(std::move(packed));  // the buffer moves, its address stays
   }
 }
 
