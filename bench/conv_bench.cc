@@ -59,6 +59,13 @@ const Layer kLayers[] = {
     {"resnet_3x3_128ch_28", 128, 28, 128, 3, 1, 1, isa::Activation::Relu},
     {"resnet_3x3_256ch_14", 256, 14, 256, 3, 1, 1, isa::Activation::Relu},
     {"resnet_3x3_512ch_7", 512, 7, 512, 3, 1, 1, isa::Activation::Relu},
+    // squeezenet1_1: squeeze 1x1s (many channels to few), expand 3x3s, the 1x1 classifier.
+    {"sq_pw_128to16_55_relu", 128, 55, 16, 1, 1, 1, isa::Activation::Relu},
+    {"sq_pw_256to32_27_relu", 256, 27, 32, 1, 1, 1, isa::Activation::Relu},
+    {"sq_3x3_16to64_55_relu", 16, 55, 64, 3, 1, 1, isa::Activation::Relu},
+    {"sq_3x3_48to192_13_relu", 48, 13, 192, 3, 1, 1, isa::Activation::Relu},
+    {"sq_3x3_64to256_13_relu", 64, 13, 256, 3, 1, 1, isa::Activation::Relu},
+    {"sq_pw_512to1000_13_relu", 512, 13, 1000, 1, 1, 1, isa::Activation::Relu},
     // resnet's downsampling 3x3s (stride 2) and resnet50's 1x1s at 7x7 (N = 49).
     {"resnet_3x3s2_64to128_56", 64, 56, 128, 3, 2, 1, isa::Activation::Relu},
     {"resnet_3x3s2_256to512_14", 256, 14, 512, 3, 2, 1, isa::Activation::Relu},
