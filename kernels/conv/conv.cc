@@ -74,74 +74,33 @@ constexpr int64_t kMaxColFloats = 1 << 18;
 // inside the GEMM (a narrow block leaves the micro-kernel's NR columns mostly empty).
 constexpr int64_t kMinColumnsPerThread = 256;
 
-// Writes im2col straight into gemm_pack_b's layout, so the GEMM reads it with no packing pass
-// of its own: column j of row r at panels[(j / NR) * rows * NR + r * NR + j % NR].
-class PanelWriter {
- public:
-  PanelWriter(float* panels, int64_t rows, int64_t nr) : panels_(panels), rows_(rows), nr_(nr) {}
-
-  // Row r, columns [j, j + len): src[t * stride] for t < len, or zeros for a null src; cut at
-  // the panel edges (contiguous within a panel).
-  void put(int64_t r, int64_t j, const float* src, int64_t stride, int64_t len) const {
-    while (len > 0) {
-      const int64_t in_panel = j % nr_, seg = std::min(len, nr_ - in_panel);
-      float* dst = panels_ + (j / nr_) * rows_ * nr_ + r * nr_ + in_panel;
-      if (!src) {
-        std::fill(dst, dst + seg, 0.f);
-      } else if (stride == 1) {
-        std::copy(src, src + seg, dst);
-      } else if (stride == 2) {  // a constant stride the compiler vectorises (first layers)
-        for (int64_t t = 0; t < seg; ++t) dst[t] = src[2 * t];
-      } else {
-        for (int64_t t = 0; t < seg; ++t) dst[t] = src[t * stride];
-      }
-      if (src) src += stride * seg;
-      j += seg;
-      len -= seg;
-    }
-  }
-
-  // Zeros in the last panel's columns past |cols| (the micro-kernel reads whole panels).
-  void pad_columns(int64_t cols) const {
-    if (cols % nr_ == 0) return;
-    for (int64_t r = 0; r < rows_; ++r) put(r, cols, nullptr, 0, nr_ - cols % nr_);
-  }
-
- private:
-  float* panels_;
-  int64_t rows_, nr_;
-};
-
-// im2col of output rows [oh0, oh0 + nrows) into B panels: rows r = (c, kh, kw), columns
-// j = (oh - oh0) * OW + ow, zero where the window reads padding. Whole output rows with the
-// valid column range of each tap computed once, so no per-element bounds test.
-void im2col_panels(const Conv2dParams& p, const float* x, int64_t n, int64_t c0, int64_t oh0, int64_t nrows,
-                   const PanelWriter& out) {
+// One panel of im2col for output pixels [first, first + count) of image n and the group whose
+// channels start at c0: row (c, kh, kw) of the panel is |width| floats at out[row * width],
+// pixel t at [t], zero where the window reads padding and for t >= count. That is a B panel
+// of gemm_pack_b's layout (width NR, its columns past the end zero) or an A panel of
+// gemm_pack_a's (width = its row count) of the transposed product. The input offsets of the
+// panel's pixels are the same for every channel: computed once (-1 in padding) into
+// |offset| (taps * width entries), then each channel's taps * width floats are one gather.
+void im2col_panel(const Conv2dParams& p, const float* x, int64_t n, int64_t c0, int64_t first, int64_t count,
+                  int64_t width, int32_t* offset, float* out) {
   const isa::Window2d& win = p.window;
-  const int64_t cg = p.C / p.group, sw = win.stride_w;
-  for (int64_t c = 0; c < cg; ++c) {
-    const float* xc = x + (n * p.C + c0 + c) * p.H * p.W;
-    for (int64_t kh = 0; kh < win.kernel_h; ++kh) {
-      for (int64_t kw = 0; kw < win.kernel_w; ++kw) {
-        const int64_t r = (c * win.kernel_h + kh) * win.kernel_w + kw;
-        int64_t ow0, ow1;
-        window_valid_range(p.W, p.OW, sw, win.pad_left, kw * win.dilation_w, &ow0, &ow1);
-        ow1 = std::max(ow0, ow1);
-        const int64_t iw0 = ow0 * sw - win.pad_left + kw * win.dilation_w;
-        for (int64_t i = 0; i < nrows; ++i) {
-          const int64_t j = i * p.OW;
-          const int64_t ih = (oh0 + i) * win.stride_h - win.pad_top + kh * win.dilation_h;
-          if (ih < 0 || ih >= p.H || ow0 >= ow1) {
-            out.put(r, j, nullptr, 0, p.OW);
-            continue;
-          }
-          out.put(r, j, nullptr, 0, ow0);
-          out.put(r, j + ow0, xc + ih * p.W + iw0, sw, ow1 - ow0);
-          out.put(r, j + ow1, nullptr, 0, p.OW - ow1);
-        }
-      }
+  const int64_t cg = p.C / p.group, taps = int64_t(win.kernel_h) * win.kernel_w;
+  for (int64_t tap = 0; tap < taps; ++tap) {
+    const int64_t kh = tap / win.kernel_w, kw = tap % win.kernel_w;
+    int32_t* o = offset + tap * width;
+    for (int64_t t = 0; t < width; ++t) {
+      o[t] = -1;
+      if (t >= count) continue;
+      const int64_t oh = (first + t) / p.OW, ow = (first + t) % p.OW;
+      const int64_t ih = oh * win.stride_h - win.pad_top + kh * win.dilation_h;
+      const int64_t iw = ow * win.stride_w - win.pad_left + kw * win.dilation_w;
+      if (ih >= 0 && ih < p.H && iw >= 0 && iw < p.W) o[t] = int32_t(ih * p.W + iw);
     }
   }
+  const int64_t run = taps * width;
+  const float* xc = x + (n * p.C + c0) * p.H * p.W;
+  for (int64_t c = 0; c < cg; ++c, out += run, xc += p.H * p.W)
+    for (int64_t i = 0; i < run; ++i) out[i] = offset[i] >= 0 ? xc[offset[i]] : 0.f;
 }
 
 // Heap floats without the zero fill std::vector would do: every element is written before it
@@ -194,9 +153,14 @@ void conv_gemm(const Conv2dParams& p, const float* x, const float* packed_w, con
                            gemm_pool);
       return;
     }
-    const PanelWriter panels(col, rows, int64_t(cfg.nr));
-    im2col_panels(p, x, n, g * cg, oh0, nrows, panels);
-    panels.pad_columns(nb);
+    // The panels are independent: with the GEMM split across threads, so is the im2col
+    // (squeezenet's 13x13 3x3s spent a quarter of their time in it).
+    const int64_t nr = int64_t(cfg.nr), taps = rows / cg;
+    parallel_for(gemm_pool, (nb + nr - 1) / nr, [&](int64_t q0, int64_t q1) {
+      std::vector<int32_t> offset(size_t(taps * nr));
+      for (int64_t q = q0; q < q1; ++q)
+        im2col_panel(p, x, n, g * cg, j0 + q * nr, std::min(nr, nb - q * nr), nr, offset.data(), col + q * rows * nr);
+    });
     gemm_f32_prepacked_ab(cfg, kg, nb, rows, wg, col, out, cols, ep, gemm_pool);
   };
   const int64_t tasks = p.N * p.group * blocks;
@@ -224,13 +188,18 @@ bool uses_gemm(const Conv2dParams& p) { return p.K / p.group >= kMinGemmRows; }
 // 576 -> 96 1x1 at 7x7 (2.7M) ran 75 -> 81 us, 960 -> 320 (15M) 397 -> 376.
 constexpr int64_t kMinPixelRowsMacs = 1 << 22;
 
+// Output pixels up to which the transposed product is considered: on larger planes the last
+// column tile's waste is small, and the transposed operands cost more to pack (squeezenet's
+// 128 -> 16 1x1 at 55x55 ran 178 -> 400 us that way).
+constexpr int64_t kMaxPixelRowsColumns = 100;
+
 // Whether the transposed product needs a tenth fewer micro-tiles than the usual one. Its
 // whole col^T (one image and group) is built at once, so it must fit the im2col bound.
 bool pixel_rows_pay(const Conv2dParams& p, const GemmConfig& cfg) {
   const int64_t kg = p.K / p.group, cols = p.OH * p.OW;
   const int64_t rows = (p.C / p.group) * p.window.kernel_h * p.window.kernel_w;
   const int64_t mr = int64_t(cfg.mr), nr = int64_t(cfg.nr);
-  if (!uses_gemm(p) || cols < mr || kg * cols * rows < kMinPixelRowsMacs ||
+  if (!uses_gemm(p) || cols < mr || cols > kMaxPixelRowsColumns || kg * cols * rows < kMinPixelRowsMacs ||
       (!is_pointwise_window(p.window) && cols * rows > kMaxColFloats))
     return false;
   const int64_t channel_tiles = (kg + mr - 1) / mr * ((cols + nr - 1) / nr);
@@ -238,34 +207,17 @@ bool pixel_rows_pay(const Conv2dParams& p, const GemmConfig& cfg) {
   return pixel_tiles * 10 <= channel_tiles * 9;
 }
 
-// col^T of one image and group written as gemm_pack_a panels: panel rows are output pixels
-// [m, m + r), each panel k-major over rows (c, kh, kw), so channel c of a panel is the
-// contiguous run panel[c*taps*r, (c+1)*taps*r) in (tap, pixel) order. Its input offsets are
-// the same for every channel: computed once per panel (-1 where the window reads padding).
+// col^T of one image and group as gemm_pack_a panels of |panel_rows| output pixels each (the
+// last one fewer), one panel per task.
 void im2col_pixel_panels(const Conv2dParams& p, const float* x, int64_t n, int64_t c0, int64_t panel_rows,
                          float* panels, ThreadPool* pool) {
-  const isa::Window2d& win = p.window;
-  const int64_t cg = p.C / p.group, taps = int64_t(win.kernel_h) * win.kernel_w, cols = p.OH * p.OW;
-  const int64_t count = (cols + panel_rows - 1) / panel_rows;
-  parallel_for(pool, count, [&](int64_t b, int64_t e) {
-    std::vector<int64_t> offset(size_t(taps * panel_rows));
+  const int64_t taps = int64_t(p.window.kernel_h) * p.window.kernel_w, cols = p.OH * p.OW;
+  const int64_t rows = (p.C / p.group) * taps;
+  parallel_for(pool, (cols + panel_rows - 1) / panel_rows, [&](int64_t b, int64_t e) {
+    std::vector<int32_t> offset(size_t(taps * panel_rows));
     for (int64_t q = b; q < e; ++q) {
       const int64_t m = q * panel_rows, r = std::min(panel_rows, cols - m);
-      for (int64_t tap = 0; tap < taps; ++tap) {
-        const int64_t kh = tap / win.kernel_w, kw = tap % win.kernel_w;
-        for (int64_t t = 0; t < r; ++t) {
-          const int64_t oh = (m + t) / p.OW, ow = (m + t) % p.OW;
-          const int64_t ih = oh * win.stride_h - win.pad_top + kh * win.dilation_h;
-          const int64_t iw = ow * win.stride_w - win.pad_left + kw * win.dilation_w;
-          offset[size_t(tap * r + t)] = ih >= 0 && ih < p.H && iw >= 0 && iw < p.W ? ih * p.W + iw : -1;
-        }
-      }
-      float* out = panels + m * cg * taps;
-      const int64_t run = taps * r;
-      for (int64_t c = 0; c < cg; ++c, out += run) {
-        const float* xc = x + (n * p.C + c0 + c) * p.H * p.W;
-        for (int64_t i = 0; i < run; ++i) out[i] = offset[size_t(i)] >= 0 ? xc[offset[size_t(i)]] : 0.f;
-      }
+      im2col_panel(p, x, n, c0, m, r, r, offset.data(), panels + m * rows);
     }
   });
 }

@@ -72,7 +72,9 @@ void aivm_x32_packa_gemm(bool trans, size_t mr, size_t mc, size_t kc, const floa
     const size_t rows = mc - i0 < mr ? mc - i0 : mr;
     float* o = out + i0 * kc;
     if (trans) {  // op(A)(r, k) = a[k*lda + r]: each k is a contiguous run of rows
-      for (size_t k = 0; k < kc; ++k) std::memcpy(o + k * rows, a + k * lda + i0, rows * sizeof(float));
+      // A loop, not memcpy: a call per run of MR floats cost more than the copy.
+      for (size_t k = 0; k < kc; ++k)
+        for (size_t r = 0; r < rows; ++r) o[k * rows + r] = a[k * lda + i0 + r];
       continue;
     }
     // op(A)(r, k) = a[r*lda + k]: a transpose; read the rows as parallel streams, write
