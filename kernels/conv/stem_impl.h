@@ -46,8 +46,10 @@ void row(const Conv2dParams& p, const float* image, const int64_t* tap_offset, c
         const float* wb = packed_w + (k0 / KB) * taps * KB + h;
         const int64_t pass_count = std::min(PC, kb_count - h);
         float* out = y + (k0 + h) * out_plane + oh * p.OW;
-        // Steps of U vectors, then single vectors: a 112-column row is 48 + 48 + 16 columns,
-        // not 3 x 48 with a third of the last step thrown away.
+        // Steps of U vectors, then one of two (its second vector possibly partial), then
+        // single vectors: a 112-column row is 4 x 24 + 16 columns at 8 lanes, the last 16 as one
+        // step of two (PC x 2 independent sums cover the FMA latency; two single steps, PC
+        // each, ran at about half speed), not 5 x 24 with a third of the last thrown away.
         auto step = [&](auto u_count, int64_t ow) {
           constexpr int64_t N = decltype(u_count)::value;
           T acc[PC][N];
@@ -79,6 +81,12 @@ void row(const Conv2dParams& p, const float* image, const int64_t* tap_offset, c
         };
         int64_t ow = 0;
         for (; ow + U * W <= p.OW; ow += U * W) step(std::integral_constant<int64_t, U>{}, ow);
+        if constexpr (U > 2) {
+          if (ow + W < p.OW) {
+            step(std::integral_constant<int64_t, 2>{}, ow);
+            ow += 2 * W;
+          }
+        }
         for (; ow < p.OW; ow += W) step(std::integral_constant<int64_t, 1>{}, ow);
       }
     }
