@@ -13,7 +13,7 @@ namespace {
 
 constexpr int64_t kSmallM = 4;                // M up to this goes to the stream / dot kernels
 constexpr int64_t kSmallTileN = 64;           // their unit of work when splitting N
-constexpr int64_t kMinParallelMacs = 1 << 21;  // ~20 us of work: below, waking a worker costs more
+constexpr int64_t kMinParallelMacs = 1 << 18;  // ~5 us of work: below, handing a block to a worker costs more
 constexpr int64_t kSmallMCostPerB = 8;         // small M: an element of B streamed from memory, in MACs
 constexpr int64_t kBInPlaceMaxRows = 3;        // in micro-panels of A: up to this, B is read unpacked
 
