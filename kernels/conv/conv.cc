@@ -78,9 +78,9 @@ constexpr int64_t kMinColumnsPerThread = 256;
 // runs (see there).
 struct PanelScratch {
   struct Run {
-    int32_t begin, len, src;  // panel positions [begin, begin + len) read src + t * stride_w, or zeros if src < 0
+    int64_t begin, len, src;  // panel positions [begin, begin + len) read src + t * stride_w, or zeros if src < 0
   };
-  std::vector<int32_t> offset;
+  std::vector<int64_t> offset;  // 64-bit: a plane may hold more than 2^31 floats
   std::vector<Run> runs;
 };
 
@@ -97,20 +97,20 @@ void im2col_panel(const Conv2dParams& p, const float* x, int64_t n, int64_t c0, 
                   int64_t width, PanelScratch* scratch, float* out) {
   const isa::Window2d& win = p.window;
   const int64_t cg = p.C / p.group, taps = int64_t(win.kernel_h) * win.kernel_w, sw = win.stride_w;
-  std::vector<int32_t>& offset = scratch->offset;
+  std::vector<int64_t>& offset = scratch->offset;
   std::vector<PanelScratch::Run>& runs = scratch->runs;
   offset.resize(size_t(taps * width));
   runs.clear();
   for (int64_t tap = 0; tap < taps; ++tap) {
     const int64_t kh = tap / win.kernel_w, kw = tap % win.kernel_w;
-    int32_t* o = offset.data() + tap * width;
+    int64_t* o = offset.data() + tap * width;
     for (int64_t t = 0; t < width; ++t) {
       o[t] = -1;
       if (t >= count) continue;
       const int64_t oh = (first + t) / p.OW, ow = (first + t) % p.OW;
       const int64_t ih = oh * win.stride_h - win.pad_top + kh * win.dilation_h;
       const int64_t iw = ow * win.stride_w - win.pad_left + kw * win.dilation_w;
-      if (ih >= 0 && ih < p.H && iw >= 0 && iw < p.W) o[t] = int32_t(ih * p.W + iw);
+      if (ih >= 0 && ih < p.H && iw >= 0 && iw < p.W) o[t] = ih * p.W + iw;
     }
     for (int64_t t = 0; t < width;) {
       int64_t e = t + 1;
@@ -119,7 +119,7 @@ void im2col_panel(const Conv2dParams& p, const float* x, int64_t n, int64_t c0, 
       } else {
         while (e < width && o[e] == o[e - 1] + sw) ++e;
       }
-      runs.push_back({int32_t(tap * width + t), int32_t(e - t), o[t]});
+      runs.push_back({tap * width + t, e - t, o[t]});
       t = e;
     }
   }
@@ -134,11 +134,11 @@ void im2col_panel(const Conv2dParams& p, const float* x, int64_t n, int64_t c0, 
       }
       const float* src = xc + r.src;
       if (sw == 1) {
-        for (int32_t t = 0; t < r.len; ++t) dst[t] = src[t];
+        for (int64_t t = 0; t < r.len; ++t) dst[t] = src[t];
       } else if (sw == 2) {
-        for (int32_t t = 0; t < r.len; ++t) dst[t] = src[2 * t];
+        for (int64_t t = 0; t < r.len; ++t) dst[t] = src[2 * t];
       } else {
-        for (int32_t t = 0; t < r.len; ++t) dst[t] = src[t * sw];
+        for (int64_t t = 0; t < r.len; ++t) dst[t] = src[t * sw];
       }
     }
   }
