@@ -272,18 +272,15 @@ int64_t transposed_row_stride(int64_t kg) {
 }
 
 // y[k, i] = act(yt[i, k] + bias[k] + residual[k, i]) for channels [k0, k1) of one image and
-// group: 16 channels at a time, so the strided reads share cache lines and the rows are
-// written (and the epilogue applied) while in L1.
+// group, a channel at a time: consecutive channels read the same cache lines of yt (one per
+// pixel row), and each row gets its epilogue while in L1.
 void transpose_epilogue(const float* yt, int64_t ldt, int64_t cols, int64_t k0, int64_t k1, const float* bias,
                         const float* residual, const Activation& act, float* y) {
-  for (int64_t kb = k0; kb < k1; kb += 16) {
-    const int64_t ke = std::min(k1, kb + 16);
-    for (int64_t k = kb; k < ke; ++k) {
-      float* out = y + k * cols;
-      const float b = bias ? bias[k] : 0.f;
-      for (int64_t i = 0; i < cols; ++i) out[i] = yt[i * ldt + k] + b;
-      residual_epilogue_f32(act, cols, residual ? residual + k * cols : nullptr, out);
-    }
+  for (int64_t k = k0; k < k1; ++k) {
+    float* out = y + k * cols;
+    const float b = bias ? bias[k] : 0.f;
+    for (int64_t i = 0; i < cols; ++i) out[i] = yt[i * ldt + k] + b;
+    residual_epilogue_f32(act, cols, residual ? residual + k * cols : nullptr, out);
   }
 }
 
