@@ -40,6 +40,9 @@ const Layer kLayers[] = {
     {"dw5x5s1_1152ch_7_swish", 1152, 7, 1152, 5, 1, 1152, isa::Activation::Swish},
     {"dw3x3s2_96ch_112_swish", 96, 112, 96, 3, 2, 96, isa::Activation::Swish},
     {"dw3x3s1_32ch_112_swish", 32, 112, 32, 3, 1, 32, isa::Activation::Swish},
+    // mobilenet_v2's 112-wide depthwise layers (ReLU6).
+    {"dw3x3s1_32ch_112_relu6", 32, 112, 32, 3, 1, 32, isa::Activation::Clip},
+    {"dw3x3s2_96ch_112_relu6", 96, 112, 96, 3, 2, 96, isa::Activation::Clip},
     {"dw3x3s2_144ch_56_swish", 144, 56, 144, 3, 2, 144, isa::Activation::Swish},
     {"dw5x5s1_240ch_28_swish", 240, 28, 240, 5, 1, 240, isa::Activation::Swish},
     {"dw3x3s1_192ch_28_relu6", 192, 28, 192, 3, 1, 192, isa::Activation::Clip},

@@ -63,69 +63,103 @@ inline __attribute__((always_inline)) void pin_register(T& v) {
 #endif
 }
 
-// The plane's output vectors (each output row in ceil(OW / W) of them, the last maybe partial)
-// in groups of U: U independent FMA chains hide the FMA latency that a single accumulator
-// waits on at every tap, however narrow the rows are. A short last group repeats its first
-// vector and stores only its own. kTaps > 0 is the window's tap count known at compile time
-// (3x3, 5x5): the tap loop unrolls and the broadcast weights stay in registers.
-template <class V, int64_t kTaps>
-void sum_taps(const Conv2dParams& p, const float* image, int64_t row_floats, const int64_t* tap_offset,
+// U output vectors' sums over the window's taps, each vector's loads from its own |src|. K > 0:
+// a K x K window with unit dilation and column stride S (1 or 2) in the phase-split image, so
+// after unrolling every load is a pointer plus a displacement (a tap table read from memory
+// at each tap took a third of the loop's instructions); 3x3 weights stay in registers.
+// K == 0: any window, through |tap_offset|.
+template <class V, int64_t K, int64_t S, int64_t U>
+inline __attribute__((always_inline)) void window_sums(typename V::T (&acc)[U], const float* const (&src)[U],
+                                                       const typename V::T* w3x3, const float* w, float bias,
+                                                       int64_t row_floats, int64_t phase_cols,
+                                                       const int64_t* tap_offset, int64_t taps) {
+  using T = typename V::T;
+  for (int64_t u = 0; u < U; ++u) acc[u] = V::set1(bias);
+  if constexpr (K > 0) {
+#pragma GCC unroll 5
+    for (int64_t kh = 0; kh < K; ++kh) {
+#pragma GCC unroll 5
+      for (int64_t kw = 0; kw < K; ++kw) {
+        const int64_t offset = kh * row_floats + (kw % S) * phase_cols + kw / S;
+        T weight;
+        if constexpr (K == 3) {
+          weight = w3x3[kh * K + kw];
+        } else {
+          weight = V::set1(w[kh * K + kw]);
+        }
+#pragma GCC unroll 4
+        for (int64_t u = 0; u < U; ++u) acc[u] = V::fmadd(V::load(src[u] + offset), weight, acc[u]);
+      }
+    }
+  } else {
+    for (int64_t t = 0; t < taps; ++t) {
+      const T weight = V::set1(w[t]);
+#pragma GCC unroll 4
+      for (int64_t u = 0; u < U; ++u) acc[u] = V::fmadd(V::load(src[u] + tap_offset[t]), weight, acc[u]);
+    }
+  }
+}
+
+// The plane's output rows, each in ceil(OW / W) vectors (the last maybe partial). A row's
+// whole groups of U vectors run with their sources a vector apart; the rest of each row (and
+// partial vectors) are queued and run U at a time across rows: U independent FMA chains hide
+// the FMA latency that a single accumulator waits on at every tap, however narrow the rows
+// are. A short last group repeats its first vector and stores only its own.
+template <class V, int64_t K, int64_t S>
+void sum_taps(const Conv2dParams& p, const float* image, const padded_image::Geometry& g, const int64_t* tap_offset,
               int64_t taps, const float* w, float bias, const Activation& act, float* y) {
   using T = typename V::T;
   constexpr int64_t W = int64_t(V::W), U = 4;
-  const int64_t n_taps = kTaps > 0 ? kTaps : taps;
-  const int64_t row_vectors = (p.OW + W - 1) / W, vectors = p.OH * row_vectors;
+  const int64_t row_floats = g.row_floats(), phase_cols = g.phase_cols;
   const int64_t row_step = p.window.stride_h * row_floats;
-  T wv[kTaps > 0 ? kTaps : 1];
-  if constexpr (kTaps > 0) {
-    for (int64_t t = 0; t < kTaps; ++t) wv[t] = V::set1(w[t]);
+  T w3x3[K == 3 ? 9 : 1];
+  if constexpr (K == 3) {
+    for (int64_t t = 0; t < 9; ++t) w3x3[t] = V::set1(w[t]);
   }
   auto body = [&](auto activate) {
-    int64_t oh = 0, ow = 0;  // the next group's first vector
-    for (int64_t v0 = 0; v0 < vectors; v0 += U) {
-      const int64_t count = std::min(U, vectors - v0);
-      const float* src[U] = {};  // count >= 1: [0] is always set before the copies below
-      float* dst[U] = {};
-      int64_t lanes[U] = {};
-      for (int64_t u = 0; u < U; ++u) {
-        if (u >= count) {
-          src[u] = src[0], dst[u] = dst[0], lanes[u] = lanes[0];
-          continue;
-        }
-        src[u] = image + oh * row_step + ow;
-        dst[u] = y + oh * p.OW + ow;
-        lanes[u] = std::min(W, p.OW - ow);
-        ow += W;
-        if (ow >= p.OW) ow = 0, ++oh;
-      }
+    const float* queued_src[U] = {};
+    float* queued_dst[U] = {};
+    int64_t queued_lanes[U] = {}, queued = 0;
+    auto run_queued = [&] {
+      for (int64_t u = queued; u < U; ++u) queued_src[u] = queued_src[0];
       T acc[U];
-      for (int64_t u = 0; u < U; ++u) acc[u] = V::set1(bias);
-#pragma GCC unroll 25
-      for (int64_t t = 0; t < n_taps; ++t) {
-        T weight;
-        if constexpr (kTaps > 0) {
-          weight = wv[t];
-        } else {
-          weight = V::set1(w[t]);
-        }
-        for (int64_t u = 0; u < U; ++u) acc[u] = V::fmadd(V::load(src[u] + tap_offset[t]), weight, acc[u]);
-      }
+      window_sums<V, K, S, U>(acc, queued_src, w3x3, w, bias, row_floats, phase_cols, tap_offset, taps);
       // Materialized here, the accumulators stay in registers through the stores below;
       // otherwise GCC keeps them on the stack for the loop over a run-time count.
       for (int64_t u = 0; u < U; ++u) pin_register(acc[u]);
 #pragma GCC unroll 4
       for (int64_t u = 0; u < U; ++u) {
-        if (u >= count) break;
+        if (u >= queued) break;
         const T out = activate(acc[u]);
-        if (lanes[u] == W) {
-          V::store(dst[u], out);
+        if (queued_lanes[u] == W) {
+          V::store(queued_dst[u], out);
         } else {
           float tail[W];
           V::store(tail, out);
-          std::copy(tail, tail + lanes[u], dst[u]);
+          std::copy(tail, tail + queued_lanes[u], queued_dst[u]);
         }
       }
+      queued = 0;
+    };
+    for (int64_t oh = 0; oh < p.OH; ++oh) {
+      const float* in = image + oh * row_step;
+      float* out = y + oh * p.OW;
+      int64_t ow = 0;
+      for (; ow + U * W <= p.OW; ow += U * W) {
+        const float* src[U];
+        for (int64_t u = 0; u < U; ++u) src[u] = in + ow + u * W;
+        T acc[U];
+        window_sums<V, K, S, U>(acc, src, w3x3, w, bias, row_floats, phase_cols, tap_offset, taps);
+        for (int64_t u = 0; u < U; ++u) V::store(out + ow + u * W, activate(acc[u]));
+      }
+      for (; ow < p.OW; ow += W) {
+        queued_src[queued] = in + ow;
+        queued_dst[queued] = out + ow;
+        queued_lanes[queued] = std::min(W, p.OW - ow);
+        if (++queued == U) run_queued();
+      }
     }
+    if (queued) run_queued();
   };
   vmath_impl::with_activation_or_after<V>(act, body, [&] { epilogue_activation_f32(act, p.OH * p.OW, y); });
 }
@@ -136,15 +170,22 @@ void plane(const Conv2dParams& p, const float* x, const float* w, float bias, co
   if (is_pointwise_window(p.window)) return pointwise_plane<V>(p, x, w[0], bias, act, y);
   const isa::Window2d& win = p.window;
   const padded_image::Geometry g = padded_image::geometry(p, int64_t(V::W));
-  const int64_t row_floats = g.row_floats();
   scratch = align_scratch(scratch);
   padded_image::fill<V>(p, g, x, scratch, 0, g.rows);
   int64_t tap_offset[kMaxTaps];
   padded_image::tap_offsets(win, g, 1, 0, tap_offset);
   const int64_t taps = int64_t(win.kernel_h) * win.kernel_w;
-  if (taps == 9) return sum_taps<V, 9>(p, scratch, row_floats, tap_offset, taps, w, bias, act, y);
-  if (taps == 25) return sum_taps<V, 25>(p, scratch, row_floats, tap_offset, taps, w, bias, act, y);
-  sum_taps<V, 0>(p, scratch, row_floats, tap_offset, taps, w, bias, act, y);
+  const bool square = win.kernel_h == win.kernel_w && win.dilation_h == 1 && win.dilation_w == 1;
+  auto run = [&](auto k, auto s) { sum_taps<V, k(), s()>(p, scratch, g, tap_offset, taps, w, bias, act, y); };
+  using K3 = std::integral_constant<int64_t, 3>;
+  using K5 = std::integral_constant<int64_t, 5>;
+  using S1 = std::integral_constant<int64_t, 1>;
+  using S2 = std::integral_constant<int64_t, 2>;
+  if (square && win.kernel_h == 3 && win.stride_w == 1) return run(K3{}, S1{});
+  if (square && win.kernel_h == 3 && win.stride_w == 2) return run(K3{}, S2{});
+  if (square && win.kernel_h == 5 && win.stride_w == 1) return run(K5{}, S1{});
+  if (square && win.kernel_h == 5 && win.stride_w == 2) return run(K5{}, S2{});
+  sum_taps<V, 0, 1>(p, scratch, g, tap_offset, taps, w, bias, act, y);
 }
 
 // Channel-blocked: channels [c0, c0 + W) of one image, each output pixel one vector across

@@ -33,27 +33,62 @@ inline Geometry geometry(const Conv2dParams& p, int64_t slack) {
   return g;
 }
 
+// Where input row data lands in each column phase of a padded row: phase q holds input
+// columns iw0, iw0 + s, ... at [j0, j0 + count).
+struct PhaseSpan {
+  int64_t j0, iw0, count;
+};
+
+inline PhaseSpan phase_span(const Conv2dParams& p, const Geometry& g, int64_t q) {
+  const int64_t s = g.stride, pl = p.window.pad_left;
+  const int64_t j0 = q >= pl ? 0 : (pl - q + s - 1) / s, iw0 = q + s * j0 - pl;
+  return {j0, iw0, iw0 < p.W ? (p.W - iw0 + s - 1) / s : 0};
+}
+
+// Zeros [0, begin) and [end, n) of |phase| with whole vectors, which may also write over
+// [begin, end): the row's data goes in after.
+template <class V>
+inline void zero_margins(float* phase, int64_t begin, int64_t end, int64_t n) {
+  constexpr int64_t W = int64_t(V::W);
+  if (n < W) {
+    std::fill(phase, phase + begin, 0.f);
+    std::fill(phase + end, phase + n, 0.f);
+    return;
+  }
+  for (int64_t i = 0; i < begin; i += W) V::store(phase + std::min(i, n - W), V::zero());
+  for (int64_t i = end; i < n; i += W) V::store(phase + std::min(i, n - W), V::zero());
+}
+
 // Copies the padded rows [r0, r1) of plane x [H, W] into |image| (g.floats() for the whole
-// plane), zeros wherever no input lands. V (kernels/simd) splits stride-2 rows. Each row is
-// zeroed whole with vector stores, then its input is written over it: library fill/copy calls
-// on a row's few padding floats cost more than the taps of a 56x56 plane (3x3 depthwise,
-// AVX2: 2.5-3.2 us a plane with them, 1.7 us with no fill at all).
+// plane), zeros wherever no input lands. V (kernels/simd) splits stride-2 rows. Only a row's
+// margins are zeroed, with vector stores, before its input is written: zeroing whole rows
+// first, or library fill/copy calls on a row's few padding floats, cost as much as the taps
+// of a 56x56 plane (3x3 depthwise, AVX2: 2.5-3.2 us a plane with the calls, 1.7 us with no
+// fill at all).
 template <class V>
 void fill(const Conv2dParams& p, const Geometry& g, const float* x, float* image, int64_t r0, int64_t r1) {
   constexpr int64_t W = int64_t(V::W);
+  constexpr int64_t kMaxPhases = 8;  // wider strides zero whole rows
   const isa::Window2d& win = p.window;
   const int64_t row_floats = g.row_floats(), s = g.stride, pl = win.pad_left;
+  PhaseSpan span[kMaxPhases];
+  for (int64_t q = 0; q < std::min(s, kMaxPhases); ++q) span[q] = phase_span(p, g, q);
   for (int64_t r = r0; r < r1; ++r) {
     float* row = image + r * row_floats;
-    // Whole vectors, the last one overlapping the one before: nothing past the row.
-    if (row_floats >= W) {
-      for (int64_t i = 0; i + W <= row_floats; i += W) V::store(row + i, V::zero());
-      V::store(row + row_floats - W, V::zero());
-    } else {
-      std::fill(row, row + row_floats, 0.f);
-    }
     const int64_t ih = r - win.pad_top;
-    if (ih < 0 || ih >= p.H) continue;
+    if (ih < 0 || ih >= p.H || s > kMaxPhases) {
+      // Whole vectors, the last one overlapping the one before: nothing past the row.
+      if (row_floats >= W) {
+        for (int64_t i = 0; i + W <= row_floats; i += W) V::store(row + i, V::zero());
+        V::store(row + row_floats - W, V::zero());
+      } else {
+        std::fill(row, row + row_floats, 0.f);
+      }
+      if (ih < 0 || ih >= p.H) continue;
+    } else {
+      for (int64_t q = 0; q < s; ++q)
+        zero_margins<V>(row + q * g.phase_cols, span[q].j0, span[q].j0 + span[q].count, g.phase_cols);
+    }
     const float* in = x + ih * p.W;
     if (s == 1) {
       float* out = row + pl;
@@ -68,10 +103,9 @@ void fill(const Conv2dParams& p, const Geometry& g, const float* x, float* image
       continue;
     }
     for (int64_t q = 0; q < s; ++q) {  // phase q: padded columns c = q + s*j, input column c - pad_left
-      const int64_t j0 = q >= pl ? 0 : (pl - q + s - 1) / s, iw0 = q + s * j0 - pl;
-      const int64_t count = iw0 < p.W ? (p.W - iw0 + s - 1) / s : 0;
+      const PhaseSpan& sp = q < kMaxPhases ? span[q] : phase_span(p, g, q);
       float* phase = row + q * g.phase_cols;
-      for (int64_t t = 0; t < count; ++t) phase[j0 + t] = in[iw0 + s * t];
+      for (int64_t t = 0; t < sp.count; ++t) phase[sp.j0 + t] = in[sp.iw0 + s * t];
     }
   }
 }
