@@ -155,9 +155,7 @@ void run_packed(const GemmConfig& cfg, const Problem& g, int64_t m0, int64_t m1,
         const int64_t mc = m1 - ic < mc_step ? m1 - ic : mc_step;
         int64_t mr = pmr;
         if (!pmr) {
-          // Rows per A micro-panel: MR, or fewer and balanced when mc is not a multiple of it.
-          const int64_t panels = (mc + int64_t(cfg.mr) - 1) / int64_t(cfg.mr);
-          mr = (mc + panels - 1) / panels;
+          mr = gemm_packed_a_rows(cfg, mc);  // the rows per panel of a pre-packed A of mc rows
           const float* a = g.ta ? g.A + pc * g.lda + ic : g.A + ic * g.lda + pc;
           aivm_x32_packa_gemm(g.ta, size_t(mr), size_t(mc), size_t(kc), a, size_t(g.lda), abuf);
         }
@@ -358,9 +356,22 @@ void gemm_f32_prepacked_b(const GemmConfig& cfg, bool trans_a, int64_t M, int64_
 }
 
 // Rows per prepacked A panel: MR, or fewer and balanced so that no panel is nearly empty.
+// MR rows, or fewer and balanced over M; or one row fewer still when that spares a last panel
+// of 1-3 rows. Such a panel runs as slowly per k as one of kMinTileRows (its few FMA chains
+// wait on the FMA latency), so 49 rows (a 7x7 plane as the GEMM's rows) in 8 x 6 + 1 cost
+// 52 rows' time, in 9 x 5 + 4 only 49. Each panel also costs a tile's setup and stores,
+// counted as a quarter row; the fewer rows must save 3%.
+constexpr int64_t kMinTileRows = 4;
+
 int64_t gemm_packed_a_rows(const GemmConfig& cfg, int64_t M) {
   const int64_t panels = (M + int64_t(cfg.mr) - 1) / int64_t(cfg.mr);
-  return panels ? (M + panels - 1) / panels : 1;
+  if (!panels) return 1;
+  const int64_t r = (M + panels - 1) / panels;
+  auto cost = [M](int64_t rows) {  // in quarter rows
+    const int64_t full = M / rows, rest = M % rows, tiles = full + (rest > 0);
+    return 4 * (full * rows + (rest > 0 ? std::max(rest, kMinTileRows) : 0)) + tiles;
+  };
+  return r - 1 >= kMinTileRows && 100 * cost(r - 1) < 97 * cost(r) ? r - 1 : r;
 }
 
 size_t gemm_packed_a_bytes(const GemmConfig&, int64_t M, int64_t K) {
