@@ -66,7 +66,8 @@ inline __attribute__((always_inline)) void pin_register(T& v) {
 // U output vectors' sums over the window's taps, each vector's loads from its own |src|. K > 0:
 // a K x K window with unit dilation and column stride S (1 or 2) in the phase-split image, so
 // after unrolling every load is a pointer plus a displacement (a tap table read from memory
-// at each tap took a third of the loop's instructions); 3x3 weights stay in registers.
+// at each tap took a third of the loop's instructions); 3x3 weights are broadcast once per
+// plane.
 // K == 0: any window, through |tap_offset|.
 template <class V, int64_t K, int64_t S, int64_t U>
 inline __attribute__((always_inline)) void window_sums(typename V::T (&acc)[U], const float* const (&src)[U],

@@ -45,7 +45,8 @@ inline PhaseSpan phase_span(const Conv2dParams& p, const Geometry& g, int64_t q)
   return {j0, iw0, iw0 < p.W ? (p.W - iw0 + s - 1) / s : 0};
 }
 
-// Zeros [0, begin) and [end, n) of |phase| with whole vectors, which may also write over
+// Zeros [0, begin) and [end, n) of |phase| (all of it for begin = end = 0) with whole vectors,
+// the last ones overlapping those before, nothing past n; they may also write over
 // [begin, end): the row's data goes in after.
 template <class V>
 inline void zero_margins(float* phase, int64_t begin, int64_t end, int64_t n) {
@@ -76,19 +77,14 @@ void fill(const Conv2dParams& p, const Geometry& g, const float* x, float* image
   for (int64_t r = r0; r < r1; ++r) {
     float* row = image + r * row_floats;
     const int64_t ih = r - win.pad_top;
-    if (ih < 0 || ih >= p.H || s > kMaxPhases) {
-      // Whole vectors, the last one overlapping the one before: nothing past the row.
-      if (row_floats >= W) {
-        for (int64_t i = 0; i + W <= row_floats; i += W) V::store(row + i, V::zero());
-        V::store(row + row_floats - W, V::zero());
-      } else {
-        std::fill(row, row + row_floats, 0.f);
-      }
-      if (ih < 0 || ih >= p.H) continue;
+    const bool in_image = ih >= 0 && ih < p.H;
+    if (!in_image || s > kMaxPhases) {
+      zero_margins<V>(row, 0, 0, row_floats);
     } else {
       for (int64_t q = 0; q < s; ++q)
         zero_margins<V>(row + q * g.phase_cols, span[q].j0, span[q].j0 + span[q].count, g.phase_cols);
     }
+    if (!in_image) continue;
     const float* in = x + ih * p.W;
     if (s == 1) {
       float* out = row + pl;

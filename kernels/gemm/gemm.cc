@@ -16,6 +16,7 @@ constexpr int64_t kSmallTileN = 64;           // their unit of work when splitti
 constexpr int64_t kMinParallelMacs = 1 << 18;  // ~5 us of work: below, handing a block to a worker costs more
 constexpr int64_t kSmallMCostPerB = 8;         // small M: an element of B streamed from memory, in MACs
 constexpr int64_t kBInPlaceMaxRows = 4;        // in micro-panels of A: up to this, B is read unpacked
+constexpr int64_t kMinTileRows = 4;            // fewer rows per tile leave too few FMA chains to cover the latency
 
 //===----------------------------------------------------------------------===//
 // Per-thread packing buffers, 64-byte aligned, grown on demand and kept for reuse.
@@ -355,14 +356,12 @@ void gemm_f32_prepacked_b(const GemmConfig& cfg, bool trans_a, int64_t M, int64_
   run(cfg, g, pool);
 }
 
-// Rows per prepacked A panel: MR, or fewer and balanced so that no panel is nearly empty.
-// MR rows, or fewer and balanced over M; or one row fewer still when that spares a last panel
-// of 1-3 rows. Such a panel runs as slowly per k as one of kMinTileRows (its few FMA chains
-// wait on the FMA latency), so 49 rows (a 7x7 plane as the GEMM's rows) in 8 x 6 + 1 cost
-// 52 rows' time, in 9 x 5 + 4 only 49. Each panel also costs a tile's setup and stores,
-// counted as a quarter row; the fewer rows must save 3%.
-constexpr int64_t kMinTileRows = 4;
-
+// Rows per A panel, pre-packed or packed per block: MR, or fewer and balanced over M; or one
+// row fewer still when that spares a last panel of 1-3 rows. Such a panel runs as slowly per
+// k as one of kMinTileRows (its few FMA chains wait on the FMA latency), so 49 rows (a 7x7
+// plane as the GEMM's rows) in 8 x 6 + 1 cost 52 rows' time, in 9 x 5 + 4 only 49. Each
+// panel also costs a tile's setup and stores, counted as a quarter row; the fewer rows must
+// save 3%.
 int64_t gemm_packed_a_rows(const GemmConfig& cfg, int64_t M) {
   const int64_t panels = (M + int64_t(cfg.mr) - 1) / int64_t(cfg.mr);
   if (!panels) return 1;
