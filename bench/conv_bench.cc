@@ -74,6 +74,18 @@ const Layer kLayers[] = {
     {"resnet_3x3s2_256to512_14", 256, 14, 512, 3, 2, 1, isa::Activation::Relu},
     {"resnet50_pw_512to2048_7", 512, 7, 2048, 1, 1, 1, isa::Activation::None},
     {"resnet50_pw_2048to512_7_relu", 2048, 7, 512, 1, 1, 1, isa::Activation::Relu},
+    // densenet121's dense layers: 1x1 bottlenecks to 128 channels, then 3x3 convs to a
+    // 32-channel growth.
+    {"densenet_pw_224to128_56_relu", 224, 56, 128, 1, 1, 1, isa::Activation::Relu},
+    {"densenet_pw_480to128_28_relu", 480, 28, 128, 1, 1, 1, isa::Activation::Relu},
+    {"densenet_pw_992to128_14_relu", 992, 14, 128, 1, 1, 1, isa::Activation::Relu},
+    {"densenet_3x3_128to32_28", 128, 28, 32, 3, 1, 1, isa::Activation::None},
+    {"densenet_3x3_128to32_14", 128, 14, 32, 3, 1, 1, isa::Activation::None},
+    {"densenet_3x3_128to32_7", 128, 7, 32, 3, 1, 1, isa::Activation::None},
+    // googlenet's inception "5x5" branches (3x3 kernels in torchvision) at 14x14 and 7x7.
+    {"googlenet_3x3_16to48_14_relu", 16, 14, 48, 3, 1, 1, isa::Activation::Relu},
+    {"googlenet_3x3_32to128_14_relu", 32, 14, 128, 3, 1, 1, isa::Activation::Relu},
+    {"googlenet_3x3_48to128_7_relu", 48, 7, 128, 3, 1, 1, isa::Activation::Relu},
 };
 
 // In a model every layer's weights come from memory (resnet18's 45 MB do not stay in L3);

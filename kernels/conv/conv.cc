@@ -1,4 +1,6 @@
 // conv2d_f32. Four strategies:
+//  - taps: one GEMM per kernel tap on a zero-padded copy of the input, for stride-1 convs
+//    on small planes (tap_gemm.cc);
 //  - Winograd F(4x4, 3x3) for 3x3 stride-1 convs with tiles enough (winograd.cc);
 //  - stem: direct loops for few input channels into many outputs, a CNN's first conv (stem.cc);
 //  - GEMM: per image and group, Y[kg, OH*OW] = W[kg, cg*kh*kw] x col[cg*kh*kw, OH*OW] on the
@@ -19,6 +21,7 @@
 #include "kernels/conv/conv.h"
 #include "kernels/conv/depthwise.h"
 #include "kernels/conv/stem.h"
+#include "kernels/conv/tap_gemm.h"
 #include "kernels/conv/winograd.h"
 #include "kernels/conv/window.h"
 #include "kernels/elementwise/elementwise.h"
@@ -319,6 +322,7 @@ void conv_gemm_pixel_rows(const Conv2dParams& p, const float* x, const float* pa
 }  // namespace
 
 ConvPacking conv2d_packing(const Conv2dParams& p) {
+  if (tap_gemm_applies(p)) return ConvPacking::kTapRows;
   if (winograd_applies(p)) return ConvPacking::kWinograd;
   if (stem_applies(p)) return ConvPacking::kStem;
   if (!uses_gemm(p)) return ConvPacking::kNone;
@@ -331,6 +335,7 @@ size_t conv2d_packed_weights_bytes(const Conv2dParams& p) {
   switch (conv2d_packing(p)) {
     case ConvPacking::kNone: return 0;
     case ConvPacking::kWinograd: return winograd_packed_weights_bytes(p);
+    case ConvPacking::kTapRows: return tap_gemm_packed_weights_bytes(p);
     case ConvPacking::kStem: return stem_packed_weights_bytes(p);
     case ConvPacking::kChannelRows: return size_t(p.group) * gemm_packed_a_bytes(cfg, kg, rows);
     case ConvPacking::kPixelRows: return size_t(p.group) * gemm_packed_b_bytes(cfg, kg, rows);
@@ -345,6 +350,7 @@ void conv2d_pack_weights(const Conv2dParams& p, const float* w, void* out) {
   switch (conv2d_packing(p)) {
     case ConvPacking::kNone: return;
     case ConvPacking::kWinograd: return winograd_pack_weights(p, w, packed);
+    case ConvPacking::kTapRows: return tap_gemm_pack_weights(p, w, packed);
     case ConvPacking::kStem: return stem_pack_weights(p, w, packed);
     case ConvPacking::kChannelRows:
       for (int64_t g = 0; g < p.group; ++g) gemm_pack_a(cfg, false, kg, rows, w + g * kg * rows, rows, packed + g * kg * rows);
@@ -379,6 +385,7 @@ void conv2d_f32_prepacked(const Conv2dParams& p, const float* x, const float* w,
   const float* packed = static_cast<const float*>(packed_w);
   switch (conv2d_packing(p)) {
     case ConvPacking::kWinograd: return winograd_conv2d_f32(p, x, packed, bias, residual, act, y, pool);
+    case ConvPacking::kTapRows: return tap_gemm_conv2d_f32(p, x, packed, bias, residual, act, y, pool);
     case ConvPacking::kStem: return stem_conv2d_f32(p, x, packed, bias, residual, act, y, pool);
     case ConvPacking::kChannelRows: return conv_gemm(p, x, packed, bias, residual, act, y, pool);
     case ConvPacking::kPixelRows: return conv_gemm_pixel_rows(p, x, packed, bias, residual, act, y, pool);

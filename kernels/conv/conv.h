@@ -38,6 +38,7 @@ enum class ConvPacking : uint8_t {
   kStem,           // blocks of output channels (stem.h)
   kChannelRows,    // GEMM with output channels as rows: weights as packed A (gemm_pack_a)
   kPixelRows,      // GEMM with output pixels as rows (small planes): weights as packed B
+  kTapRows,        // one GEMM per kernel tap on the padded image (small planes, tap_gemm.h)
 };
 ConvPacking conv2d_packing(const Conv2dParams& p);
 

@@ -10,6 +10,7 @@
 #include "kernels/config/thread_pool.h"
 #include "kernels/conv/depthwise.h"
 #include "kernels/conv/stem.h"
+#include "kernels/conv/tap_gemm.h"
 #include "kernels/conv/window.h"
 #include "kernels/conv/winograd.h"
 #include "tests/kernels/kernel_test_util.h"
@@ -149,6 +150,25 @@ TEST_P(ConvFast, MatchesReference) {
   }
 }
 
+// conv2d_f32 with a bias and |act| on random data, then the same weights packed ahead with
+// the residual and Swish instead, each against the reference.
+void expect_bias_and_residual_match(const Conv2dParams& p, const Activation& act, unsigned* seed, ThreadPool* pool) {
+  std::vector<float> x = random_vec(p.N * p.C * p.H * p.W, ++*seed);
+  std::vector<float> w = random_vec(p.K * (p.C / p.group) * p.window.kernel_h * p.window.kernel_w, ++*seed);
+  std::vector<float> bias = random_vec(p.K, ++*seed);
+  std::vector<float> residual = random_vec(p.N * p.K * p.OH * p.OW, ++*seed);
+  const int64_t reduction = (p.C / p.group) * p.window.kernel_h * p.window.kernel_w;
+  std::vector<float> got(size_t(p.N * p.K * p.OH * p.OW), -42.f);
+  conv2d_f32(p, x.data(), w.data(), bias.data(), act, got.data(), pool);
+  expect_close(got, run_ref(p, x, w, bias.data(), act), reduction);
+  std::vector<float> packed(conv2d_packed_weights_bytes(p) / 4 + 1, NAN);
+  conv2d_pack_weights(p, w.data(), packed.data());
+  std::fill(got.begin(), got.end(), -42.f);
+  const Activation swish{isa::Activation::Swish, 1.f};
+  conv2d_f32_prepacked(p, x.data(), w.data(), packed.data(), nullptr, residual.data(), swish, got.data(), pool);
+  expect_close(got, run_ref(p, x, w, nullptr, swish, residual.data()), reduction);
+}
+
 // Small planes whose GEMM runs transposed (pixels as rows, kPixelRows): which shapes qualify
 // depends on the CPU's micro-tile, so the cases are a grid and some must qualify. Pointwise
 // (the input read as A^T), strided 1x1 and 3x3 (im2col^T panels), groups, batch 2, padding on
@@ -171,25 +191,41 @@ TEST_P(ConvFast, PixelRowsMatchReference) {
           ++pixel_rows;
           SCOPED_TRACE(testing::Message() << "out " << out_side << " K " << k << " group " << group << " window "
                                           << win.kernel_h << "x" << win.kernel_w << "/" << win.stride_h);
-          std::vector<float> x = random_vec(p.N * p.C * p.H * p.W, ++seed);
-          std::vector<float> w = random_vec(p.K * (p.C / p.group) * p.window.kernel_h * p.window.kernel_w, ++seed);
-          std::vector<float> bias = random_vec(p.K, ++seed);
-          std::vector<float> residual = random_vec(p.N * p.K * p.OH * p.OW, ++seed);
-          const int64_t reduction = (p.C / p.group) * p.window.kernel_h * p.window.kernel_w;
-          std::vector<float> got(size_t(p.N * p.K * p.OH * p.OW), -42.f);
-          conv2d_f32(p, x.data(), w.data(), bias.data(), {isa::Activation::Relu}, got.data(), pool_);
-          expect_close(got, run_ref(p, x, w, bias.data(), {isa::Activation::Relu}), reduction);
-          std::vector<float> packed(conv2d_packed_weights_bytes(p) / 4 + 1, NAN);
-          conv2d_pack_weights(p, w.data(), packed.data());
-          std::fill(got.begin(), got.end(), -42.f);
-          const Activation swish{isa::Activation::Swish, 1.f};
-          conv2d_f32_prepacked(p, x.data(), w.data(), packed.data(), nullptr, residual.data(), swish, got.data(), pool_);
-          expect_close(got, run_ref(p, x, w, nullptr, swish, residual.data()), reduction);
+          expect_bias_and_residual_match(p, {isa::Activation::Relu}, &seed, pool_);
         }
       }
     }
   }
   EXPECT_GE(pixel_rows, 3);
+}
+
+// One GEMM per tap on the padded image (kTapRows): 3x3 with the padding on every side, none,
+// or only on one side of a row (the shared padding column on the left or the right), 5x5, 2x2
+// and 1x3 kernels; output channels that fill no panel (7, 33) and input channels past the
+// micro-kernel's K block (520: AVX2's is 512, AVX-512's 256-384); rows whose padded positions
+// end mid-tile; batch 2, with bias and one activation, then the residual with another.
+TEST_P(ConvFast, TapRowsMatchReference) {
+  const isa::Window2d windows[] = {window(3, 3, 1, 1, 1, 1, 1, 1), window(3, 3),
+                                   window(3, 3, 1, 1, 0, 2, 2, 0), window(3, 3, 1, 1, 2, 0, 0, 2),
+                                   window(5, 5, 1, 1, 2, 2, 2, 2), window(2, 2, 1, 1, 1, 0, 0, 1),
+                                   window(1, 3, 1, 1, 0, 1, 0, 1)};
+  struct Case {
+    int64_t side, k, c;  // input side x (side + 1), output and input channels
+  };
+  unsigned seed = 900;
+  int taps = 0;
+  for (const Case& t : {Case{5, 7, 64}, Case{7, 33, 64}, Case{13, 64, 64}, Case{7, 64, 130}, Case{5, 33, 520}}) {
+    for (const isa::Window2d& win : windows) {
+      const Conv2dParams p = params(2, t.c, t.side, t.side + 1, t.k, 1, win);
+      if (conv2d_packing(p) != ConvPacking::kTapRows) continue;
+      ++taps;
+      SCOPED_TRACE(testing::Message() << "side " << t.side << " K " << t.k << " C " << t.c << " window "
+                                      << win.kernel_h << "x" << win.kernel_w << " pads " << win.pad_top << win.pad_left
+                                      << win.pad_bottom << win.pad_right);
+      expect_bias_and_residual_match(p, {isa::Activation::Clip, -0.5f, 0.75f}, &seed, pool_);
+    }
+  }
+  EXPECT_EQ(taps, 35);  // every case takes the taps on every CPU (no dependence on the micro-tile)
 }
 
 INSTANTIATE_TEST_SUITE_P(Threads, ConvFast, ::testing::Values(1, 2),
