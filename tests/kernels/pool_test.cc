@@ -138,6 +138,11 @@ TEST(PoolPlanes, EveryIsaMatchesReference) {
       params(1, 2, 9, 111, window(3, 3, 2, 2)),
       ceil_mode(params(1, 2, 10, 112, window(3, 3, 2, 2, 1, 1, 1, 1))),
       params(1, 2, 6, 70, window(3, 3, 2, 2, 2, 2, 2, 2)),              // window rows wholly in padding
+      // 2x2 stride-2 average straight from the rows: odd sizes (the last row and column
+      // dropped), outputs 1, 28 (vectors and a tail) and 33.
+      params(1, 2, 3, 3, window(2, 2, 2, 2)),
+      params(1, 2, 7, 57, window(2, 2, 2, 2)),
+      params(1, 2, 9, 67, window(2, 2, 2, 2)),
   };
   unsigned seed = 200;
   for (const char* isa : test_util::isas_of_this_cpu()) {
