@@ -122,6 +122,7 @@ format::BundleDesc compile_static(const StackProgram& program, const CompileOpti
   infer_shapes(f);
   CompileReport r;
   if (options.fuse) {
+    r.forwarded_copies = forward_copies(f);
     r.channel_affine_convs = fuse_channel_affine(f);
     r.residual_adds = fuse_residual_adds(f);
     r.fused_activations = fuse_activations(f);

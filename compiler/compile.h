@@ -25,6 +25,7 @@ struct CompileOptions {
 };
 
 struct CompileReport {
+  int forwarded_copies = 0;      // copies (Identity, zero Pad, ...) whose uses read their input
   int channel_affine_convs = 0;  // Mul + Add per channel made depthwise 1x1 convs
   int residual_adds = 0;         // Adds fused into the Conv before them
   int fused_activations = 0;
