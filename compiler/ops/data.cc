@@ -221,6 +221,11 @@ void infer_concat(OpContext& ctx) {
 void select_concat(OpContext& ctx, Selection* s) {
   Dims out;
   int64_t axis = plan_concat(ctx, &out);
+  if (ctx.num_inputs() == 1) {  // a copy (each DenseNet block starts with one): forward_copies drops it
+    s->opcode = Opcode::MOV;
+    s->values = {ctx.instr().outputs[0], ctx.instr().inputs[0]};
+    return;
+  }
   s->opcode = Opcode::CONCAT;
   s->values = {ctx.instr().outputs[0]};
   s->record = {int32_t(axis)};

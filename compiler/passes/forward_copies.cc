@@ -1,6 +1,7 @@
 // Copy forwarding: an op whose instruction would be a MOV between values of one dtype and
 // shape (Identity; a Pad of all-zero pads, which PyTorch exports before each DenseNet
-// transition pool; a Reshape to the same shape) moves nothing. Its uses read its input
+// transition pool; a Concat of one input, which starts each DenseNet block; a Reshape to the
+// same shape) moves nothing. Its uses read its input
 // instead, and eliminate_dead_code drops it: a pass over memory and a tensor's worth of arena
 // less. The op's own selection rule says whether it is such a copy, so no op's rules are
 // repeated here.
@@ -15,8 +16,8 @@ namespace {
 
 // Ops whose selection may be a plain MOV and adds no values (weight packing does).
 bool may_be_copy(const std::string& op) {
-  return op == "Identity" || op == "Pad" || op == "Reshape" || op == "Flatten" || op == "Squeeze" ||
-         op == "Unsqueeze";
+  return op == "Identity" || op == "Pad" || op == "Concat" || op == "Reshape" || op == "Flatten" ||
+         op == "Squeeze" || op == "Unsqueeze";
 }
 
 }  // namespace

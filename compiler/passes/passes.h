@@ -19,9 +19,9 @@ void infer_shapes(Function& f);
 // when it inserted instructions at i (which is then the first of them), none inferred yet.
 bool insert_operand_casts(Function& f, std::vector<Instr>& instrs, size_t i);
 
-// Uses of a copy (an Identity, a Pad of zero pads, a Reshape to the same shape: any op whose
-// selection is a MOV between values of one dtype and shape) read its input instead; the copy
-// is left for eliminate_dead_code. Function outputs keep their copies; functions with control
+// Uses of a copy (an Identity, a Pad of zero pads, a Concat of one input, a Reshape to the
+// same shape: any op whose selection is a MOV between values of one dtype and shape) read its
+// input instead; the copy is left for eliminate_dead_code. Function outputs keep their copies; functions with control
 // flow are left alone. Assumes shapes are inferred. Returns the number forwarded.
 int forward_copies(Function& f);
 

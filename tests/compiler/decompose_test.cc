@@ -159,8 +159,8 @@ TEST(Decompose, BatchNormalizationAfterConcat) {
   expect_near(out[0], {0.0, 1.9999975000, 3.9999850001, 5.9999750002});
 }
 
-// Copies move nothing (compiler/passes/forward_copies.cc): an Identity and a Pad of zero
-// pads are read through, values unchanged. A Pad that keeps the shape but moves the content
+// Copies move nothing (compiler/passes/forward_copies.cc): an Identity, a Pad of zero pads
+// and a Concat of one input are read through, values unchanged. A Pad that keeps the shape but moves the content
 // (crop one column, pad one) is no copy, and a copy that is a function output keeps its
 // register.
 TEST(Decompose, CopiesAreForwarded) {
@@ -169,13 +169,14 @@ TEST(Decompose, CopiesAreForwarded) {
     <int64[8] zero = {0, 0, 0, 0, 0, 0, 0, 0}, int64[8] shift = {0, 0, 0, -1, 0, 0, 0, 1}> {
       i = Identity (x)
       p = Pad (i, zero)
-      y = AveragePool <kernel_shape: ints = [2, 2], strides: ints = [2, 2]> (p)
+      c = Concat <axis: int = 1> (p)
+      y = AveragePool <kernel_shape: ints = [2, 2], strides: ints = [2, 2]> (c)
       s = Pad (x, shift)
       z = Identity (s)
     })";
   CompileReport report;
   compile_program(import_onnx_model(parse_model(text), "test.onnx"), CompileOptions{}, &report);
-  EXPECT_EQ(report.forwarded_copies, 2);
+  EXPECT_EQ(report.forwarded_copies, 3);
   auto out = run(text, {{"x", {1, 2, 2, 2}, {1, 2, 3, 4, 5, 6, 7, 10}, {}}}, 2);
   ASSERT_EQ(out.size(), 2u);
   expect_near(out[0], {2.5, 7});
