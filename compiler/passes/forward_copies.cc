@@ -1,10 +1,9 @@
 // Copy forwarding: an op whose instruction would be a MOV between values of one dtype and
 // shape (Identity; a Pad of all-zero pads, which PyTorch exports before each DenseNet
 // transition pool; a Concat of one input, which starts each DenseNet block; a Reshape to the
-// same shape) moves nothing. Its uses read its input
-// instead, and eliminate_dead_code drops it: a pass over memory and a tensor's worth of arena
-// less. The op's own selection rule says whether it is such a copy, so no op's rules are
-// repeated here.
+// same shape) moves nothing. Its uses read its input instead, and eliminate_dead_code drops
+// it: a pass over memory and a tensor's worth of arena less. The op's own selection rule says
+// whether it is such a copy, so no op's rules are repeated here.
 #include <string>
 #include <vector>
 

@@ -21,8 +21,9 @@ bool insert_operand_casts(Function& f, std::vector<Instr>& instrs, size_t i);
 
 // Uses of a copy (an Identity, a Pad of zero pads, a Concat of one input, a Reshape to the
 // same shape: any op whose selection is a MOV between values of one dtype and shape) read its
-// input instead; the copy is left for eliminate_dead_code. Function outputs keep their copies; functions with control
-// flow are left alone. Assumes shapes are inferred. Returns the number forwarded.
+// input instead; the copy is left for eliminate_dead_code. Function outputs keep their
+// copies; functions with control flow are left alone. Assumes shapes are inferred. Returns the
+// number forwarded.
 int forward_copies(Function& f);
 
 // Mul(x, scale) then Add(., shift), x an f32 NCHW tensor and scale, shift [C] constants along

@@ -46,8 +46,7 @@ Geometry geometry(const Conv2dParams& p) {
   return g;
 }
 
-// Image n of x into |image|, plus |slack| zeros after the last plane: the last tile reads a
-// full micro-panel past the last position.
+// Channels [c0, c1) of one image x into their planes of |image|.
 void fill(const Conv2dParams& p, const Geometry& g, const float* x, int64_t c0, int64_t c1, float* image) {
   const isa::Window2d& w = p.window;
   for (int64_t c = c0; c < c1; ++c) {
@@ -106,9 +105,11 @@ void tap_gemm_conv2d_f32(const Conv2dParams& p, const float* x, const float* pac
   const int64_t tiles = (g.positions + NR - 1) / NR, pixels = p.OH * p.OW;
   ThreadPool* threads = p.K * p.C * taps * pixels >= kMinParallelMacs ? pool : nullptr;
   thread_local std::vector<float> image_buf, out_buf;
-  float* image = scratch(&image_buf, size_t(p.C * g.plane + NR + p.window.kernel_w));
+  // Zeros after the last plane: the last tile reads a full micro-panel past the last position.
+  const int64_t slack = NR + p.window.kernel_w;
+  float* image = scratch(&image_buf, size_t(p.C * g.plane + slack));
   float* out = scratch(&out_buf, size_t(p.K * g.positions));
-  std::fill(image + p.C * g.plane, image + p.C * g.plane + NR + p.window.kernel_w, 0.f);
+  std::fill(image + p.C * g.plane, image + p.C * g.plane + slack, 0.f);
   for (int64_t n = 0; n < p.N; ++n) {
     const float* xn = x + n * p.C * p.H * p.W;
     parallel_for(threads, p.C, [&](int64_t c0, int64_t c1) { fill(p, g, xn, c0, c1, image); });
