@@ -32,7 +32,7 @@ namespace {
 struct WidenRule {
   const char* op;
   uint32_t inputs;  // bit i: input i is an operand of the op's dtype T
-  bool small_ints;  // also widen i8 / u8 (exact in f32 for ops that only compare)
+  bool small_ints = false;  // also widen i8 / u8 (exact in f32 for ops that only compare)
 };
 
 // Every op here has one output, of dtype T.

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <type_traits>
+#include <utility>
 
 #include "kernels/conv/conv.h"
 #include "kernels/conv/padded_image.h"
@@ -203,7 +204,8 @@ inline size_t block_scratch_floats(const Conv2dParams& p, int64_t lanes) {
 template <class V, class = void>
 constexpr bool kHasTranspose8 = false;
 template <class V>
-constexpr bool kHasTranspose8<V, std::void_t<decltype(&V::transpose8)>> = V::W == 8;
+constexpr bool kHasTranspose8<V, std::void_t<decltype(V::transpose8(std::declval<typename V::T (&)[8]>()))>> =
+    V::W == 8;
 
 // Where a channel block's results go: channels [c0, c0 + nc) of the NCHW output y.
 struct BlockOutput {

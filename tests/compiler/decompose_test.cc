@@ -29,8 +29,8 @@ struct Input {
   std::string name;
   std::vector<int64_t> dims;
   std::vector<float> f32;    // used when i64 and i32 are empty
-  std::vector<int64_t> i64;
-  std::vector<int32_t> i32;
+  std::vector<int64_t> i64 = {};
+  std::vector<int32_t> i32 = {};
 };
 
 // Imports, compiles and runs |text| on |inputs|; returns every output as f32.

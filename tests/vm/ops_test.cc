@@ -296,7 +296,9 @@ TEST(Ops, ConvSiluFusesIntoTheEpilogue) {
       compiler::CompileOptions o;
       o.fuse = fuse;
       format::BundleDesc d = compiler::compile_program(p, o);
-      if (fuse) EXPECT_EQ(d.functions[0].code.size(), c.fused_code);
+      if (fuse) {
+        EXPECT_EQ(d.functions[0].code.size(), c.fused_code);
+      }
       out[fuse] = run_with_x(d, x);
     }
     expect_near(out[1], out[0]);

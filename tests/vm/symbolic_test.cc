@@ -111,7 +111,9 @@ TEST(Symbolic, RunsAtEveryShapeInOneSessionAndCachesPlans) {
     expect_near(testing::output_f32(m.session, 0), y, n);
     expect_near(testing::output_f32(m.session, 1), z, n);
     if (n == 1) small_arena = aivm_session_arena_bytes(m.session);
-    if (n == 3000) EXPECT_GT(aivm_session_arena_bytes(m.session), 100 * small_arena);
+    if (n == 3000) {
+      EXPECT_GT(aivm_session_arena_bytes(m.session), 100 * small_arena);
+    }
   }
   EXPECT_EQ(aivm_model_specialization_count(m.model), 4u);  // 1, 4, 2, 3000: repeats reuse their plan
   // A second session shares the cached plans.
