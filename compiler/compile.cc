@@ -115,8 +115,10 @@ const kernels::GemmConfig* pack_config(const std::string& target) {
   throw CompileError("unknown --target '" + target + "' (expected native, portable or a GEMM ISA such as avx2)");
 }
 
-// Compiles |program|, whose input shapes are all concrete.
-format::BundleDesc compile_static(const StackProgram& program, const CompileOptions& options, CompileReport* report) {
+// Compiles |program|, whose input shapes are all concrete. |symbolic|: they stand for symbolic
+// dims (sentinel values), and the VM will infer the shapes again per input shape.
+format::BundleDesc compile_static(const StackProgram& program, const CompileOptions& options, CompileReport* report,
+                                  bool symbolic = false) {
   Function f = lower_stack_program(program);
   f.pack_for = pack_config(options.target);
   infer_shapes(f);
@@ -126,6 +128,9 @@ format::BundleDesc compile_static(const StackProgram& program, const CompileOpti
     r.channel_affine_convs = fuse_channel_affine(f);
     r.residual_adds = fuse_residual_adds(f);
     r.fused_activations = fuse_activations(f);
+    // The VM infers a symbolic function's shapes instruction by instruction, and a conv
+    // writing a slice does not say how many channels the whole tensor has.
+    if (!symbolic) r.concats_in_place = concat_in_place(f);
   }
   r.dead_instructions = eliminate_dead_code(f);
 
@@ -155,7 +160,8 @@ format::BundleDesc compile_program(const StackProgram& source, const CompileOpti
   format::BundleDesc desc[2];
   for (int which = 0; which < 2; ++which) {
     try {
-      desc[which] = compile_static(with_sentinels(program, symbols, which), options, which == 0 ? report : nullptr);
+      desc[which] =
+          compile_static(with_sentinels(program, symbols, which), options, which == 0 ? report : nullptr, true);
     } catch (const CompileError& e) {
       std::string bound;
       for (size_t k = 0; k < symbols.size(); ++k)

@@ -29,6 +29,7 @@ struct CompileReport {
   int channel_affine_convs = 0;  // Mul + Add per channel made depthwise 1x1 convs
   int residual_adds = 0;         // Adds fused into the Conv before them
   int fused_activations = 0;
+  int concats_in_place = 0;      // Concats whose Conv inputs write straight into the output
   int dead_instructions = 0;
   size_t instructions = 0;
   size_t registers = 0;

@@ -44,14 +44,23 @@ struct ConvAttrs {
   // ISA 3.3: register of A's shape added before the activation (a fused residual Add), or
   // kNoRegister. Records of ISA <= 3.2 end before it (kConvAttrsWordsV32 words).
   int32_t residual = kNoRegister;
+  // ISA 3.4: the first of A's channels this conv writes. A is [N, K_total, OH, OW] with
+  // K_total >= out_channel_offset + K; the other channels are left as they are, so several
+  // convs can fill one tensor (a Concat along channels done in place). Records of ISA <= 3.3
+  // end before it (kConvAttrsWordsV33 words) and write all of A from channel 0.
+  int32_t out_channel_offset = 0;
 };
 
 inline constexpr uint32_t kConvAttrsWordsV32 = offsetof(ConvAttrs, residual) / sizeof(int32_t);
+inline constexpr uint32_t kConvAttrsWordsV33 = offsetof(ConvAttrs, out_channel_offset) / sizeof(int32_t);
 
-// A CONV record of either length (the older one without residual); false for any other length.
+// A CONV record of any ISA 3.x length (older ones without residual or channel offset); false
+// for any other length.
 inline bool conv_attrs_from(const int32_t* words, size_t size, ConvAttrs* out) {
-  if (size != sizeof(ConvAttrs) / sizeof(int32_t) && size != kConvAttrsWordsV32) return false;
+  if (size != sizeof(ConvAttrs) / sizeof(int32_t) && size != kConvAttrsWordsV33 && size != kConvAttrsWordsV32)
+    return false;
   out->residual = kNoRegister;
+  out->out_channel_offset = 0;
   std::memcpy(static_cast<void*>(out), words, size * sizeof(int32_t));  // trivially copyable
   return true;
 }

@@ -145,6 +145,7 @@ void describe_conv(std::string* out, const ConvAttrs& c) {
     out->append(" residual=");
     append_register_or_none(out, c.residual);
   }
+  if (c.out_channel_offset != 0) appendf(out, " out_channels_from=%d", c.out_channel_offset);
 }
 
 void describe_gemm(std::string* out, const GemmAttrs& g) {

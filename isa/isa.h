@@ -14,7 +14,9 @@ inline constexpr uint16_t kVersionMajor = 3;  // 3.0: elementwise families repla
 // bundle still means what it meant (CAST's D was 0, now "no options").
 // 3.2 adds TOPK, CUMSUM, CUMPROD, DFT and ROI_ALIGN, and PAD mode 3 (wrap).
 // 3.3 adds CONV's residual register (a longer record; the 3.2 one still reads as no residual).
-inline constexpr uint16_t kVersionMinor = 3;
+// 3.4 adds CONV's output channel offset: a conv may write a slice of A's channels (longer
+// record again; older ones write all of A).
+inline constexpr uint16_t kVersionMinor = 4;
 
 enum class Format : uint8_t { ABCD, AJ };
 enum class OperandKind : uint8_t { Unused, Register, Attr, Immediate, Jump };

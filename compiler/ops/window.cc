@@ -119,6 +119,8 @@ void select_conv(OpContext& ctx, Selection* s) {
   c.group = int32_t(ctx.attr_int("group", 1));
   c.window = conv_window(ctx);
   c.act = fused_activation(ctx);
+  // Set by compiler/passes/concat_in_place.cc: this conv fills a slice of a Concat's output.
+  c.out_channel_offset = int32_t(ctx.attr_int("__out_channel_offset", 0));
   s->opcode = Opcode::CONV;
   s->values = {ctx.instr().outputs[0], ctx.instr().inputs[0], ctx.instr().inputs[1]};
   s->record = words_of(c);

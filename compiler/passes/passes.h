@@ -43,6 +43,13 @@ int fuse_residual_adds(Function& f);
 // Returns the number of activations fused.
 int fuse_activations(Function& f);
 
+// A Concat along axis 1 of 4-D f32 tensors, each made by a Conv (without residual) that only
+// this Concat reads, is removed: each Conv writes its channels of the Concat's output itself
+// (attribute __out_channel_offset, selected as CONV's out_channel_offset). That output is then
+// defined by several instructions. Straight-line functions with static shapes only; run after
+// fuse_activations (a part's Relu must be in its Conv first). Returns the number removed.
+int concat_in_place(Function& f);
+
 // Number of uses of each value: instruction inputs, branch conditions and function outputs.
 std::vector<int> use_counts(const Function& f);
 

@@ -39,8 +39,9 @@ inline std::string load(const std::vector<uint8_t>& bytes, LoadedModel* out, int
   return s ? take_message(s) : "OK";
 }
 
-inline std::vector<uint8_t> compile_to_bytes(const compiler::StackProgram& p) {
-  return format::serialize_bundle(compiler::compile_program(p, compiler::CompileOptions{}));
+inline std::vector<uint8_t> compile_to_bytes(const compiler::StackProgram& p,
+                                             const compiler::CompileOptions& options = {}) {
+  return format::serialize_bundle(compiler::compile_program(p, options));
 }
 
 inline std::vector<float> output_f32(aivm_session_t* s, size_t index) {

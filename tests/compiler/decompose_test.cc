@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "compiler/onnx/onnx_import.h"
+#include "isa/decode.h"
+#include "isa/isa.h"
 #include "tests/common/vm_harness.h"
 
 namespace aivm::compiler {
@@ -34,10 +36,11 @@ struct Input {
 };
 
 // Imports, compiles and runs |text| on |inputs|; returns every output as f32.
-std::vector<std::vector<float>> run(const std::string& text, const std::vector<Input>& inputs, size_t outputs) {
+std::vector<std::vector<float>> run(const std::string& text, const std::vector<Input>& inputs, size_t outputs,
+                                    const CompileOptions& options = {}) {
   StackProgram p = import_onnx_model(parse_model(text), "test.onnx");
   testing::LoadedModel m;
-  EXPECT_EQ(testing::load(testing::compile_to_bytes(p), &m), "OK");
+  EXPECT_EQ(testing::load(testing::compile_to_bytes(p, options), &m), "OK");
   if (!m.session) return {};
   for (const Input& in : inputs) {
     const void* data = in.f32.data();
@@ -181,6 +184,54 @@ TEST(Decompose, CopiesAreForwarded) {
   ASSERT_EQ(out.size(), 2u);
   expect_near(out[0], {2.5, 7});
   expect_near(out[1], {2, 0, 4, 0, 6, 0, 10, 0});
+}
+
+// A Concat of Convs made for it alone (a SqueezeNet fire module: a 1x1 and a padded 3x3 expand,
+// each with its Relu) compiles to the Convs writing their channels of the Concat's output
+// (compiler/passes/concat_in_place.cc): no Concat left, values as when nothing is fused. Batch 2,
+// so each image's slice is placed apart; axis -3 is axis 1. A part that is read elsewhere too,
+// or not made by a Conv, keeps the Concat.
+TEST(Fusion, ConcatOfConvsFilledInPlace) {
+  const std::string head = R"(<ir_version: 8, opset_import: ["" : 17]>
+    g (float[2,2,3,3] x) => (float[2,3,3,3] y, float[2,2,3,3] z)
+    <float[1,2,1,1] w1 = {0.5, -1}, float[1] b1 = {0.25}, float[2,2,3,3] w3 = {1, 0, -1, 2, 0.5, 0, 0, 1, 1, -1, 1, 0, 0.5, -0.5, 1, 0, 2, -1, 0, 1, 0, 1, -4, 1, 0, 1, 0, 0.25, 0.5, 0.25, 0.5, 1, 0.5, 0.25, 0.5, 0.25}> {
+      e1 = Conv (x, w1, b1)
+      r1 = Relu (e1)
+      e3 = Conv <pads: ints = [1, 1, 1, 1]> (x, w3)
+      r3 = Relu (e3)
+      c = Concat <axis: int = -3> (r1, r3)
+      y = Add (c, c)
+)";
+  const std::string in_place = head + "      z = Identity (x)\n    }";
+  const std::string shared = head + "      z = Mul (r3, r3)\n    }";
+  const std::string not_conv = std::string(R"(<ir_version: 8, opset_import: ["" : 17]>
+    g (float[2,2,3,3] x) => (float[2,3,3,3] y, float[2,2,3,3] z)
+    <float[1,2,1,1] w1 = {0.5, -1}> {
+      e1 = Conv (x, w1)
+      a = Abs (x)
+      c = Concat <axis: int = 1> (e1, a)
+      y = Add (c, c)
+      z = Identity (x)
+    })");
+  std::vector<float> x(36);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = float(int(i * 7 % 11) - 5) * 0.5f;
+  CompileOptions unfused;
+  unfused.fuse = false;
+  for (const auto& [text, concats] : {std::pair{in_place, 1}, {shared, 0}, {not_conv, 0}}) {
+    SCOPED_TRACE(text);
+    CompileReport report;
+    format::BundleDesc d = compile_program(import_onnx_model(parse_model(text), "test.onnx"), CompileOptions{}, &report);
+    EXPECT_EQ(report.concats_in_place, concats);
+    bool has_concat = false;
+    for (uint64_t w : d.functions[0].code) has_concat |= AIVM_OPCODE(w) == uint8_t(isa::Opcode::CONCAT);
+    EXPECT_EQ(has_concat, concats == 0);
+    auto got = run(text, {{"x", {2, 2, 3, 3}, x, {}}}, 2);
+    auto want = run(text, {{"x", {2, 2, 3, 3}, x, {}}}, 2, unfused);
+    ASSERT_EQ(got.size(), 2u);
+    ASSERT_EQ(want.size(), 2u);
+    EXPECT_EQ(got[0], want[0]);
+    EXPECT_EQ(got[1], want[1]);
+  }
 }
 
 // On an NCHW tensor the same BatchNormalization, with the Relu after it, compiles to one

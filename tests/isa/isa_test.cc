@@ -226,11 +226,17 @@ TEST(Disasm, ConvRecordComment) {
   uint64_t w0 = encode_abcd(Opcode::CONV, 5, 0, 1, 0);
   std::string t0 =
       disassemble_instruction(w0, attrs.data(), attrs.size(), offsets.data(), offsets.size());
-  EXPECT_NE(t0.find("record has 7 words, expected 16"), std::string::npos) << t0;
+  EXPECT_NE(t0.find("record has 7 words, expected 17"), std::string::npos) << t0;
   EXPECT_EQ(assemble_one(t0), w0);
-  // A residual register is shown; an ISA 3.2 record (one word shorter) reads as none.
+  // A residual register and a channel offset are shown; an ISA 3.3 record (one word shorter)
+  // reads as offset 0, an ISA 3.2 one (two words) as no residual too.
   c.residual = 9;
+  c.out_channel_offset = 4;
   std::memcpy(attrs.data() + 7, &c, sizeof(c));
+  EXPECT_EQ(disassemble_instruction(w, attrs.data(), attrs.size(), offsets.data(), offsets.size()),
+            "conv r5, r0, r1, @1 ; bias=r2 group=1 k=3x3 s=1x1 p=1,1,1,1 d=1x1 act=relu residual=r9 "
+            "out_channels_from=4");
+  attrs.pop_back();
   EXPECT_EQ(disassemble_instruction(w, attrs.data(), attrs.size(), offsets.data(), offsets.size()),
             "conv r5, r0, r1, @1 ; bias=r2 group=1 k=3x3 s=1x1 p=1,1,1,1 d=1x1 act=relu residual=r9");
   attrs.pop_back();

@@ -94,8 +94,10 @@ const Case kCases[] = {
     {"FallsOffTheEnd", [](auto& d) { code(d).pop_back(); }, "fall off the end"},
     {"EmptyCode", [](auto& d) { code(d).clear(); }, "no instructions"},
     {"AttrRecordOutOfRange", [](auto& d) { code(d)[0] = isa::encode_abcd(Opcode::CONV, 3, 0, 1, 5); }, "attribute record D=@5"},
-    // One word short is an ISA 3.2 conv record (no residual), which loads; two are not.
-    {"AttrRecordTooShort", [](auto& d) { d.functions[0].attrs.resize(d.functions[0].attrs.size() - 2); }, "words, expected 16 (or 15 before ISA 3.3)"},
+    // One or two words short are ISA 3.3 and 3.2 conv records, which load; three are not.
+    {"AttrRecordTooShort", [](auto& d) { d.functions[0].attrs.resize(d.functions[0].attrs.size() - 3); }, "words, expected 17 (or 16 before ISA 3.4, 15 before 3.3)"},
+    {"ConvChannelsPastTheOutput", [](auto& d) { d.functions[0].attrs[16] = 1; }, "3 output channels from channel 1 do not fit the output's 3"},
+    {"ConvNegativeChannelOffset", [](auto& d) { d.functions[0].attrs[16] = -1; }, "from channel -1 do not fit"},
     {"AttrOffsetsDescending", [](auto& d) { d.functions[0].attr_offsets = {3, 1}; }, "not ascending"},
     {"ConvShapeMismatch", [](auto& d) { regs(d)[3].shape = {1, 3, 5, 5}; regs(d)[4].shape = {1, 3, 5, 5}; d.outputs[0].shape = {1, 3, 5, 5}; d.functions[0].arena_bytes = 1024; regs(d)[4].offset = 448; }, "does not follow"},
     {"ConvGroupInconsistent", [](auto& d) { d.functions[0].attrs[1] = 2; }, "group 2"},
@@ -134,6 +136,13 @@ TEST(Verifier, AcceptsTheUndamagedBundle) { EXPECT_EQ(load_message(conv_bundle()
 TEST(Verifier, AcceptsAConvRecordOfIsa32) {
   format::BundleDesc d = conv_bundle();
   d.functions[0].attrs.resize(isa::kConvAttrsWordsV32);
+  EXPECT_EQ(load_message(d), "OK");
+}
+
+// ISA 3.3 conv records end before the output channel offset: they write all of A.
+TEST(Verifier, AcceptsAConvRecordOfIsa33) {
+  format::BundleDesc d = conv_bundle();
+  d.functions[0].attrs.resize(isa::kConvAttrsWordsV33);
   EXPECT_EQ(load_message(d), "OK");
 }
 

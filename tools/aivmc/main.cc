@@ -90,10 +90,10 @@ int main(int argc, char** argv) {
     if (verbose)
       std::fprintf(stderr,
                    "aivmc: %s -> %s: %zu instructions, %zu registers, %d activations fused, %d channel affines "
-                   "as depthwise convs, %d residual adds fused, %d copies forwarded, arena %llu bytes (lower bound "
-                   "%llu)\n",
+                   "as depthwise convs, %d residual adds fused, %d copies forwarded, %d concats in place, arena %llu "
+                   "bytes (lower bound %llu)\n",
                    input.c_str(), output.c_str(), report.instructions, report.registers, report.fused_activations,
-                   report.channel_affine_convs, report.residual_adds, report.forwarded_copies,
+                   report.channel_affine_convs, report.residual_adds, report.forwarded_copies, report.concats_in_place,
                    (unsigned long long)report.arena_bytes, (unsigned long long)report.arena_lower_bound);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "aivmc: error: %s\n", e.what());

@@ -66,7 +66,8 @@ aivm_status_t verify_CONV(const Site& s, const isa::Instr& in) {
   if (!isa::conv_attrs_from(s.f.record(in.d), s.f.record_size(in.d), &c))
     return s.error("attribute record @" + std::to_string(in.d) + " has " + std::to_string(s.f.record_size(in.d)) +
                    " words, expected " + std::to_string(isa::kAttrWords<isa::ConvAttrs>) + " (or " +
-                   std::to_string(isa::kConvAttrsWordsV32) + " before ISA 3.3)");
+                   std::to_string(isa::kConvAttrsWordsV33) + " before ISA 3.4, " +
+                   std::to_string(isa::kConvAttrsWordsV32) + " before 3.3)");
   AIVM_RETURN_IF_ERROR(require_writable(s, in.a));
   for (auto [r, name] : {std::pair{in.a, "A"}, {in.b, "B"}, {in.c, "C"}}) AIVM_RETURN_IF_ERROR(require_f32(s, r, name));
   AIVM_RETURN_IF_ERROR(check_activation(s, c.act));
@@ -82,7 +83,13 @@ aivm_status_t verify_CONV(const Site& s, const isa::Instr& in) {
     return s.error("group " + std::to_string(c.group) + " does not divide the channels consistently");
   if (wv.dims[2] != c.window.kernel_h || wv.dims[3] != c.window.kernel_w)
     return s.error("weight kernel extent differs from the attribute record");
-  if (y.shape.dims[0] != x.shape.dims[0] || y.shape.dims[1] != k) return s.error("output batch or channels mismatch");
+  if (y.shape.dims[0] != x.shape.dims[0]) return s.error("output batch mismatch");
+  if (c.out_channel_offset < 0 || c.out_channel_offset + k > y.shape.dims[1])
+    return s.error("the conv's " + std::to_string(k) + " output channels from channel " +
+                   std::to_string(c.out_channel_offset) + " do not fit the output's " +
+                   std::to_string(y.shape.dims[1]));
+  if (y.shape.dims[1] != k && c.residual != isa::kNoRegister)
+    return s.error("a residual needs the conv to write all of its output's channels");
   if (c.bias != isa::kNoRegister && dims_of(s.reg(uint32_t(c.bias))) != Dims{k})
     return s.error("bias must have shape [" + std::to_string(k) + "]");
   if (c.residual != isa::kNoRegister) {
@@ -94,10 +101,12 @@ aivm_status_t verify_CONV(const Site& s, const isa::Instr& in) {
 
 namespace {
 
+// K is the weights' output channels: A may have more (the conv then writes a slice of them).
 kernels::Conv2dParams conv_params(const Function& f, uint64_t w, isa::ConvAttrs* attrs) {
   isa::conv_attrs_from(f.record(AIVM_FIELD_D(w)), f.record_size(AIVM_FIELD_D(w)), attrs);  // length verified
   const kernels::Shape x = nchw_view(f.registers[AIVM_FIELD_B(w)].shape), y = nchw_view(f.registers[AIVM_FIELD_A(w)].shape);
-  return {x.dims[0], x.dims[1], x.dims[2], x.dims[3], y.dims[1], y.dims[2], y.dims[3], attrs->group, attrs->window};
+  const int64_t k = f.registers[AIVM_FIELD_C(w)].shape.dims[0];
+  return {x.dims[0], x.dims[1], x.dims[2], x.dims[3], k, y.dims[2], y.dims[3], attrs->group, attrs->window};
 }
 
 }  // namespace
@@ -135,8 +144,19 @@ const uint64_t* exec_CONV(const Frame& fr, uint64_t w, const uint64_t* next) {
   const float* residual = ca.residual == isa::kNoRegister ? nullptr : fr.f32(uint32_t(ca.residual));
   const size_t pc = size_t(next - 1 - fr.f->code);
   const void* packed = fr.f->prepared.empty() ? nullptr : fr.f->prepared[pc];
-  kernels::conv2d_f32_prepacked(p, fr.f32(b), fr.f32(c), packed, bias, residual, kernel_activation(ca.act), fr.f32(a),
-                                fr.pool);
+  const int64_t out_channels = nchw_view(fr.shape(a)).dims[1], plane = p.OH * p.OW;
+  if (out_channels == p.K) {
+    kernels::conv2d_f32_prepacked(p, fr.f32(b), fr.f32(c), packed, bias, residual, kernel_activation(ca.act),
+                                  fr.f32(a), fr.pool);
+    return next;
+  }
+  // A slice of A's channels: image by image, as each image's slice is contiguous.
+  const int64_t images = p.N;
+  p.N = 1;
+  for (int64_t n = 0; n < images; ++n)
+    kernels::conv2d_f32_prepacked(p, fr.f32(b) + n * p.C * p.H * p.W, fr.f32(c), packed, bias, nullptr,
+                                  kernel_activation(ca.act),
+                                  fr.f32(a) + (n * out_channels + ca.out_channel_offset) * plane, fr.pool);
   return next;
 }
 
