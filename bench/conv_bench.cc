@@ -27,6 +27,7 @@ const Layer kLayers[] = {
     {"mbv3_first_3x3s2_hswish", 3, 224, 16, 3, 2, 1, isa::Activation::HardSwish},
     {"resnet_first_7x7s2_relu", 3, 224, 64, 7, 2, 1, isa::Activation::Relu},
     {"mbv2_first_3x3s2_relu6", 3, 224, 32, 3, 2, 1, isa::Activation::Clip},
+    {"sq_first_3x3s2_relu", 3, 224, 64, 3, 2, 1, isa::Activation::Relu},
     {"dw3x3s2_16ch_112", 16, 112, 16, 3, 2, 16, isa::Activation::Relu},
     {"dw3x3s1_96ch_56", 96, 56, 96, 3, 1, 96, isa::Activation::Relu},
     {"dw3x3s1_144ch_56_relu6", 144, 56, 144, 3, 1, 144, isa::Activation::Clip},
@@ -136,6 +137,8 @@ struct PoolLayer {
 const PoolLayer kPools[] = {
     {"maxpool3x3s2_64ch_112_resnet", 64, 112, 3, 2, 1, false, false},
     {"maxpool3x3s2_64ch_111_squeezenet", 64, 111, 3, 2, 0, true, false},
+    {"maxpool3x3s2_128ch_55_squeezenet", 128, 55, 3, 2, 0, true, false},
+    {"maxpool3x3s2_256ch_27_squeezenet", 256, 27, 3, 2, 0, true, false},
     {"maxpool3x3s1_192ch_28_googlenet", 192, 28, 3, 1, 1, true, false},
     {"avgpool2x2s2_128ch_56_densenet", 128, 56, 2, 2, 0, false, true},
 };
