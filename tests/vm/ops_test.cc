@@ -11,6 +11,7 @@
 #include "kernels/gemm/gemm.h"
 #include "kernels/norm/layernorm.h"
 #include "kernels/pool/pool.h"
+#include "isa/decode.h"
 #include "isa/shape_rules.h"
 #include "kernels/softmax/softmax.h"
 #include "compiler/asm/stack_asm.h"
@@ -303,6 +304,58 @@ TEST(Ops, ConvSiluFusesIntoTheEpilogue) {
     }
     expect_near(out[1], out[0]);
   }
+}
+
+// A Concat of two Convs made for it (a SqueezeNet fire module) compiles to the Convs writing
+// their channels of its output (CONV's out_channel_offset): no CONCAT, the numbers of the
+// unfused bundle, at batch 2 (each image's slice lies apart) and 1 and 2 threads; the profile
+// counts each Conv's FLOPs, not those of the whole tensor it writes into.
+TEST(Ops, ConcatOfConvsWritesInPlace) {
+  auto weights = [](int n, int seed) {
+    std::string w;
+    for (int i = 0; i < n; ++i) w += " " + std::to_string(float((i * 37 + seed) % 19) / 9.f - 1.f);
+    return w;
+  };
+  const std::string text = ".input x f32 [2,8,9,11]\n.output y f32 [2,12,9,11]\n.local s\n"
+                           ".const W1 f32 [5,8,1,1]" + weights(5 * 8, 1) + "\n.const W3 f32 [7,8,3,3]" +
+                           weights(7 * 8 * 9, 2) +
+                           "\nlocal.get x\nRelu\nlocal.set s\n"
+                           "local.get s\nconst W1\nConv\nRelu\n"
+                           "local.get s\nconst W3\nConv pads=[1,1,1,1]\nRelu\n"
+                           "Concat in=2 axis=1\nSigmoid\n";
+  StackProgram p = compiler::parse_stack_asm(text, "fire.aivs");
+  Operand x = random_operand({2, 8, 9, 11}, 21);
+  const double conv_flops = 2.0 * 2 * 9 * 11 * (5 * 8 + 7 * 8 * 9);
+  std::vector<float> out[2][2];
+  for (bool fuse : {false, true}) {
+    compiler::CompileOptions o;
+    o.fuse = fuse;
+    compiler::CompileReport report;
+    format::BundleDesc d = compiler::compile_program(p, o, &report);
+    EXPECT_EQ(report.concats_in_place, fuse ? 1 : 0);
+    bool has_concat = false;
+    for (uint64_t w : d.functions[0].code) has_concat |= AIVM_OPCODE(w) == uint8_t(isa::Opcode::CONCAT);
+    EXPECT_EQ(has_concat, !fuse);
+    for (int threads : {1, 2}) {
+      testing::LoadedModel m;
+      ASSERT_EQ(testing::load(format::serialize_bundle(d), &m, threads), "OK");
+      ASSERT_EQ(aivm_session_set_input(m.session, "x", AIVM_DTYPE_F32, x.shape.data(), 4, x.data(), x.bytes.size()),
+                AIVM_OK);
+      ASSERT_EQ(aivm_session_set_profiling(m.session, AIVM_PROFILING_COUNTERS), AIVM_OK);
+      ASSERT_EQ(aivm_session_run(m.session), AIVM_OK);
+      out[fuse][threads - 1] = testing::output_f32(m.session, 0);
+      double flops = 0;
+      for (size_t i = 0; i < aivm_session_profile_size(m.session); ++i) {
+        aivm_instruction_profile_t prof;
+        ASSERT_EQ(aivm_session_profile_get(m.session, i, &prof), AIVM_OK);
+        if (std::string(prof.opcode) == "conv") flops += prof.flops;
+      }
+      EXPECT_EQ(flops, conv_flops);
+    }
+  }
+  EXPECT_EQ(out[1][0], out[0][0]);
+  EXPECT_EQ(out[1][1], out[0][0]);
+  EXPECT_EQ(out[0][1], out[0][0]);
 }
 
 TEST(Ops, MovesKeepBytes) {
