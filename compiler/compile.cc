@@ -128,8 +128,8 @@ format::BundleDesc compile_static(const StackProgram& program, const CompileOpti
     r.channel_affine_convs = fuse_channel_affine(f);
     r.residual_adds = fuse_residual_adds(f);
     r.fused_activations = fuse_activations(f);
-    // The VM infers a symbolic function's shapes instruction by instruction, and a conv
-    // writing a slice does not say how many channels the whole tensor has.
+    // In a symbolic function the VM binds the dims left to inference (-1) at the first
+    // instruction writing the register: a conv writing a slice would bind its own channels.
     if (!symbolic) r.concats_in_place = concat_in_place(f);
   }
   r.dead_instructions = eliminate_dead_code(f);
