@@ -2,7 +2,7 @@
 # Builds aivm and runs the whole test suite:
 #   1. libFuzzer over the loader and verifiers, two forked jobs for 45 s, seeded with real bundles.
 #   2. AddressSanitizer + UBSan with the interpreter compiled as a switch: the format, VM
-#      (verifier, byte-flip), model and kernel tests.
+#      (verifier, byte-flip), model, kernel and compiler tests.
 #   3. AArch64 cross build: the runtime and kernel tests under qemu-aarch64 (NEON kernels).
 #   4. Release build, computed-goto dispatch: every test (last, so its summary closes the log),
 #      including the exported-model test (tests/models/exported_models.sh, label zoo), which
@@ -42,8 +42,8 @@ fi
 # aivmc and aivm too: the control-flow test compiles ONNX models and runs them with the runner.
 stage "asan+ubsan, switch dispatch"
 cmake --preset asan >/dev/null
-cmake --build --preset asan -j"$jobs" --target format_tests vm_tests models_tests kernels_tests aivmc aivm_runner
-ctest --preset asan -j"$jobs" -L 'format|vm|models|kernels'
+cmake --build --preset asan -j"$jobs" --target format_tests vm_tests models_tests kernels_tests compiler_tests aivmc aivm_runner
+ctest --preset asan -j"$jobs" -L 'format|vm|models|kernels|compiler'
 
 stage "aarch64 under qemu"
 tools/test-aarch64.sh

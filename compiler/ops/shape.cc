@@ -27,7 +27,7 @@ Tensor i64_tensor(const std::vector<int64_t>& values, std::vector<int64_t> shape
   t.dtype = DType::I64;
   t.shape = std::move(shape);
   t.data.resize(values.size() * 8);
-  std::memcpy(t.data.data(), values.data(), t.data.size());
+  if (!values.empty()) std::memcpy(t.data.data(), values.data(), t.data.size());  // a scalar's shape is empty
   return t;
 }
 
