@@ -85,9 +85,10 @@ double instruction_flops(const Function& f, uint64_t w) {
     case isa::Opcode::CONV: {  // weights [C_out, C_in / group, k...]: each output reads one filter
       const kernels::Shape& wt = shape(AIVM_FIELD_C(w));
       if (wt.rank < 1 || wt.dims[0] <= 0) return 0.0;
-      const kernels::Shape& y = shape(AIVM_FIELD_A(w));  // may have more channels than it writes
-      const double outputs = y.rank >= 2 && y.dims[1] > 0 ? elements(y) / double(y.dims[1]) * double(wt.dims[0]) : 0.0;
-      return 2.0 * outputs * (elements(wt) / double(wt.dims[0]));
+      // A may have more channels than the conv writes (wt.dims[0] of them): count per pixel.
+      const kernels::Shape& y = shape(AIVM_FIELD_A(w));
+      if (y.rank < 2 || y.dims[1] <= 0) return 0.0;
+      return 2.0 * (elements(y) / double(y.dims[1])) * elements(wt);
     }
     default:
       return 0.0;
