@@ -186,7 +186,7 @@ void select_permute(OpContext& ctx, Selection* s) {
 int64_t plan_concat(const OpContext& ctx, Dims* out) {
   if (ctx.num_inputs() < 1) ctx.fail("Concat needs at least one input");
   const Dims& first = ctx.input(0).shape;
-  int64_t axis = normalize_axis(ctx, ctx.attr_int("axis", 0), int64_t(first.size()));
+  int64_t axis = concat_axis(ctx, int64_t(first.size()));
   *out = first;
   (*out)[size_t(axis)] = 0;
   for (size_t i = 0; i < ctx.num_inputs(); ++i) {

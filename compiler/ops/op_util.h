@@ -23,6 +23,11 @@ inline int64_t normalize_axis(const OpContext& ctx, int64_t axis, int64_t rank) 
   return axis < 0 ? axis + rank : axis;
 }
 
+// Concat's axis, in [0, rank) of its inputs: one reading for its rule and for the passes.
+inline int64_t concat_axis(const OpContext& ctx, int64_t rank) {
+  return normalize_axis(ctx, ctx.attr_int("axis", 0), rank);
+}
+
 inline void require_single_output(OpContext& ctx) {
   if (ctx.instr().outputs.size() != 1) ctx.fail("only the first output is supported");
 }

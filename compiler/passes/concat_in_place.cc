@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/ops/op_util.h"
 #include "compiler/passes/passes.h"
 
 namespace aivm::compiler {
@@ -26,23 +27,23 @@ int concat_in_place(Function& f) {
     const int out = cat.outputs[0];
     const Value& o = f.values[size_t(out)];
     if (is_output[size_t(out)] || o.constant >= 0 || o.dtype != DType::F32 || o.shape.size() != 4) continue;
-    int64_t axis = 1;
-    if (auto it = cat.attrs.find("axis"); it != cat.attrs.end()) {
-      if (!std::holds_alternative<int64_t>(it->second)) continue;
-      axis = std::get<int64_t>(it->second);
-    }
-    if (axis != 1 && axis != 1 - 4) continue;
+    // The Concat's own rule already accepted the axis (shapes are inferred).
+    if (concat_axis(OpContext(f, cat), 4) != 1) continue;
     bool all_convs = true;
-    for (size_t k = 0; k < cat.inputs.size() && all_convs; ++k) {
-      const int v = cat.inputs[k];
+    for (int v : cat.inputs) {
       // Each part: made by a Conv in this block, read by this Concat alone, once, and with no
       // residual (its store would add a tensor of the part's shape, not the slice's).
-      all_convs = v != kNoValue && uses[size_t(v)] == 1 && !is_output[size_t(v)] && producer[size_t(v)] >= 0 &&
-                  f.values[size_t(v)].dtype == DType::F32;
-      if (!all_convs) break;
+      if (v == kNoValue || uses[size_t(v)] != 1 || is_output[size_t(v)] || producer[size_t(v)] < 0 ||
+          f.values[size_t(v)].dtype != DType::F32) {
+        all_convs = false;
+        break;
+      }
       const Instr& conv = b.instrs[size_t(producer[size_t(v)])];
-      all_convs = conv.op == "Conv" && conv.outputs.size() == 1 && conv.inputs.size() <= 3 &&
-                  !conv.attrs.count("__out_channel_offset");
+      if (conv.op != "Conv" || conv.outputs.size() != 1 || conv.inputs.size() > 3 ||
+          conv.attrs.count("__out_channel_offset")) {
+        all_convs = false;
+        break;
+      }
     }
     if (!all_convs) continue;
     int64_t offset = 0;

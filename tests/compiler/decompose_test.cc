@@ -213,11 +213,21 @@ TEST(Fusion, ConcatOfConvsFilledInPlace) {
       y = Add (c, c)
       z = Identity (x)
     })");
+  // No axis: the Concat rule's default (0) stacks the images, which no conv can write.
+  const std::string batch_axis = std::string(R"(<ir_version: 8, opset_import: ["" : 17]>
+    g (float[2,2,3,3] x) => (float[4,1,3,3] y, float[2,2,3,3] z)
+    <float[1,2,1,1] w1 = {0.5, -1}, float[1,2,1,1] w2 = {-1, 2}> {
+      e1 = Conv (x, w1)
+      e2 = Conv (x, w2)
+      c = Concat (e1, e2)
+      y = Add (c, c)
+      z = Identity (x)
+    })");
   std::vector<float> x(36);
   for (size_t i = 0; i < x.size(); ++i) x[i] = float(int(i * 7 % 11) - 5) * 0.5f;
   CompileOptions unfused;
   unfused.fuse = false;
-  for (const auto& [text, concats] : {std::pair{in_place, 1}, {shared, 0}, {not_conv, 0}}) {
+  for (const auto& [text, concats] : {std::pair{in_place, 1}, {shared, 0}, {not_conv, 0}, {batch_axis, 0}}) {
     SCOPED_TRACE(text);
     CompileReport report;
     format::BundleDesc d = compile_program(import_onnx_model(parse_model(text), "test.onnx"), CompileOptions{}, &report);
