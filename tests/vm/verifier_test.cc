@@ -98,6 +98,7 @@ const Case kCases[] = {
     {"AttrRecordTooShort", [](auto& d) { d.functions[0].attrs.resize(d.functions[0].attrs.size() - 3); }, "words, expected 17 (or 16 before ISA 3.4, 15 before 3.3)"},
     {"ConvChannelsPastTheOutput", [](auto& d) { d.functions[0].attrs[16] = 1; }, "3 output channels from channel 1 do not fit the output's 3"},
     {"ConvNegativeChannelOffset", [](auto& d) { d.functions[0].attrs[16] = -1; }, "from channel -1 do not fit"},
+    {"ConvResidualWithASlice", [](auto& d) { regs(d)[3].shape = {1, 4, 4, 4}; regs(d)[4].shape = {1, 4, 4, 4}; regs(d)[4].offset = 384; d.outputs[0].shape = {1, 4, 4, 4}; d.functions[0].arena_bytes = 640; d.functions[0].attrs[15] = 4; }, "a residual needs the conv to write all of its output's channels"},
     {"AttrOffsetsDescending", [](auto& d) { d.functions[0].attr_offsets = {3, 1}; }, "not ascending"},
     {"ConvShapeMismatch", [](auto& d) { regs(d)[3].shape = {1, 3, 5, 5}; regs(d)[4].shape = {1, 3, 5, 5}; d.outputs[0].shape = {1, 3, 5, 5}; d.functions[0].arena_bytes = 1024; regs(d)[4].offset = 448; }, "does not follow"},
     {"ConvGroupInconsistent", [](auto& d) { d.functions[0].attrs[1] = 2; }, "group 2"},
