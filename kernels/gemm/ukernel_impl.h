@@ -375,6 +375,9 @@ AIVM_INLINE void fma_rows(typename V::T (&acc)[R][NV], const float* a, const typ
 
 // R rows x NV vectors of C from a packed B panel PNV vectors wide (NV < PNV: a panel whose
 // columns past NV * W are padding, so only its first vectors are loaded and multiplied).
+// k steps ahead that the AVX-512 tile prefetches its A and B panels (8 and 32 measured slower).
+constexpr size_t kAvx512PrefetchSteps = 16;
+
 template <class V, size_t R, size_t NV, size_t PNV, bool FullHeight>
 void packed_tile(size_t n, size_t kc, const float* a, const float* b, float* c, size_t ldc,
                  const GemmUkernelParams& p) {
@@ -406,6 +409,13 @@ void packed_tile(size_t n, size_t kc, const float* a, const float* b, float* c, 
     T bv[NV];
 #pragma GCC unroll 16
     for (size_t j = 0; j < NV; ++j) bv[j] = V::load(b + j * W);
+    if constexpr (W == 16) {
+      // AVX-512 drains its operands faster than the hardware prefetchers bring them from L2:
+      // 2048^3 on Sapphire Rapids went from 146 to 166 GFLOP/s (kc 768), 512^3 153 -> 165.
+      __builtin_prefetch(a + R * kAvx512PrefetchSteps, 0, 3);
+#pragma GCC unroll 16
+      for (size_t j = 0; j < NV; ++j) __builtin_prefetch(b + b_step * kAvx512PrefetchSteps + j * W, 0, 3);
+    }
     fma_rows<V, R, NV>(acc, a, bv);
     a += R;
     b += b_step;

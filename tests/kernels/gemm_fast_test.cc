@@ -98,7 +98,9 @@ std::vector<Case> sweep() {
                       {1, 1000, 2100, 0, 2, 1}, {3, 1000, 2100, 1, 4, 3}, {1, 4200, 5, 0, 4, 1},
                       // Short K over wide C: several column chunks (gemm.cc column_chunk), the
                       // last one ending in a narrow panel; packed B, then B read in place.
-                      {40, 1100, 100, 0, 2, 1}, {40, 1100, 100, 3, 1, 2}, {13, 1100, 60, 0, 4, 3}};
+                      {40, 1100, 100, 0, 2, 1}, {40, 1100, 100, 3, 1, 2}, {13, 1100, 60, 0, 4, 3},
+                      // K over three K blocks of every variant (AVX-512's kc is up to 1024).
+                      {40, 70, 2500, 1, 4, 2}};
   for (const Case& c : big) cases.push_back(c);
   return cases;
 }
