@@ -7,6 +7,8 @@
 
 #include "kernels/transform/transform.h"
 
+#include "kernels/config/thread_pool.h"
+
 namespace aivm::kernels {
 namespace {
 
@@ -201,6 +203,83 @@ void split_part(const Shape& x, const Shape& part, int axis, int64_t offset, siz
   for (int k = 0; k < part.rank; ++k) p.dims[k] = part.dims[k];
   p.src_offset = offset * p.src_stride[axis];
   strided_copy(p, elem, xp, yp);
+}
+
+namespace {
+
+// Concat and split as one byte stream: the whole, in memory order, is for each outer index
+// (the axes before |axis|) each part's contiguous block in turn, so a range of the whole's
+// bytes is a run of block pieces found by division. |to_whole| copies parts -> whole.
+void move_parts(int n, const Shape* parts, uint8_t* const* part_data, const Shape& whole, uint8_t* whole_data,
+                int axis, size_t elem, bool to_whole, ThreadPool* pool) {
+  assert(n >= 0 && n <= kMaxConcatParts);
+  constexpr int64_t kMinChunkBytes = 64 << 10;  // ~5 us of copying: below, a handoff costs more
+  int64_t outer = 1, inner = 1;
+  for (int k = 0; k < axis; ++k) outer *= whole.dims[k];
+  for (int k = axis + 1; k < whole.rank; ++k) inner *= whole.dims[k];
+  const int64_t row = whole.dims[axis] * inner * int64_t(elem);  // bytes per outer index
+  const int64_t total = outer * row;
+  const int64_t chunks = total / kMinChunkBytes;
+  if (!pool || pool->num_threads() == 1 || chunks < 2) {
+    int64_t offset = 0;
+    for (int i = 0; i < n; ++i) {
+      if (to_whole) {
+        concat_part(parts[i], whole, axis, offset, elem, part_data[i], whole_data);
+      } else {
+        split_part(whole, parts[i], axis, offset, elem, whole_data, part_data[i]);
+      }
+      offset += parts[i].dims[axis];
+    }
+    return;
+  }
+  int64_t block[kMaxConcatParts], start[kMaxConcatParts + 1];  // bytes per block, offsets in a row
+  start[0] = 0;
+  for (int i = 0; i < n; ++i) {
+    block[i] = parts[i].dims[axis] * inner * int64_t(elem);
+    start[i + 1] = start[i] + block[i];
+  }
+  const int64_t tasks = std::min<int64_t>(chunks, 4 * pool->num_threads());
+  parallel_for(pool, tasks, [&](int64_t t0, int64_t t1) {
+    int64_t b = total * t0 / tasks;
+    const int64_t end = total * t1 / tasks;
+    int64_t o = b / row, in_row = b % row;
+    int i = 0;
+    while (start[i + 1] <= in_row) ++i;
+    while (b < end) {
+      const int64_t in_block = in_row - start[i], len = std::min(block[i] - in_block, end - b);
+      uint8_t* part = part_data[i] + o * block[i] + in_block;
+      uint8_t* w = whole_data + b;
+      if (to_whole) {
+        std::memcpy(w, part, size_t(len));
+      } else {
+        std::memcpy(part, w, size_t(len));
+      }
+      b += len;
+      in_row += len;
+      // Past the finished block and any empty ones; the row ends with its last part.
+      while (b < end && in_row == start[i + 1]) {
+        if (++i == n) {
+          i = 0;
+          in_row = 0;
+          ++o;
+        }
+      }
+    }
+  });
+}
+
+}  // namespace
+
+void concat(int n, const Shape* parts, const void* const* part_data, const Shape& y, int axis, size_t elem, void* yp,
+            ThreadPool* pool) {
+  move_parts(n, parts, const_cast<uint8_t* const*>(reinterpret_cast<const uint8_t* const*>(part_data)), y,
+             static_cast<uint8_t*>(yp), axis, elem, true, pool);
+}
+
+void split(const Shape& x, const void* xp, int n, const Shape* parts, void* const* part_data, int axis, size_t elem,
+           ThreadPool* pool) {
+  move_parts(n, parts, reinterpret_cast<uint8_t* const*>(part_data), x,
+             static_cast<uint8_t*>(const_cast<void*>(xp)), axis, elem, false, pool);
 }
 
 //===----------------------------------------------------------------------===//

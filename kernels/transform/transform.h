@@ -59,6 +59,15 @@ void tile_reference(const Shape& x, const Shape& y, size_t elem, const void* xp,
 void concat_part(const Shape& part, const Shape& y, int axis, int64_t offset, size_t elem, const void* xp, void* yp);
 void split_part(const Shape& x, const Shape& part, int axis, int64_t offset, size_t elem, const void* xp, void* yp);
 
+// All |n| <= kMaxConcatParts parts at once, the whole's bytes cut into ranges across |pool|'s
+// threads (a DenseNet concat copies megabytes; one part alone may be most of them). concat:
+// parts[i] (data part_data[i]) along |axis| into y; split: x into the parts, the inverse.
+inline constexpr int kMaxConcatParts = 64;
+void concat(int n, const Shape* parts, const void* const* part_data, const Shape& y, int axis, size_t elem, void* yp,
+            ThreadPool* pool);
+void split(const Shape& x, const void* xp, int n, const Shape* parts, void* const* part_data, int axis, size_t elem,
+           ThreadPool* pool);
+
 // Pad (ONNX): y[i] = x[i - begin] per axis; outside x, Constant gives *value (|elem| bytes),
 // Edge the nearest edge element, Reflect the mirror image without repeating the edge, Wrap the
 // periodic continuation (x[j mod n]). begin may be negative (a crop). Reflect needs begin, end

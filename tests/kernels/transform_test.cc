@@ -8,6 +8,7 @@
 #include <random>
 #include <vector>
 
+#include "kernels/config/thread_pool.h"
 #include "kernels/transform/transform.h"
 #include "tests/kernels/kernel_test_util.h"
 
@@ -157,6 +158,76 @@ TEST(Transform, ConcatThenSplitRoundTrips) {
       ASSERT_EQ(back, in[size_t(i)]);
       offset += parts[i].dims[1];
     }
+  }
+}
+
+Shape shape_of(const std::vector<int64_t>& dims) {
+  Shape s;
+  for (int64_t d : dims) s.dims[s.rank++] = d;
+  return s;
+}
+
+// concat / split with every part at once, cut into byte ranges across threads, against one
+// concat_part / split_part per part. Wholes of 0.1-1.4 MB so the ranges start mid-block and
+// mid-row; an empty part among them; the axis first, in the middle and last.
+TEST(Transform, ConcatAndSplitAcrossThreadsMatchPartByPart) {
+  struct Case {
+    std::vector<int64_t> dims;  // the whole's, with the parts' extents along axis below
+    int axis;
+    std::vector<int64_t> extents;
+  };
+  const Case cases[] = {{{2, 341, 17, 29}, 1, {1, 0, 33, 300, 7}},
+                        {{7, 33, 29, 31}, 0, {1, 5, 1}},
+                        {{33, 17, 171}, 2, {7, 100, 0, 64}},
+                        {{1, 1000, 7, 7}, 1, {64, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32,
+                                              32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 8}}};
+  for (int threads : {1, 2, 3}) {
+    ThreadPool pool(threads);
+    for (const Case& c : cases)
+      for (size_t elem : {size_t(1), size_t(4)}) {
+        std::vector<int64_t> wd = c.dims;
+        const Shape whole = shape_of(wd);
+        std::vector<Shape> parts;
+        std::vector<std::vector<uint8_t>> in;
+        std::vector<const void*> in_ptrs;
+        int64_t sum = 0;
+        for (size_t i = 0; i < c.extents.size(); ++i) {
+          wd[size_t(c.axis)] = c.extents[i];
+          sum += c.extents[i];
+          parts.push_back(shape_of(wd));
+          in.push_back(random_bytes(parts.back().num_elements(), elem, uint32_t(20 + i)));
+          in_ptrs.push_back(in.back().data());
+        }
+        ASSERT_EQ(sum, c.dims[size_t(c.axis)]);
+        const int n = int(parts.size());
+        expect_same(
+            whole.num_elements(), elem,
+            [&](uint8_t* y) { concat(n, parts.data(), in_ptrs.data(), whole, c.axis, elem, y, &pool); },
+            [&](uint8_t* y) {
+              int64_t offset = 0;
+              for (int i = 0; i < n; ++i) {
+                concat_part(parts[size_t(i)], whole, c.axis, offset, elem, in_ptrs[size_t(i)], y);
+                offset += parts[size_t(i)].dims[c.axis];
+              }
+            });
+        if (HasFatalFailure()) return;
+        // Split the whole back: each part comes out as it went in, and nothing past its end.
+        std::vector<uint8_t> y(size_t(whole.num_elements()) * elem + 1);
+        concat(n, parts.data(), in_ptrs.data(), whole, c.axis, elem, y.data(), &pool);
+        std::vector<std::vector<uint8_t>> back;
+        std::vector<void*> back_ptrs;
+        for (int i = 0; i < n; ++i) {
+          back.emplace_back(size_t(parts[size_t(i)].num_elements()) * elem + 1, 0xEE);
+          back_ptrs.push_back(back.back().data());
+        }
+        split(whole, y.data(), n, parts.data(), back_ptrs.data(), c.axis, elem, &pool);
+        for (int i = 0; i < n; ++i) {
+          const size_t bytes = size_t(parts[size_t(i)].num_elements()) * elem;
+          ASSERT_EQ(back[size_t(i)].back(), 0xEE) << "part " << i << " written past its end";
+          ASSERT_EQ(0, std::memcmp(back[size_t(i)].data(), in[size_t(i)].data(), bytes))
+              << "part " << i << ", " << threads << " threads, elem " << elem;
+        }
+      }
   }
 }
 

@@ -194,6 +194,16 @@ const uint64_t* exec_CONCAT(const Frame& fr, uint64_t w, const uint64_t* next) {
   int axis = exec_record<isa::AxisListAttrs>(fr, d).axis;
   const int32_t* regs = exec_tail(fr, d, isa::kAttrWords<isa::AxisListAttrs>);
   uint32_t n = fr.f->record_size(d) - isa::kAttrWords<isa::AxisListAttrs>;
+  if (n <= uint32_t(kernels::kMaxConcatParts)) {  // all at once, across the pool's threads
+    kernels::Shape parts[kernels::kMaxConcatParts];
+    const void* data[kernels::kMaxConcatParts];
+    for (uint32_t i = 0; i < n; ++i) {
+      parts[i] = fr.shape(uint32_t(regs[i]));
+      data[i] = fr.data[regs[i]];
+    }
+    kernels::concat(int(n), parts, data, fr.shape(a), axis, elem_size(fr, a), fr.data[a], fr.pool);
+    return next;
+  }
   int64_t offset = 0;
   for (uint32_t i = 0; i < n; ++i) {
     uint32_t r = uint32_t(regs[i]);
@@ -210,6 +220,16 @@ const uint64_t* exec_SPLIT(const Frame& fr, uint64_t w, const uint64_t* next) {
   int axis = exec_record<isa::AxisListAttrs>(fr, d).axis;
   const int32_t* regs = exec_tail(fr, d, isa::kAttrWords<isa::AxisListAttrs>);
   uint32_t n = fr.f->record_size(d) - isa::kAttrWords<isa::AxisListAttrs>;
+  if (n <= uint32_t(kernels::kMaxConcatParts)) {
+    kernels::Shape parts[kernels::kMaxConcatParts];
+    void* data[kernels::kMaxConcatParts];
+    for (uint32_t i = 0; i < n; ++i) {
+      parts[i] = fr.shape(uint32_t(regs[i]));
+      data[i] = fr.data[regs[i]];
+    }
+    kernels::split(fr.shape(b), fr.data[b], int(n), parts, data, axis, elem_size(fr, b), fr.pool);
+    return next;
+  }
   int64_t offset = 0;
   for (uint32_t i = 0; i < n; ++i) {
     uint32_t r = uint32_t(regs[i]);
