@@ -4,10 +4,13 @@
 // each output's reduced sub-space with an odometer. Outer slabs split across the pool.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
+#include "kernels/config/gemm_config.h"
 #include "kernels/config/thread_pool.h"
 #include "kernels/reduce/reduce.h"
 #include "kernels/reduce/reduce_ops.h"
+#include "kernels/reduce/row_sum.h"
 
 namespace aivm::kernels {
 namespace {
@@ -59,7 +62,8 @@ template <DType D, typename T = elem_t<D>, typename Acc = acc_t<D>>
 void slab(ReduceOp op, int64_t R, int64_t inner, const T* x, T* y) {
   if constexpr (std::is_floating_point_v<Acc>) {
     if (inner == 1 && (op == ReduceOp::Sum || op == ReduceOp::Mean)) {
-      y[0] = narrow<D>(finish(op, contiguous_sum<D>(R, x), R, Acc(0)));
+      const Acc sum = D == DType::F32 ? row_sum_f32(R, reinterpret_cast<const float*>(x)) : contiguous_sum<D>(R, x);
+      y[0] = narrow<D>(finish(op, sum, R, Acc(0)));
       return;
     }
   }
@@ -168,6 +172,25 @@ void reduce_typed(ReduceOp op, const Shape& x, uint32_t axes, const T* xp, T* yp
 }
 
 }  // namespace
+
+double row_sum_f32__scalar(int64_t n, const float* x) { return contiguous_sum<DType::F32>(n, x); }
+
+RowSumFn row_sum_for_isa(const char* isa) {
+#if defined(__x86_64__) || defined(_M_X64)
+  if (std::strcmp(isa, "avx512") == 0) return row_sum_f32__avx512;
+  if (std::strcmp(isa, "avx2") == 0) return row_sum_f32__avx2;
+#endif
+  if (std::strcmp(isa, "scalar") == 0) return row_sum_f32__scalar;
+  return nullptr;
+}
+
+double row_sum_f32(int64_t n, const float* x) {
+  static const RowSumFn fn = [] {
+    const RowSumFn f = row_sum_for_isa(gemm_config().isa);
+    return f ? f : row_sum_f32__scalar;
+  }();
+  return fn(n, x);
+}
 
 void reduce(ReduceOp op, DType dtype, const Shape& x, uint32_t axes, const void* xp, void* yp, ThreadPool* pool) {
   dispatch_dtype(dtype, [&](auto d) {

@@ -12,6 +12,7 @@
 #include "format/float_formats.h"
 #include "kernels/config/thread_pool.h"
 #include "kernels/reduce/reduce.h"
+#include "kernels/reduce/row_sum.h"
 #include "tests/kernels/kernel_test_util.h"
 
 namespace aivm::kernels {
@@ -37,6 +38,24 @@ void expect_close(const std::vector<float>& got, const std::vector<float>& want)
       continue;
     }
     ASSERT_NEAR(got[i], want[i], 2e-5f * std::max(1.f, std::fabs(want[i]))) << "element " << i;
+  }
+}
+
+// The row sum under Sum / Mean over trailing axes (a global average pool's channel), each
+// SIMD variant this CPU runs: every length around the vector and unroll widths, against a
+// long double sum; values of mixed magnitude so a float accumulator would show.
+TEST(Reduce, RowSumVariantsMatchALongDoubleSum) {
+  for (const char* isa : test_util::isas_of_this_cpu()) {
+    const RowSumFn fn = row_sum_for_isa(isa);
+    ASSERT_NE(fn, nullptr) << isa;
+    for (int64_t n : {0, 1, 7, 8, 15, 16, 17, 31, 32, 33, 63, 100, 12544}) {
+      std::vector<float> x = test_util::random_vec(n + 1, unsigned(n) + 7);
+      for (int64_t i = 0; i < n; i += 5) x[size_t(i)] *= 1e4f;
+      long double want = 0;
+      for (int64_t i = 0; i < n; ++i) want += x[size_t(i)];
+      const double got = fn(n, x.data());
+      EXPECT_NEAR(got, double(want), 1e-12 * (1 + std::fabs(double(want)))) << isa << " n " << n;
+    }
   }
 }
 
