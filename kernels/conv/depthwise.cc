@@ -17,7 +17,6 @@ namespace aivm::kernels {
 #if defined(__x86_64__) || defined(_M_X64)
 extern const DepthwisePlaneFn kDepthwisePlane_avx512;
 extern const DepthwisePlaneFn kDepthwisePlane_avx2;
-extern const DepthwiseBlock kDepthwiseBlock_avx512;
 extern const DepthwiseBlock kDepthwiseBlock_avx2;
 #endif
 
@@ -50,8 +49,11 @@ size_t depthwise_block_scratch_floats(const Conv2dParams& p) {
 
 DepthwiseBlock depthwise_block_for_isa(const char* isa) {
 #if defined(__x86_64__) || defined(_M_X64)
-  if (std::strcmp(isa, "avx512") == 0) return kDepthwiseBlock_avx512;
-  if (std::strcmp(isa, "avx2") == 0) return kDepthwiseBlock_avx2;
+  // AVX-512 CPUs run the 8-lane block too: a 16-channel block has no register transpose for
+  // its copy in and out and twice the padded image, and lost to it on every plane up to 56
+  // wide (Sapphire Rapids, conv_bench, 16 -> 8 lanes: dw3x3s1_192ch_28 109 -> 74 us,
+  // dw3x3s2_144ch_56 198 -> 154, dw5x5s2_96ch_28 67 -> 25, dw3x3s1_576ch_7 37 -> 23).
+  if (std::strcmp(isa, "avx512") == 0 || std::strcmp(isa, "avx2") == 0) return kDepthwiseBlock_avx2;
 #endif
   if (std::strcmp(isa, "scalar") == 0) return {depthwise_impl::block<simd::Scalar>, 1};
   return {nullptr, 0};
@@ -70,17 +72,15 @@ void depthwise_conv2d_f32(const Conv2dParams& p, const float* x, const float* w,
   // activation follow while the planes are still in cache.
   const Activation kernel_act = residual ? Activation{} : act;
   const bool serial = planes * out_size * taps < (int64_t{1} << 15);
-  // Input rows of at most 16 columns (14x14 and 7x7 planes) go channel-blocked: along the row,
-  // most lanes would be padding. Wider ones lost that way at 16 lanes (mobilenet_v2 profile:
-  // its 28x28 stride-2 layer 0.23 -> 0.33 ms; the 14x14 ones 0.155 -> 0.127 ms). At 8 lanes
-  // (AVX2, Zen 3), since the block kernel runs 8 pixels across rows on a cache-line aligned
-  // image, rows up to 56 wide go blocked too (conv_bench, min of 3x3 runs, plane -> block:
-  // dw3x3s1_192ch_28 152 -> 99 us, dw5x5s1_240ch_28 504 -> 336, dw3x3s2_144ch_56 265 -> 198,
-  // dw3x3s1_144ch_56 347 -> 281); 112-wide ones stay on planes (dw3x3s1_32ch_112 435 -> 509,
-  // dw3x3s2_96ch_112 493 -> 561: the padded block image outgrows L2).
-  constexpr int64_t kBlockMaxWidth = 16, kBlockMaxWidthAt8Lanes = 56;
-  const bool blocked = p.W <= kBlockMaxWidth || (block.lanes == 8 && p.W <= kBlockMaxWidthAt8Lanes);
-  if (block.fn && block.lanes >= 8 && blocked && !is_pointwise_window(p.window)) {
+  // Planes up to 56 wide go channel-blocked (8 channels a vector, the block kernel running 8
+  // pixels across rows on a cache-line aligned image): along a narrow row most lanes would be
+  // padding (AVX2, Zen 3, conv_bench, min of 3x3 runs, plane -> block: dw3x3s1_192ch_28 152 ->
+  // 99 us, dw5x5s1_240ch_28 504 -> 336, dw3x3s2_144ch_56 265 -> 198, dw3x3s1_144ch_56 347 ->
+  // 281). 112-wide ones stay on planes (dw3x3s1_32ch_112 435 -> 509, dw3x3s2_96ch_112 493 ->
+  // 561: the padded block image outgrows L2).
+  constexpr int64_t kBlockMaxWidth = 56;
+  const bool blocked = block.lanes == 8 && p.W <= kBlockMaxWidth;
+  if (block.fn && blocked && !is_pointwise_window(p.window)) {
     const int64_t blocks_per_image = (p.C + block.lanes - 1) / block.lanes;
     const size_t scratch_size = depthwise_block_scratch_floats(p);
     auto run = [&](int64_t begin, int64_t end) {

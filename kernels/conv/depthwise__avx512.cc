@@ -5,6 +5,5 @@
 namespace aivm::kernels {
 
 extern const DepthwisePlaneFn kDepthwisePlane_avx512 = depthwise_impl::plane<simd::V512>;
-extern const DepthwiseBlock kDepthwiseBlock_avx512 = {depthwise_impl::block<simd::V512>, 16};
 
 }  // namespace aivm::kernels
