@@ -177,8 +177,9 @@ double row_sum_f32__scalar(int64_t n, const float* x) { return contiguous_sum<DT
 
 RowSumFn row_sum_for_isa(const char* isa) {
 #if defined(__x86_64__) || defined(_M_X64)
-  if (std::strcmp(isa, "avx512") == 0) return row_sum_f32__avx512;
-  if (std::strcmp(isa, "avx2") == 0) return row_sum_f32__avx2;
+  // AVX-512 CPUs too: widening 16 floats a step ran no faster (Sapphire Rapids, efficientnet_b0's
+  // squeeze-excite pools: 10% ahead on 112x112 planes, 20-60% behind from 28x28 down).
+  if (std::strcmp(isa, "avx512") == 0 || std::strcmp(isa, "avx2") == 0) return row_sum_f32__avx2;
 #endif
   if (std::strcmp(isa, "scalar") == 0) return row_sum_f32__scalar;
   return nullptr;

@@ -11,7 +11,6 @@ using RowSumFn = double (*)(int64_t n, const float* x);
 double row_sum_f32__scalar(int64_t n, const float* x);
 #if defined(__x86_64__) || defined(_M_X64)
 double row_sum_f32__avx2(int64_t n, const float* x);
-double row_sum_f32__avx512(int64_t n, const float* x);
 #endif
 RowSumFn row_sum_for_isa(const char* isa);  // "avx512", "avx2", "scalar"; null if not built
 double row_sum_f32(int64_t n, const float* x);
