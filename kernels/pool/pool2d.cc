@@ -79,7 +79,7 @@ void maxpool2d_f32(const Pool2dParams& p, const float* x, float* y, ThreadPool* 
   // A vector of 16 3x3/2 outputs reads 34 input columns: on narrower rows every output row
   // would take the padded-copy path, where 8 lanes still load in place (squeezenet's 256 x 27
   // x 27 pool on Sapphire Rapids: 160 -> 35 us).
-  if (planes == &kPool2dPlanes_avx512 && pool2d_impl::is_max3x3s2(p.window) && p.W < 2 * 16 + 2)
+  if (planes == &kPool2dPlanes_avx512 && pool2d_impl::is_max3x3s2(p.window) && p.W < 2 * kWidestLanes + 2)
     planes = &kPool2dPlanes_avx2;
 #endif
   run_planes(p, planes->max, nullptr, x, y, pool);

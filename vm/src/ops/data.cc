@@ -189,19 +189,31 @@ aivm_status_t verify_CONCAT(const Site& s, const isa::Instr& in) {
   return verify_parts(s, in.a, in.d, false);
 }
 
+namespace {
+
+// A CONCAT's or SPLIT's parts (registers |regs|), gathered for the kernels that move them
+// all at once; more than kernels::kMaxConcatParts go part by part.
+struct Parts {
+  kernels::Shape shapes[kernels::kMaxConcatParts];
+  void* data[kernels::kMaxConcatParts];
+  Parts(const Frame& fr, const int32_t* regs, uint32_t n) {
+    for (uint32_t i = 0; i < n; ++i) {
+      shapes[i] = fr.shape(uint32_t(regs[i]));
+      data[i] = fr.data[regs[i]];
+    }
+  }
+};
+
+}  // namespace
+
 const uint64_t* exec_CONCAT(const Frame& fr, uint64_t w, const uint64_t* next) {
   uint32_t a = AIVM_FIELD_A(w), d = AIVM_FIELD_D(w);
   int axis = exec_record<isa::AxisListAttrs>(fr, d).axis;
   const int32_t* regs = exec_tail(fr, d, isa::kAttrWords<isa::AxisListAttrs>);
   uint32_t n = fr.f->record_size(d) - isa::kAttrWords<isa::AxisListAttrs>;
   if (n <= uint32_t(kernels::kMaxConcatParts)) {  // all at once, across the pool's threads
-    kernels::Shape parts[kernels::kMaxConcatParts];
-    const void* data[kernels::kMaxConcatParts];
-    for (uint32_t i = 0; i < n; ++i) {
-      parts[i] = fr.shape(uint32_t(regs[i]));
-      data[i] = fr.data[regs[i]];
-    }
-    kernels::concat(int(n), parts, data, fr.shape(a), axis, elem_size(fr, a), fr.data[a], fr.pool);
+    const Parts parts(fr, regs, n);
+    kernels::concat(int(n), parts.shapes, parts.data, fr.shape(a), axis, elem_size(fr, a), fr.data[a], fr.pool);
     return next;
   }
   int64_t offset = 0;
@@ -221,13 +233,8 @@ const uint64_t* exec_SPLIT(const Frame& fr, uint64_t w, const uint64_t* next) {
   const int32_t* regs = exec_tail(fr, d, isa::kAttrWords<isa::AxisListAttrs>);
   uint32_t n = fr.f->record_size(d) - isa::kAttrWords<isa::AxisListAttrs>;
   if (n <= uint32_t(kernels::kMaxConcatParts)) {
-    kernels::Shape parts[kernels::kMaxConcatParts];
-    void* data[kernels::kMaxConcatParts];
-    for (uint32_t i = 0; i < n; ++i) {
-      parts[i] = fr.shape(uint32_t(regs[i]));
-      data[i] = fr.data[regs[i]];
-    }
-    kernels::split(fr.shape(b), fr.data[b], int(n), parts, data, axis, elem_size(fr, b), fr.pool);
+    const Parts parts(fr, regs, n);
+    kernels::split(fr.shape(b), fr.data[b], int(n), parts.shapes, parts.data, axis, elem_size(fr, b), fr.pool);
     return next;
   }
   int64_t offset = 0;
