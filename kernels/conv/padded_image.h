@@ -60,14 +60,16 @@ inline void zero_margins(float* phase, int64_t begin, int64_t end, int64_t n) {
   for (int64_t i = end; i < n; i += W) V::store(phase + std::min(i, n - W), V::zero());
 }
 
-// Copies the padded rows [r0, r1) of plane x [H, W] into |image| (g.floats() for the whole
-// plane), zeros wherever no input lands. V (kernels/simd) splits stride-2 rows. Only a row's
+// Copies the padded rows [r0, r1) of plane x [H, W] into |image|, row r at (r - image_row0) rows
+// from its start (g.floats() for the whole plane from row 0; a band of rows needs only its
+// own), zeros wherever no input lands. V (kernels/simd) splits stride-2 rows. Only a row's
 // margins are zeroed, with vector stores, before its input is written: zeroing whole rows
 // first, or library fill/copy calls on a row's few padding floats, cost as much as the taps
 // of a 56x56 plane (3x3 depthwise, AVX2: 2.5-3.2 us a plane with the calls, 1.7 us with no
 // fill at all).
 template <class V>
-void fill(const Conv2dParams& p, const Geometry& g, const float* x, float* image, int64_t r0, int64_t r1) {
+void fill(const Conv2dParams& p, const Geometry& g, const float* x, float* image, int64_t r0, int64_t r1,
+          int64_t image_row0 = 0) {
   constexpr int64_t W = int64_t(V::W);
   constexpr int64_t kMaxPhases = 8;  // wider strides zero whole rows
   const isa::Window2d& win = p.window;
@@ -75,7 +77,7 @@ void fill(const Conv2dParams& p, const Geometry& g, const float* x, float* image
   PhaseSpan span[kMaxPhases];
   for (int64_t q = 0; q < std::min(s, kMaxPhases); ++q) span[q] = phase_span(p, g, q);
   for (int64_t r = r0; r < r1; ++r) {
-    float* row = image + r * row_floats;
+    float* row = image + (r - image_row0) * row_floats;
     const int64_t ih = r - win.pad_top;
     const bool in_image = ih >= 0 && ih < p.H;
     if (!in_image || s > kMaxPhases) {

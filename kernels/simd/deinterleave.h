@@ -16,6 +16,15 @@ void deinterleave2(const float* src, int64_t n, float* even, float* odd) {
     V::store(even + t, V::even(a, b));
     V::store(odd + t, V::odd(a, b));
   }
+  // The rest as one more block ending at the row's end, overlapping the last: the values it
+  // rewrites are the same, and a scalar tail of up to 2W - 1 floats cost as much as the vectors.
+  if (t > 0 && 2 * t < n) {
+    t = (n - 2 * W) / 2;
+    const typename V::T a = V::load(src + 2 * t), b = V::load(src + 2 * t + W);
+    V::store(even + t, V::even(a, b));
+    V::store(odd + t, V::odd(a, b));
+    t += W;
+  }
   for (; 2 * t < n; ++t) {
     even[t] = src[2 * t];
     if (2 * t + 1 < n) odd[t] = src[2 * t + 1];

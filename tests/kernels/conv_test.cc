@@ -253,6 +253,7 @@ TEST(ConvDepthwise, EveryIsaMatchesReference) {
       params(1, 20, 9, 11, 20, 20, window(5, 5, 1, 1, 2, 2, 2, 2)),
       // Tall, wide planes: the channel block runs in bands of output rows (last one short).
       params(1, 9, 45, 120, 9, 9, window(3, 3, 1, 1, 1, 1, 1, 1)),
+      params(1, 2, 60, 100, 2, 2, window(3, 3, 1, 1, 1, 1, 1, 1)),        // bands end with vectors queued
       params(1, 10, 50, 100, 10, 10, window(5, 5, 2, 2, 2, 2, 2, 2)),
       params(1, 3, 40, 90, 3, 3, window(3, 3, 1, 1, 2, 2, 2, 2, 2, 2)),
   };
