@@ -23,7 +23,7 @@ namespace {
 constexpr int64_t kMinParallelMacs = 32768;
 constexpr int64_t kFillRowsPerTask = 16;
 
-const StemKernels kStemKernels_scalar = {stem_impl::fill<simd::Scalar>, stem_impl::row<simd::Scalar, 1>};
+const StemKernels kStemKernels_scalar = {stem_impl::fill<simd::Scalar>, stem_impl::rows<simd::Scalar, 1>};
 
 }  // namespace
 
@@ -86,13 +86,11 @@ void stem_conv2d_f32(const Conv2dParams& p, const float* x, const float* packed_
     float* yn = y + n * p.K * out_plane;
     const float* rn = residual ? residual + n * p.K * out_plane : nullptr;
     auto rows = [&](int64_t begin, int64_t end) {
-      for (int64_t oh = begin; oh < end; ++oh) {
-        kernels->row(p, image, tap_offset, packed_w, bias, row_act, oh, yn);
-        if (!rn) continue;
-        for (int64_t k = 0; k < p.K; ++k) {
-          const int64_t at = k * out_plane + oh * p.OW;
-          residual_epilogue_f32(act, p.OW, rn + at, yn + at);
-        }
+      kernels->rows(p, image, tap_offset, packed_w, bias, row_act, begin, end, yn);
+      if (!rn) return;
+      for (int64_t k = 0; k < p.K; ++k) {
+        const int64_t at = k * out_plane + begin * p.OW;
+        residual_epilogue_f32(act, (end - begin) * p.OW, rn + at, yn + at);
       }
     };
     if (parallel) {

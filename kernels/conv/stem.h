@@ -26,12 +26,12 @@ void stem_pack_weights(const Conv2dParams& p, const float* w, float* out);
 
 // The per-ISA halves (tests run each the CPU has). |image| holds the image's C padded planes
 // (padded_image.h) one after another: fill writes padded rows [r0, r1) of one channel's plane
-// from x [H, W]; row computes output row oh of every output channel, y[k, oh, :] for all k,
-// with |tap_offset| the image's padded_image::tap_offsets over the C planes.
+// from x [H, W]; rows computes output rows [oh0, oh1) of every output channel, y[k, oh, :]
+// for all k, with |tap_offset| the image's padded_image::tap_offsets over the C planes.
 struct StemKernels {
   void (*fill)(const Conv2dParams& p, const float* x, float* image_plane, int64_t r0, int64_t r1);
-  void (*row)(const Conv2dParams& p, const float* image, const int64_t* tap_offset, const float* packed_w,
-              const float* bias, const Activation& act, int64_t oh, float* y);
+  void (*rows)(const Conv2dParams& p, const float* image, const int64_t* tap_offset, const float* packed_w,
+               const float* bias, const Activation& act, int64_t oh0, int64_t oh1, float* y);
 };
 const StemKernels* stem_kernels_for_isa(const char* isa);  // "avx512", "avx2", "scalar"; null if not built
 

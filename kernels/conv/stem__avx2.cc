@@ -4,6 +4,6 @@
 
 namespace aivm::kernels {
 
-extern const StemKernels kStemKernels_avx2 = {stem_impl::fill<simd::V256>, stem_impl::row<simd::V256, 3, 4>};
+extern const StemKernels kStemKernels_avx2 = {stem_impl::fill<simd::V256>, stem_impl::rows<simd::V256, 3, 4>};
 
 }  // namespace aivm::kernels

@@ -4,6 +4,6 @@
 
 namespace aivm::kernels {
 
-extern const StemKernels kStemKernels_avx512 = {stem_impl::fill<simd::V512>, stem_impl::row<simd::V512, 3>};
+extern const StemKernels kStemKernels_avx512 = {stem_impl::fill<simd::V512>, stem_impl::rows<simd::V512, 3>};
 
 }  // namespace aivm::kernels
