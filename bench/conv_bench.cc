@@ -80,6 +80,7 @@ const Layer kLayers[] = {
     {"densenet_pw_224to128_56_relu", 224, 56, 128, 1, 1, 1, isa::Activation::Relu},
     {"densenet_pw_480to128_28_relu", 480, 28, 128, 1, 1, 1, isa::Activation::Relu},
     {"densenet_pw_992to128_14_relu", 992, 14, 128, 1, 1, 1, isa::Activation::Relu},
+    {"densenet_3x3_128to32_56", 128, 56, 32, 3, 1, 1, isa::Activation::None},
     {"densenet_3x3_128to32_28", 128, 28, 32, 3, 1, 1, isa::Activation::None},
     {"densenet_3x3_128to32_14", 128, 14, 32, 3, 1, 1, isa::Activation::None},
     {"densenet_3x3_128to32_7", 128, 7, 32, 3, 1, 1, isa::Activation::None},

@@ -111,9 +111,20 @@ int64_t column_chunk(const GemmConfig& cfg, int64_t kc) {
 }
 
 void run_packed(const GemmConfig& cfg, const Problem& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
-  const int64_t NR = int64_t(cfg.nr), KC = int64_t(cfg.kc), MC = int64_t(cfg.mc), NC = int64_t(cfg.nc);
+  const int64_t NR = int64_t(cfg.nr), KC = int64_t(cfg.kc), MC = int64_t(cfg.mc);
   Scratch& s = scratch();
   const int64_t pmr = g.packed_a ? g.packed_mr : 0;
+  // Packed B in blocks no larger than the A block's share of L2 when A is pre-packed (a conv's
+  // weights): with no A to repack per block, a narrower block costs nothing, and the packed
+  // panels are still in L2 when the micro-kernel reads them. At nc = 4096 densenet's 1x1 convs
+  // (224 x 3136 at 56x56, 2.8 MB) wrote theirs out past L2 and read them back (Sapphire Rapids,
+  // conv_bench, 1 thread: densenet_pw_224to128_56 1244-1261 -> 1132-1147 us, 480to128_28
+  // 608-630 -> 527-584; half that block was no better).
+  int64_t NC = int64_t(cfg.nc);
+  if (pmr) {
+    const int64_t block_kc = std::max<int64_t>(1, std::min(g.K, KC));
+    NC = std::max(NR, std::min(NC, int64_t(cfg.mc * cfg.kc) / block_kc / NR * NR));
+  }
   // Prepacked A: row blocks stay on panel boundaries (the grid cuts rows on them too).
   const int64_t mc_step = pmr ? (MC / pmr > 0 ? MC / pmr * pmr : pmr) : MC;
   float* abuf = pmr ? nullptr : s.a.get(size_t(MC * KC));

@@ -100,7 +100,9 @@ std::vector<Case> sweep() {
                       // last one ending in a narrow panel; packed B, then B read in place.
                       {40, 1100, 100, 0, 2, 1}, {40, 1100, 100, 3, 1, 2}, {13, 1100, 60, 0, 4, 3},
                       // K over three K blocks of every variant (AVX-512's kc is up to 1024).
-                      {40, 70, 2500, 1, 4, 2}};
+                      {40, 70, 2500, 1, 4, 2},
+                      // K one block deep: B in several column blocks beside a pre-packed A.
+                      {20, 600, 900, 0, 1, 1}};
   for (const Case& c : big) cases.push_back(c);
   return cases;
 }
