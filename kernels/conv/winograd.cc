@@ -1,5 +1,6 @@
 // Winograd F(4x4, 3x3) driver: per image, blocks of whole tile rows sized so their transformed
-// inputs and GEMM outputs stay in L2; per block, three passes split across the pool:
+// inputs and GEMM outputs stay in L2; with threads and blocks enough, each thread takes whole
+// blocks, otherwise each block's three passes are split across the pool:
 //   1. input transform, by input channel: V[point][c][tile];
 //   2. one GEMM per point, by point: M[point] = U[point] (K x C, packed) x V[point] (C x tiles);
 //   3. output transform + bias, then residual and activation, by output channel.
@@ -121,50 +122,73 @@ void winograd_conv2d_f32(const Conv2dParams& p, const float* x, const float* pac
   const WinogradTransforms& tf = nr % chosen->lanes == 0 ? *chosen : kWinogradTransforms_scalar;
   const int64_t point_floats = packed_point_floats(p);
   const int64_t tiles_h = tiles_along(p.OH), tiles_w = tiles_along(p.OW);
+  const int64_t threads = pool ? pool->num_threads() : 1;
   // Tile rows per block: as many as the budget allows, balanced so no block is a sliver.
   const int64_t budget_rows =
       std::clamp<int64_t>(kBlockFloats / (kPoints * (p.C + p.K) * (tiles_w + 1)), 1, tiles_h);
-  const int64_t blocks = (tiles_h + budget_rows - 1) / budget_rows, block_rows = (tiles_h + blocks - 1) / blocks;
+  int64_t blocks = (tiles_h + budget_rows - 1) / budget_rows;
+  // With threads, each takes whole blocks through all three passes when the blocks can be
+  // at least a B panel wide: the passes split by channel, point and channel again hand half
+  // of each pass's output to the other core's cache (Sapphire Rapids, conv_bench, 2 threads:
+  // densenet_3x3_128to32_56 907-946 -> 708-747 us, resnet_3x3_64ch_56 686-736 -> 512-529,
+  // sq_3x3_16to64_55 277-279 -> 186-189).
+  const bool by_blocks =
+      threads > 1 && winograd_impl::gapped_columns(tiles_h / std::max(blocks, threads), tiles_w) >= nr;
+  if (by_blocks) blocks = (std::max(blocks, threads) + threads - 1) / threads * threads;
+  const int64_t block_rows = (tiles_h + blocks - 1) / blocks;
   // V: per point, the B panels of a C x columns matrix (gemm_pack_b's layout, written by the
   // input transform, so the GEMM packs nothing); M: per point, K rows of ld columns.
   const int64_t max_cols = winograd_impl::gapped_columns(block_rows, tiles_w);
   const int64_t v_point = (max_cols + nr - 1) / nr * nr * p.C, ld = max_cols;
-  // The caller's buffers, reused across calls (a conv layer after another of the same size
-  // neither allocates nor faults pages in again).
-  thread_local std::vector<float> v_buf, m_buf;
-  v_buf.resize(std::max(v_buf.size(), size_t(kPoints * v_point)));
-  m_buf.resize(std::max(m_buf.size(), size_t(kPoints * p.K * ld + tf.lanes)));  // + the output loads' overrun
-  float *V = v_buf.data(), *M = m_buf.data();
   const size_t scratch_size = size_t(winograd_impl::scratch_floats(block_rows, tiles_w, tf.lanes));
   const int64_t plane_in = p.H * p.W, plane_out = p.OH * p.OW;
-  for (int64_t n = 0; n < p.N; ++n) {
-    for (int64_t th0 = 0; th0 < tiles_h; th0 += block_rows) {
-      const int64_t rows = std::min(block_rows, tiles_h - th0), cols = winograd_impl::gapped_columns(rows, tiles_w);
-      parallel_for(pool, p.C, [&](int64_t c0, int64_t c1) {
-        float* scratch = transform_scratch(scratch_size);
-        for (int64_t c = c0; c < c1; ++c)
-          tf.input(x + (n * p.C + c) * plane_in, p.H, p.W, th0 * kOutTile - p.window.pad_top, -p.window.pad_left, rows,
-                   tiles_w, V + c * nr, v_point, nr, p.C * nr, scratch);
-      });
-      parallel_for(pool, kPoints, [&](int64_t q0, int64_t q1) {
-        for (int64_t q = q0; q < q1; ++q)
-          gemm_f32_prepacked_ab(cfg, p.K, cols, p.C, packed_u + q * point_floats, V + q * v_point, M + q * p.K * ld, ld,
-                                GemmEpilogue{}, nullptr);
-      });
-      const int64_t oh0 = th0 * kOutTile, out_rows = std::min(p.OH - oh0, rows * kOutTile);
-      parallel_for(pool, p.K, [&](int64_t k0, int64_t k1) {
-        float* scratch = transform_scratch(scratch_size);
-        for (int64_t k = k0; k < k1; ++k) {
-          float* out = y + (n * p.K + k) * plane_out + oh0 * p.OW;
-          tf.output(M + k * ld, p.K * ld, tiles_w, bias ? bias[k] : 0.f, out, out_rows, p.OW, scratch);
-          // The block's rows of this channel are contiguous and still in cache.
-          const int64_t count = out_rows * p.OW;
-          residual_epilogue_f32(act, count, residual ? residual + (n * p.K + k) * plane_out + oh0 * p.OW : nullptr,
-                                out);
-        }
-      });
-    }
+  // Tile rows [th0, th0 + rows) of image n, its passes split across |block_pool| (null: this
+  // thread alone) through this thread's buffers.
+  auto run_block = [&](int64_t n, int64_t th0, int64_t rows, ThreadPool* block_pool) {
+    // Reused across calls (a conv layer after another of the same size neither allocates nor
+    // faults pages in again).
+    thread_local std::vector<float> v_buf, m_buf;
+    v_buf.resize(std::max(v_buf.size(), size_t(kPoints * v_point)));
+    m_buf.resize(std::max(m_buf.size(), size_t(kPoints * p.K * ld + tf.lanes)));  // + the output loads' overrun
+    float *V = v_buf.data(), *M = m_buf.data();
+    const int64_t cols = winograd_impl::gapped_columns(rows, tiles_w);
+    parallel_for(block_pool, p.C, [&](int64_t c0, int64_t c1) {
+      float* scratch = transform_scratch(scratch_size);
+      for (int64_t c = c0; c < c1; ++c)
+        tf.input(x + (n * p.C + c) * plane_in, p.H, p.W, th0 * kOutTile - p.window.pad_top, -p.window.pad_left, rows,
+                 tiles_w, V + c * nr, v_point, nr, p.C * nr, scratch);
+    });
+    parallel_for(block_pool, kPoints, [&](int64_t q0, int64_t q1) {
+      for (int64_t q = q0; q < q1; ++q)
+        gemm_f32_prepacked_ab(cfg, p.K, cols, p.C, packed_u + q * point_floats, V + q * v_point, M + q * p.K * ld, ld,
+                              GemmEpilogue{}, nullptr);
+    });
+    const int64_t oh0 = th0 * kOutTile, out_rows = std::min(p.OH - oh0, rows * kOutTile);
+    parallel_for(block_pool, p.K, [&](int64_t k0, int64_t k1) {
+      float* scratch = transform_scratch(scratch_size);
+      for (int64_t k = k0; k < k1; ++k) {
+        float* out = y + (n * p.K + k) * plane_out + oh0 * p.OW;
+        tf.output(M + k * ld, p.K * ld, tiles_w, bias ? bias[k] : 0.f, out, out_rows, p.OW, scratch);
+        // The block's rows of this channel are contiguous and still in cache.
+        const int64_t count = out_rows * p.OW;
+        residual_epilogue_f32(act, count, residual ? residual + (n * p.K + k) * plane_out + oh0 * p.OW : nullptr,
+                              out);
+      }
+    });
+  };
+  // Block b of an image: tile rows [tiles_h * b / blocks, tiles_h * (b + 1) / blocks), so
+  // no block is more than a row longer than another.
+  auto block_begin = [&](int64_t b) { return tiles_h * b / blocks; };
+  if (by_blocks) {
+    return parallel_for(pool, p.N * blocks, [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; ++i) {
+        const int64_t n = i / blocks, b = i % blocks;
+        run_block(n, block_begin(b), block_begin(b + 1) - block_begin(b), nullptr);
+      }
+    });
   }
+  for (int64_t n = 0; n < p.N; ++n)
+    for (int64_t b = 0; b < blocks; ++b) run_block(n, block_begin(b), block_begin(b + 1) - block_begin(b), pool);
 }
 
 }  // namespace aivm::kernels

@@ -323,6 +323,7 @@ TEST(ConvWinograd, EveryIsaMatchesReference) {
       params(1, 16, 12, 68, 8, 1, window(3, 3, 1, 1, 0, 0, 0, 0)),     // 17 tiles a row, no padding
       params(1, 8, 9, 132, 16, 1, window(3, 3, 1, 1, 2, 2, 2, 2)),     // 34 tiles a row, padding 2
       params(1, 12, 20, 15, 7, 1, window(3, 3, 1, 1, 2, 0, 0, 1)),     // asymmetric padding
+      params(2, 8, 22, 140, 8, 1, window(3, 3, 1, 1, 1, 1, 1, 1)),     // 2 images x 6 rows, threads by block
   };
   const Activation acts[] = {{isa::Activation::None}, {isa::Activation::Relu}, {isa::Activation::HardSwish}};
   ThreadPool pool(2);
