@@ -1,5 +1,5 @@
 // ThreadPool: workers sleep on a condition variable between jobs; the chunks of a job are
-// claimed through one atomic counter, so no queue is needed.
+// claimed through one atomic word each, so no queue is needed.
 #include "kernels/config/thread_pool.h"
 
 namespace aivm::kernels {
@@ -30,9 +30,12 @@ void poll(Ready ready) {
 
 }  // namespace
 
-ThreadPool::ThreadPool(int num_threads) : num_threads_(num_threads < 1 ? 1 : num_threads) {
+ThreadPool::ThreadPool(int num_threads)
+    : num_threads_(num_threads < 1 ? 1 : num_threads),
+      claimed_(new std::atomic<uint64_t>[size_t(num_threads_) * kChunksPerThread]) {
+  for (int i = 0; i < num_threads_ * kChunksPerThread; ++i) claimed_[size_t(i)].store(1);  // claimed, job 0
   workers_.reserve(size_t(num_threads_ - 1));
-  for (int i = 1; i < num_threads_; ++i) workers_.emplace_back([this] { worker_loop(); });
+  for (int i = 1; i < num_threads_; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
 }
 
 ThreadPool::~ThreadPool() {
@@ -44,23 +47,34 @@ ThreadPool::~ThreadPool() {
   for (std::thread& t : workers_) t.join();
 }
 
-void ThreadPool::run_chunks(uint32_t generation, const std::function<void(int64_t, int64_t)>& fn, int64_t n,
-                            int chunks) {
-  for (;;) {
-    uint64_t c = claim_.load(std::memory_order_acquire);
-    do {
-      if (uint32_t(c >> 32) != generation || int64_t(c & 0xffffffffu) >= chunks) return;
-    } while (!claim_.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel));
-    const int i = int(c & 0xffffffffu);
+bool ThreadPool::claim(int chunk, uint32_t generation) {
+  uint64_t unclaimed = uint64_t(generation) * 2;
+  return claimed_[size_t(chunk)].compare_exchange_strong(unclaimed, unclaimed + 1, std::memory_order_acq_rel);
+}
+
+void ThreadPool::run_chunks(int index, uint32_t generation, const std::function<void(int64_t, int64_t)>& fn,
+                            int64_t n, int chunks) {
+  auto run = [&](int i) {
     fn(chunk_begin(n, chunks, i), chunk_begin(n, chunks, i + 1));
     if (done_.fetch_add(1, std::memory_order_acq_rel) + 1 == chunks) {
       std::lock_guard<std::mutex> lock(mutex_);  // the caller tests done_ under it before waiting
       done_cv_.notify_one();
     }
+  };
+  // Thread t's own chunks: [chunks * t / T, chunks * (t + 1) / T).
+  const int threads = num_threads_;
+  auto share_begin = [&](int t) { return int(int64_t(chunks) * t / threads); };
+  for (int i = share_begin(index); i < share_begin(index + 1); ++i)
+    if (claim(i, generation)) run(i);
+  // Then the others' leftovers, each share from its end (its owner works from the front).
+  for (int step = 1; step < threads; ++step) {
+    const int t = (index + step) % threads;
+    for (int i = share_begin(t + 1) - 1; i >= share_begin(t); --i)
+      if (claim(i, generation)) run(i);
   }
 }
 
-void ThreadPool::worker_loop() {
+void ThreadPool::worker_loop(int index) {
   uint64_t seen = 0;
   for (;;) {
     const std::function<void(int64_t, int64_t)>* fn;
@@ -77,7 +91,7 @@ void ThreadPool::worker_loop() {
       chunks = chunks_;
     }
     t_in_chunk = true;
-    run_chunks(uint32_t(seen), *fn, n, chunks);
+    run_chunks(index, uint32_t(seen), *fn, n, chunks);
     t_in_chunk = false;
   }
 }
@@ -99,11 +113,11 @@ void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64
     chunks_ = chunks;
     done_ = 0;
     generation = uint32_t(++generation_);
-    claim_ = uint64_t(generation) << 32;
+    for (int i = 0; i < chunks; ++i) claimed_[size_t(i)].store(uint64_t(generation) * 2, std::memory_order_relaxed);
   }
   work_cv_.notify_all();
   t_in_chunk = true;
-  run_chunks(generation, fn, n, chunks);
+  run_chunks(0, generation, fn, n, chunks);
   t_in_chunk = false;
   poll([&] { return done_.load(std::memory_order_acquire) == chunks; });
   std::unique_lock<std::mutex> lock(mutex_);

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -27,9 +28,13 @@ class ThreadPool {
   int num_threads() const { return num_threads_; }
 
   // Calls fn(begin, end) over [0, n) in contiguous, non-empty chunks, at most
-  // kChunksPerThread per thread, that the caller and the workers claim one at a time: a thread
-  // the host takes away (a shared 2-vCPU machine does, for milliseconds) holds up only the
-  // chunk it is running, not a fixed half of the job. Returns when all chunks are done.
+  // kChunksPerThread per thread, that the caller and the workers claim one at a time. Thread
+  // t (the caller is 0, workers 1..) first claims its own share of the chunks, the t-th of
+  // num_threads contiguous parts, in order, then takes what is left of the others' from their
+  // ends: jobs split the same way give each thread the same part of the data every time (in
+  // its cache from the op before), while a thread the host takes away (a shared 2-vCPU
+  // machine does, for milliseconds) still holds up only the chunk it is running. Returns when
+  // all chunks are done.
   // Between jobs a worker polls briefly (tens of microseconds: the next op of a run comes
   // sooner than a futex wake-up would), then blocks on a condition variable; an idle pool uses
   // no CPU. n <= 0 returns immediately.
@@ -37,9 +42,12 @@ class ThreadPool {
   void parallel_for(int64_t n, const std::function<void(int64_t, int64_t)>& fn);
 
  private:
-  void worker_loop();
-  // Claims and runs chunks of the job |generation| until none is left (or a newer job began).
-  void run_chunks(uint32_t generation, const std::function<void(int64_t, int64_t)>& fn, int64_t n, int chunks);
+  void worker_loop(int index);
+  // Claims and runs chunks of the job |generation| until none is left (or a newer job began),
+  // thread |index|'s own share first.
+  void run_chunks(int index, uint32_t generation, const std::function<void(int64_t, int64_t)>& fn, int64_t n,
+                  int chunks);
+  bool claim(int chunk, uint32_t generation);
 
   int num_threads_;
   std::vector<std::thread> workers_;
@@ -54,9 +62,9 @@ class ThreadPool {
   const std::function<void(int64_t, int64_t)>* fn_ = nullptr;
   int64_t n_ = 0;
   int chunks_ = 0;
-  // The job's generation (low 32 bits) above the next unclaimed chunk: a worker that wakes
-  // late, holding an older job's fields, fails its claim instead of running them.
-  std::atomic<uint64_t> claim_{0};
+  // Per chunk, 2 x the generation of the job that last set it up, + 1 once claimed: a worker
+  // that wakes late, holding an older job's fields, fails its claims instead of running them.
+  std::unique_ptr<std::atomic<uint64_t>[]> claimed_;
   std::atomic<int> done_{0};  // chunks of the current job finished
 };
 

@@ -1,4 +1,5 @@
-// ThreadPool: exact-once coverage, contiguous chunks, dynamic claiming, nesting, the inline helper.
+// ThreadPool: exact-once coverage, contiguous chunks, each thread's own share first, dynamic
+// claiming, nesting, the inline helper.
 #include "kernels/config/thread_pool.h"
 
 #include <gtest/gtest.h>
@@ -131,6 +132,29 @@ TEST(ThreadPool, IdleWorkersBlock) {
   const double before = cpu_ms();
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_LT(cpu_ms() - before, 100.0);
+}
+
+// Each thread runs its own share of a job's chunks first (the caller the first part): the same
+// split gives the caller the same data every time. Chunks of 100 us give a polling worker
+// time to claim its own share; since a host may stall either thread in any one job, at least
+// half of 100 jobs must have had all of the caller's share on the caller (claiming chunks in
+// order, the threads would alternate and the caller hold every other chunk).
+TEST(ThreadPool, CallerRunsItsOwnShare) {
+  ThreadPool pool(2);
+  constexpr int64_t kChunks = 2 * ThreadPool::kChunksPerThread;
+  const std::thread::id caller = std::this_thread::get_id();
+  int jobs_with_whole_share = 0;
+  for (int job = 0; job < 100; ++job) {
+    std::atomic<int> caller_share_on_caller{0};
+    pool.parallel_for(kChunks, [&](int64_t b, int64_t) {
+      const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(100);
+      while (std::chrono::steady_clock::now() < until) {
+      }
+      if (b < kChunks / 2 && std::this_thread::get_id() == caller) ++caller_share_on_caller;
+    });
+    if (caller_share_on_caller.load() == kChunks / 2) ++jobs_with_whole_share;
+  }
+  EXPECT_GE(jobs_with_whole_share, 50);
 }
 
 TEST(ThreadPool, DestroyIdlePool) {
