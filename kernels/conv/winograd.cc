@@ -177,18 +177,19 @@ void winograd_conv2d_f32(const Conv2dParams& p, const float* x, const float* pac
     });
   };
   // Block b of an image: tile rows [tiles_h * b / blocks, tiles_h * (b + 1) / blocks), so
-  // no block is more than a row longer than another.
-  auto block_begin = [&](int64_t b) { return tiles_h * b / blocks; };
+  // no block is more than a row longer than another (and one may be empty when blocks were
+  // rounded up past tiles_h: it is skipped).
+  auto run_block_index = [&](int64_t n, int64_t b, ThreadPool* block_pool) {
+    const int64_t th0 = tiles_h * b / blocks, th1 = tiles_h * (b + 1) / blocks;
+    if (th1 > th0) run_block(n, th0, th1 - th0, block_pool);
+  };
   if (by_blocks) {
     return parallel_for(pool, p.N * blocks, [&](int64_t i0, int64_t i1) {
-      for (int64_t i = i0; i < i1; ++i) {
-        const int64_t n = i / blocks, b = i % blocks;
-        run_block(n, block_begin(b), block_begin(b + 1) - block_begin(b), nullptr);
-      }
+      for (int64_t i = i0; i < i1; ++i) run_block_index(i / blocks, i % blocks, nullptr);
     });
   }
   for (int64_t n = 0; n < p.N; ++n)
-    for (int64_t b = 0; b < blocks; ++b) run_block(n, block_begin(b), block_begin(b + 1) - block_begin(b), pool);
+    for (int64_t b = 0; b < blocks; ++b) run_block_index(n, b, pool);
 }
 
 }  // namespace aivm::kernels

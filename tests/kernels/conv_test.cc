@@ -295,20 +295,24 @@ TEST(ConvDepthwise, EveryIsaMatchesReference) {
   }
 }
 
-// Winograd blocks of one tile row each (455 tiles a row): the loop over blocks, and each
-// block's outputs landing in its own rows.
+// Winograd blocks of one tile row each (455 tiles a row): the loop over blocks, each block's
+// outputs landing in its own rows, and a split across threads that rounds the blocks up to
+// more than the tile rows.
 TEST(ConvWinograd, OneTileRowPerBlock) {
-  const Conv2dParams p = params(1, 8, 5, 1820, 8, 1, window(3, 3, 1, 1, 1, 1, 1, 1));
-  ASSERT_TRUE(winograd_applies(p));
-  std::vector<float> x = random_vec(p.N * p.C * p.H * p.W, 41), w = random_vec(p.K * p.C * 9, 42);
-  std::vector<float> bias = random_vec(p.K, 43), residual = random_vec(p.N * p.K * p.OH * p.OW, 44);
-  const Activation relu{isa::Activation::Relu};
-  const std::vector<float> want = run_ref(p, x, w, bias.data(), relu, residual.data());
-  std::vector<float> packed(winograd_packed_weights_bytes(p) / 4), got(want.size(), -42.f);
-  winograd_pack_weights(p, w.data(), packed.data());
-  ThreadPool pool(2);
-  winograd_conv2d_f32(p, x.data(), packed.data(), bias.data(), residual.data(), relu, got.data(), &pool);
-  expect_close_to_scale(got, want, p.C * 9, pre_activation_scale(p, x, w, bias.data()));
+  for (const Conv2dParams& p : {params(1, 8, 5, 1820, 8, 1, window(3, 3, 1, 1, 1, 1, 1, 1)),
+                                // 3 tile rows over 2 threads: 4 blocks, one of them empty
+                                params(1, 8, 12, 1820, 8, 1, window(3, 3, 1, 1, 1, 1, 1, 1))}) {
+    ASSERT_TRUE(winograd_applies(p));
+    std::vector<float> x = random_vec(p.N * p.C * p.H * p.W, 41), w = random_vec(p.K * p.C * 9, 42);
+    std::vector<float> bias = random_vec(p.K, 43), residual = random_vec(p.N * p.K * p.OH * p.OW, 44);
+    const Activation relu{isa::Activation::Relu};
+    const std::vector<float> want = run_ref(p, x, w, bias.data(), relu, residual.data());
+    std::vector<float> packed(winograd_packed_weights_bytes(p) / 4), got(want.size(), -42.f);
+    winograd_pack_weights(p, w.data(), packed.data());
+    ThreadPool pool(2);
+    winograd_conv2d_f32(p, x.data(), packed.data(), bias.data(), residual.data(), relu, got.data(), &pool);
+    expect_close_to_scale(got, want, p.C * 9, pre_activation_scale(p, x, w, bias.data()));
+  }
 }
 
 // The Winograd transforms of every ISA the CPU has, through the whole convolution against the
