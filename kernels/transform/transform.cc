@@ -219,35 +219,19 @@ void move_parts(int n, const Shape* parts, uint8_t* const* part_data, const Shap
   for (int k = axis + 1; k < whole.rank; ++k) inner *= whole.dims[k];
   const int64_t row = whole.dims[axis] * inner * int64_t(elem);  // bytes per outer index
   const int64_t total = outer * row;
-  const int64_t chunks = total / kMinChunkBytes;
-  if (!pool || pool->num_threads() == 1 || chunks < 2) {
-    int64_t offset = 0;
-    for (int i = 0; i < n; ++i) {
-      if (to_whole) {
-        concat_part(parts[i], whole, axis, offset, elem, part_data[i], whole_data);
-      } else {
-        split_part(whole, parts[i], axis, offset, elem, whole_data, part_data[i]);
-      }
-      offset += parts[i].dims[axis];
-    }
-    return;
-  }
-  int64_t block[kMaxConcatParts], start[kMaxConcatParts + 1];  // bytes per block, offsets in a row
+  if (total == 0) return;
+  int64_t start[kMaxConcatParts + 1];  // byte offset of each part's block in a row; the row's end
   start[0] = 0;
-  for (int i = 0; i < n; ++i) {
-    block[i] = parts[i].dims[axis] * inner * int64_t(elem);
-    start[i + 1] = start[i] + block[i];
-  }
-  const int64_t tasks = std::min<int64_t>(chunks, 4 * pool->num_threads());
-  parallel_for(pool, tasks, [&](int64_t t0, int64_t t1) {
-    int64_t b = total * t0 / tasks;
-    const int64_t end = total * t1 / tasks;
+  for (int i = 0; i < n; ++i) start[i + 1] = start[i] + parts[i].dims[axis] * inner * int64_t(elem);
+  // Bytes [b, end) of the whole, to or from the parts' blocks.
+  auto move_range = [&](int64_t b, int64_t end) {
     int64_t o = b / row, in_row = b % row;
     int i = 0;
     while (start[i + 1] <= in_row) ++i;
     while (b < end) {
-      const int64_t in_block = in_row - start[i], len = std::min(block[i] - in_block, end - b);
-      uint8_t* part = part_data[i] + o * block[i] + in_block;
+      const int64_t block = start[i + 1] - start[i], in_block = in_row - start[i];
+      const int64_t len = std::min(block - in_block, end - b);
+      uint8_t* part = part_data[i] + o * block + in_block;
       uint8_t* w = whole_data + b;
       if (to_whole) {
         std::memcpy(w, part, size_t(len));
@@ -265,7 +249,11 @@ void move_parts(int n, const Shape* parts, uint8_t* const* part_data, const Shap
         }
       }
     }
-  });
+  };
+  const int64_t chunks = total / kMinChunkBytes;
+  if (!pool || pool->num_threads() == 1 || chunks < 2) return move_range(0, total);
+  const int64_t tasks = std::min<int64_t>(chunks, 4 * pool->num_threads());
+  parallel_for(pool, tasks, [&](int64_t t0, int64_t t1) { move_range(total * t0 / tasks, total * t1 / tasks); });
 }
 
 }  // namespace
