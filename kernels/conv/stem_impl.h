@@ -51,68 +51,71 @@ void rows(const Conv2dParams& p, const float* image, const int64_t* tap_offset, 
   const int64_t row_floats = geometry(p).row_floats(), out_plane = p.OH * p.OW;
   const int64_t taps = p.C * win.kernel_h * win.kernel_w;
   auto body = [&](auto activate) {
-    for (int64_t band0 = oh0; band0 < oh1; band0 += kRowsPerBand)
-      for (int64_t k0 = 0; k0 < p.K; k0 += KB) {
-        const int64_t kb_count = std::min(KB, p.K - k0);
-        for (int64_t h = 0; h < kb_count; h += PC) {
-          const float* wb = packed_w + (k0 / KB) * taps * KB + h;
-          const int64_t pass_count = std::min(PC, kb_count - h);
-          for (int64_t oh = band0; oh < std::min(oh1, band0 + kRowsPerBand); ++oh) {
-            const float* in = image + oh * win.stride_h * row_floats;
-            float* out = y + (k0 + h) * out_plane + oh * p.OW;
-            // Steps of U vectors, then one of two (its second vector possibly partial), then
-            // single vectors: a 112-column row is 4 x 24 + 16 columns at 8 lanes, the last 16 as one
-            // step of two (PC x 2 independent sums cover the FMA latency; two single steps, PC
-            // each, ran at about half speed), not 5 x 24 with a third of the last thrown away.
-            // TAPS: the tap count when known at compile time (kUnrolledTaps), else 0.
-            auto step_taps = [&](auto u_count, auto taps_c, int64_t ow) {
-              constexpr int64_t N = decltype(u_count)::value, TAPS = decltype(taps_c)::value;
-              const int64_t tap_count = TAPS > 0 ? TAPS : taps;
-              T acc[PC][N];
-              for (int64_t kb = 0; kb < PC; ++kb) {
-                const T b = V::set1(bias && kb < pass_count ? bias[k0 + h + kb] : 0.f);
-                for (int64_t u = 0; u < N; ++u) acc[kb][u] = b;
-              }
-              const float* src = in + ow;
+    // Output row oh of channels [k, k + pass_count), their packed weights at |wb|. Inlined: as
+    // a call it cost the 3x3 stems 5-7% (conv_bench).
+    auto pass_row = [&](int64_t k, const float* wb, int64_t pass_count,
+                        int64_t oh) __attribute__((always_inline)) {
+      const float* in = image + oh * win.stride_h * row_floats;
+      float* out = y + k * out_plane + oh * p.OW;
+      // Steps of U vectors, then one of two (its second vector possibly partial), then single
+      // vectors: a 112-column row is 4 x 24 + 16 columns at 8 lanes, the last 16 as one step of
+      // two (PC x 2 independent sums cover the FMA latency; two single steps, PC each, ran at
+      // about half speed), not 5 x 24 with a third of the last thrown away.
+      // TAPS: the tap count when known at compile time (kUnrolledTaps), else 0.
+      auto step_taps = [&](auto u_count, auto taps_c, int64_t ow) {
+        constexpr int64_t N = decltype(u_count)::value, TAPS = decltype(taps_c)::value;
+        const int64_t tap_count = TAPS > 0 ? TAPS : taps;
+        T acc[PC][N];
+        for (int64_t kb = 0; kb < PC; ++kb) {
+          const T b = V::set1(bias && kb < pass_count ? bias[k + kb] : 0.f);
+          for (int64_t u = 0; u < N; ++u) acc[kb][u] = b;
+        }
+        const float* src = in + ow;
 #pragma GCC unroll 27
-              for (int64_t i = 0; i < tap_count; ++i) {
-                T xv[N];
-                for (int64_t u = 0; u < N; ++u) xv[u] = V::load(src + tap_offset[i] + u * W);
-                const float* wt = wb + i * KB;
-                for (int64_t kb = 0; kb < PC; ++kb) {
-                  const T wv = V::set1(wt[kb]);
-                  for (int64_t u = 0; u < N; ++u) acc[kb][u] = V::fmadd(xv[u], wv, acc[kb][u]);
-                }
-              }
-              const int64_t cols = std::min(N * W, p.OW - ow);
-              for (int64_t kb = 0; kb < pass_count; ++kb) {
-                float* dst = out + kb * out_plane + ow;
-                if (cols == N * W) {
-                  for (int64_t u = 0; u < N; ++u) V::store(dst + u * W, activate(acc[kb][u]));
-                } else {
-                  float tail[N * W];
-                  for (int64_t u = 0; u < N; ++u) V::store(tail + u * W, activate(acc[kb][u]));
-                  std::copy(tail, tail + cols, dst);
-                }
-              }
-            };
-            auto step = [&](auto u_count, int64_t ow) {
-              if (taps == kUnrolledTaps)
-                return step_taps(u_count, std::integral_constant<int64_t, kUnrolledTaps>{}, ow);
-              step_taps(u_count, std::integral_constant<int64_t, 0>{}, ow);
-            };
-            int64_t ow = 0;
-            for (; ow + U * W <= p.OW; ow += U * W) step(std::integral_constant<int64_t, U>{}, ow);
-            if constexpr (U > 2) {
-              if (ow + W < p.OW) {
-                step(std::integral_constant<int64_t, 2>{}, ow);
-                ow += 2 * W;
-              }
-            }
-            for (; ow < p.OW; ow += W) step(std::integral_constant<int64_t, 1>{}, ow);
+        for (int64_t i = 0; i < tap_count; ++i) {
+          T xv[N];
+          for (int64_t u = 0; u < N; ++u) xv[u] = V::load(src + tap_offset[i] + u * W);
+          const float* wt = wb + i * KB;
+          for (int64_t kb = 0; kb < PC; ++kb) {
+            const T wv = V::set1(wt[kb]);
+            for (int64_t u = 0; u < N; ++u) acc[kb][u] = V::fmadd(xv[u], wv, acc[kb][u]);
           }
         }
+        const int64_t cols = std::min(N * W, p.OW - ow);
+        for (int64_t kb = 0; kb < pass_count; ++kb) {
+          float* dst = out + kb * out_plane + ow;
+          if (cols == N * W) {
+            for (int64_t u = 0; u < N; ++u) V::store(dst + u * W, activate(acc[kb][u]));
+          } else {
+            float tail[N * W];
+            for (int64_t u = 0; u < N; ++u) V::store(tail + u * W, activate(acc[kb][u]));
+            std::copy(tail, tail + cols, dst);
+          }
+        }
+      };
+      auto step = [&](auto u_count, int64_t ow) {
+        if (taps == kUnrolledTaps) return step_taps(u_count, std::integral_constant<int64_t, kUnrolledTaps>{}, ow);
+        step_taps(u_count, std::integral_constant<int64_t, 0>{}, ow);
+      };
+      int64_t ow = 0;
+      for (; ow + U * W <= p.OW; ow += U * W) step(std::integral_constant<int64_t, U>{}, ow);
+      if constexpr (U > 2) {
+        if (ow + W < p.OW) {
+          step(std::integral_constant<int64_t, 2>{}, ow);
+          ow += 2 * W;
+        }
       }
+      for (; ow < p.OW; ow += W) step(std::integral_constant<int64_t, 1>{}, ow);
+    };
+    for (int64_t band0 = oh0; band0 < oh1; band0 += kRowsPerBand) {
+      const int64_t band1 = std::min(oh1, band0 + kRowsPerBand);
+      for (int64_t k0 = 0; k0 < p.K; k0 += KB) {
+        const int64_t kb_count = std::min(KB, p.K - k0);
+        for (int64_t h = 0; h < kb_count; h += PC)
+          for (int64_t oh = band0; oh < band1; ++oh)
+            pass_row(k0 + h, packed_w + (k0 / KB) * taps * KB + h, std::min(PC, kb_count - h), oh);
+      }
+    }
   };
   vmath_impl::with_activation_or_after<V>(act, body, [&] {
     for (int64_t k = 0; k < p.K; ++k) epilogue_activation_f32(act, (oh1 - oh0) * p.OW, y + k * out_plane + oh0 * p.OW);
